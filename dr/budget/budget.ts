@@ -1,0 +1,65 @@
+import { POSTGRES } from "../engine-facts";
+import type { DrSettings } from "../settings/types";
+import { formatDuration, SCENARIOS } from "../targets";
+import type { DataClass } from "../targets";
+import { fmtBytes, postgresBound } from "./postgres";
+import { redisBound } from "./redis";
+import type { Bound, BudgetResult, BudgetRow } from "./types";
+
+/**
+ * The budget: for every data class and scenario, the worst-case RPO and RTO that the given settings
+ * allow, compared with the class's target. Settings are what the resources hold (overrides included),
+ * not what the targets asked for, so a bad override shows up here.
+ */
+export function computeBudget(classes: DataClass[], settings: DrSettings): BudgetResult {
+  const rows: BudgetRow[] = [];
+  for (const c of classes) {
+    for (const scenario of SCENARIOS) {
+      const { rpo, rto } = c.store === "postgres" ? postgresBound(c, scenario, settings) : redisBound(c, scenario, settings);
+      const target = c.targets[scenario];
+      const rpoOk = rpo.seconds <= target.rpoSeconds;
+      const rtoOk = rto.seconds <= target.rtoSeconds;
+      rows.push({
+        dataClass: c.name,
+        store: c.store,
+        scenario,
+        target,
+        predicted: { rpoSeconds: rpo.seconds, rtoSeconds: rto.seconds },
+        ok: rpoOk && rtoOk,
+        limitedBy: limitedBy(rpo, rto, target.rpoSeconds, target.rtoSeconds),
+        rpo,
+        rto,
+        ...(c.notes[scenario] ? { note: c.notes[scenario] } : {}),
+      });
+    }
+  }
+  return { rows, costs: costs(classes, settings) };
+}
+
+function limitedBy(rpo: Bound, rto: Bound, rpoTarget: number, rtoTarget: number): string {
+  const misses: string[] = [];
+  if (rpo.seconds > rpoTarget) misses.push(`RPO ${formatDuration(rpo.seconds)} > ${formatDuration(rpoTarget)}: ${rpo.mechanism}${rpo.fix ? `. Fix: ${rpo.fix}` : ""}`);
+  if (rto.seconds > rtoTarget) misses.push(`RTO ${formatDuration(rto.seconds)} > ${formatDuration(rtoTarget)}: ${rto.mechanism}${rto.fix ? `. Fix: ${rto.fix}` : ""}`);
+  if (misses.length > 0) return misses.join(" | ");
+  // Within target: name the tighter of the two (smallest headroom relative to its target).
+  const share = (b: Bound, t: number) => (Number.isFinite(t) && t > 0 ? b.seconds / t : b.seconds === 0 ? 0 : Number.isFinite(t) ? Infinity : 0);
+  return share(rpo, rpoTarget) >= share(rto, rtoTarget) ? `RPO: ${rpo.mechanism}` : `RTO: ${rto.mechanism}`;
+}
+
+function costs(classes: DataClass[], s: DrSettings): string[] {
+  const out: string[] = [];
+  const pg = s.postgres;
+  if (pg) {
+    if (pg.synchronousMode) {
+      const syncDbs = Object.entries(pg.synchronousCommit).filter(([, v]) => v !== "local" && v !== "off").map(([db]) => db);
+      const names = classes.filter((c) => c.database && syncDbs.includes(c.database)).map((c) => c.name);
+      out.push(`synchronous replication: every commit of ${names.join(", ") || "(no class)"} waits one cross-zone round trip (about ${POSTGRES.crossZoneCommitRttMs} ms); other classes commit locally. RPO 0 across regions would cost ${POSTGRES.crossRegionCommitRttMs} ms per commit and is not offered.`);
+    }
+    if (pg.archiveMode && pg.archiveTimeoutSeconds > 0) {
+      const segments = Math.ceil(86400 / pg.archiveTimeoutSeconds);
+      out.push(`archive_timeout ${pg.archiveTimeoutSeconds} s forces up to ${segments} WAL segments a day on an idle database (${fmtBytes(segments * POSTGRES.walSegmentBytes)} raw, about ${fmtBytes(segments * POSTGRES.compressedIdleSegmentBytes)} compressed).`);
+    }
+  }
+  if (s.backup.replicationTimeControl) out.push("S3 Replication Time Control is on: replicated data is billed an extra RTC fee per GB.");
+  return out;
+}

@@ -1,0 +1,181 @@
+import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, S3_REPLICATION } from "../engine-facts";
+import { cronMaxGapSeconds } from "../settings/cron";
+import type { DrSettings, PostgresSettings } from "../settings/types";
+import type { DataClass, Scenario } from "../targets";
+import { dnsSwitch, regionDecision } from "./region";
+import type { Bound } from "./types";
+
+const SYNC_COMMIT_LEVELS = new Set(["on", "remote_apply", "remote_write"]);
+
+export function postgresBound(c: DataClass, scenario: Scenario, s: DrSettings): { rpo: Bound; rto: Bound } {
+  const pg = s.postgres;
+  if (!pg) {
+    const none: Bound = { seconds: Infinity, mechanism: "unprotected: no PostgreSQL tier is deployed", fix: "enable the PostgreSQL tier (agent-dr:postgres.enabled)" };
+    return { rpo: none, rto: none };
+  }
+  switch (scenario) {
+    case "instance-loss":
+      return { rpo: inRegionRpo(c, pg, false), rto: inRegionRto(pg, false) };
+    case "zone-loss":
+      return { rpo: inRegionRpo(c, pg, true), rto: inRegionRto(pg, true) };
+    case "region-loss":
+      return regionLoss(pg, s);
+    case "logical-corruption":
+      return logicalCorruption(pg, s);
+  }
+}
+
+/** Worst-case loss from the WAL archive alone: the open segment waits up to archive_timeout, then uploads. */
+export function archiveRpo(pg: PostgresSettings): Bound {
+  if (!pg.archiveMode) return { seconds: Infinity, mechanism: "WAL archiving is off", fix: "turn archive_mode on" };
+  return {
+    seconds: pg.archiveTimeoutSeconds + POSTGRES.archiveUploadSeconds,
+    mechanism: `WAL archive: archive_timeout ${pg.archiveTimeoutSeconds} s + upload ${POSTGRES.archiveUploadSeconds} s`,
+    fix: "lower postgres.overrides.archiveTimeoutSeconds (or remove the override to derive it from the RPO)",
+  };
+}
+
+function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
+  if (pg.instances < 2 || (zone && !pg.spreadAcrossZones)) {
+    const a = archiveRpo(pg);
+    return { ...a, mechanism: `no replica ${zone ? "in another zone" : ""} to fail over to; ${a.mechanism}`.replace("  ", " "), fix: "run at least 2 instances spread across zones (agent-dr:postgres.instances)" };
+  }
+  const commit = c.database ? pg.synchronousCommit[c.database] : undefined;
+  if (pg.synchronousMode && commit && SYNC_COMMIT_LEVELS.has(commit)) {
+    return { seconds: 0, mechanism: `synchronous replication (Patroni synchronous_mode, synchronous_commit ${commit}): no acknowledged commit is lost unless primary and sync standby fail together` };
+  }
+  const lagSeconds = pg.maximumLagOnFailoverBytes / pg.writeRateBytesPerSecond;
+  const why = pg.synchronousMode ? `synchronous_commit ${commit ?? "local"} for ${c.database}` : "synchronous_mode off";
+  return {
+    seconds: lagSeconds + pg.patroni.ttlSeconds,
+    mechanism: `asynchronous replication (${why}): maximum_lag_on_failover ${pg.maximumLagOnFailoverBytes} B at ${fmtRate(pg.writeRateBytesPerSecond)} = ${round(lagSeconds)} s + ttl ${pg.patroni.ttlSeconds} s`,
+    fix: "turn on postgres.overrides.synchronousMode for RPO 0 (the class's role then commits synchronously), or lower maximum_lag_on_failover",
+  };
+}
+
+function inRegionRto(pg: PostgresSettings, zone: boolean): Bound {
+  const { ttlSeconds: ttl, loopWaitSeconds: loop } = pg.patroni;
+  if (pg.instances < 2) {
+    const seconds = KUBERNETES.nodeLossEndpointSeconds + POSTGRES.cloneBootstrapSeconds;
+    return { seconds: zone ? Infinity : seconds, mechanism: zone ? "single instance: its volume is lost with the zone" : `single instance: the pod is rescheduled (${seconds} s)`, fix: "run at least 2 instances (agent-dr:postgres.instances)" };
+  }
+  const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
+  const nodeLoss = ttl + loop + overhead;
+  const crash = 2 * loop + pg.primaryStartTimeoutSeconds + overhead;
+  const poolerGap = zone && pg.poolerInstances < 2 ? KUBERNETES.nodeLossEndpointSeconds : 0;
+  if (crash > nodeLoss) {
+    return {
+      seconds: crash + poolerGap,
+      mechanism: `Postgres crash with Patroni alive: loop_wait ${loop} s + primary_start_timeout ${pg.primaryStartTimeoutSeconds} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect`,
+      fix: "lower primary_start_timeout or loop_wait",
+    };
+  }
+  return {
+    seconds: nodeLoss + poolerGap,
+    mechanism: `Patroni failover: ttl ${ttl} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect${poolerGap ? ` + ${poolerGap} s for a single pooler pod on the lost node` : ""}`,
+    fix: "lower postgres.overrides.ttlSeconds / loopWaitSeconds (Patroni floors: ttl 20 s, loop_wait 1 s, retry_timeout 3 s)",
+  };
+}
+
+function crrSeconds(s: DrSettings): number {
+  return s.backup.replicationTimeControl ? S3_REPLICATION.rtcSeconds : S3_REPLICATION.withoutRtcSeconds;
+}
+
+function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bound } {
+  if (!s.regions.dr) {
+    const none: Bound = { seconds: Infinity, mechanism: "single region: nothing survives the loss of the region", fix: "set agent-dr:regions.dr to run a standby cluster in a second region" };
+    return { rpo: none, rto: none };
+  }
+  const archive = archiveRpo(pg);
+  const crr = crrSeconds(s);
+  const replicatedArchive: Bound = s.backup.crossRegionReplication
+    ? {
+        seconds: archive.seconds + crr,
+        mechanism: `${archive.mechanism} + S3 replication ${s.backup.replicationTimeControl ? "with RTC (15 min)" : "without RTC (up to 48 h)"}`,
+        fix: s.backup.replicationTimeControl ? "a region-loss RPO below 15 minutes needs a streaming standby cluster (agent-dr:postgres.standby)" : "turn on backup.overrides.replicationTimeControl, or stream to a standby cluster",
+      }
+    : { seconds: Infinity, mechanism: "S3 cross-region replication is off: no copy of the archive reaches the DR region", fix: "turn on backup.overrides.crossRegionReplication" };
+
+  let rpo: Bound;
+  if (pg.standby.enabled && pg.standby.streaming && pg.standby.archiveFallback) {
+    rpo = {
+      seconds: pg.standby.maxLagSeconds,
+      mechanism: `streaming standby cluster in ${s.regions.dr}: lag at most ${pg.standby.maxLagSeconds} s (watched by an alert; the replicated archive lets it catch up after a broken stream)`,
+      fix: "lower agent-dr:postgres.standby.maxLagSeconds and keep the standby's lag alert at that value",
+    };
+  } else if (pg.standby.enabled && pg.standby.streaming) {
+    rpo = {
+      seconds: Infinity,
+      mechanism: "streaming standby without an archive fallback: once the primary recycles WAL past a broken stream (wal_keep_size), the standby can never catch up; S3 cross-region replication is off",
+      fix: "turn on backup.overrides.crossRegionReplication",
+    };
+  } else {
+    rpo = replicatedArchive;
+  }
+
+  const decision = regionDecision(s);
+  const dns = dnsSwitch(s);
+  let promotion: Bound;
+  if (pg.standby.enabled) {
+    const seconds = pg.patroni.loopWaitSeconds + REGION_PROMOTION.standbyPromotionOverheadSeconds;
+    promotion = { seconds, mechanism: `standby promotion (loop_wait ${pg.patroni.loopWaitSeconds} s + ${REGION_PROMOTION.standbyPromotionOverheadSeconds} s)` };
+  } else if (s.backup.crossRegionReplication) {
+    const restore = restoreSeconds(pg);
+    promotion = { seconds: restore.seconds, mechanism: `no standby: ${restore.mechanism}`, fix: "run a standby cluster in the DR region (agent-dr:postgres.standby.enabled)" };
+  } else {
+    promotion = { seconds: Infinity, mechanism: "no standby and no replicated archive in the DR region", fix: "turn on backup.overrides.crossRegionReplication and agent-dr:postgres.standby.enabled" };
+  }
+  const detect = Math.max(decision.seconds, 0);
+  const rto: Bound = {
+    seconds: detect + promotion.seconds + dns.seconds,
+    mechanism: `${decision.mechanism} + ${promotion.mechanism} + ${dns.mechanism}`,
+    fix: [decision.fix, promotion.fix, dns.fix].filter(Boolean).join("; "),
+  };
+  if (!Number.isFinite(dns.seconds)) rto.mechanism = dns.mechanism;
+  return { rpo, rto };
+}
+
+function restoreSeconds(pg: PostgresSettings): Bound {
+  const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
+  const gap = cronMaxGapSeconds(pg.baseBackupSchedule);
+  const replay = (gap * pg.writeRateBytesPerSecond) / POSTGRES.replayBytesPerSecond;
+  return {
+    seconds: POSTGRES.cloneBootstrapSeconds + base + replay,
+    mechanism: `clone from base backup + WAL (${POSTGRES.cloneBootstrapSeconds} s bootstrap + ${round(base)} s restore of ${fmtBytes(pg.dataSizeBytes)} + ${round(replay)} s replay of up to ${round(gap / 3600)} h of WAL)`,
+    fix: "take base backups more often (postgres.overrides.baseBackupSchedule)",
+  };
+}
+
+function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bound } {
+  if (pg.archiveMode) {
+    const a = archiveRpo(pg);
+    return {
+      rpo: { ...a, mechanism: `point-in-time clone made at once reaches only archived WAL: ${a.mechanism}` },
+      rto: restoreSeconds(pg),
+    };
+  }
+  const gap = cronMaxGapSeconds(s.backup.logicalBackupSchedule);
+  const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
+  return {
+    rpo: {
+      seconds: s.backup.verifiedByRestore ? gap : Infinity,
+      mechanism: s.backup.verifiedByRestore ? `logical backup every ${round(gap / 3600)} h (pg_dump, verified by restore)` : "logical backup is never verified by a restore",
+      fix: "turn WAL archiving on, or run the logical backup more often",
+    },
+    rto: { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` },
+  };
+}
+
+export function fmtBytes(b: number): string {
+  if (b >= 1024 ** 3) return `${round(b / 1024 ** 3)} GiB`;
+  if (b >= 1024 ** 2) return `${round(b / 1024 ** 2)} MiB`;
+  return `${round(b / 1024)} KiB`;
+}
+
+function fmtRate(b: number): string {
+  return `${fmtBytes(b)}/s`;
+}
+
+export function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}

@@ -1,0 +1,63 @@
+import { SENTINEL } from "../engine-facts";
+import type { DrSettings, RedisSettings } from "../settings/types";
+import type { DataClass, Scenario } from "../targets";
+import { route53Failover } from "./region";
+import type { Bound } from "./types";
+
+export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { rpo: Bound; rto: Bound } {
+  const r = s.redis;
+  if (!r) {
+    const none: Bound = { seconds: Infinity, mechanism: "unprotected: no Redis tier is deployed", fix: "enable the Redis tier (agent-dr:redis.enabled)" };
+    return { rpo: none, rto: none };
+  }
+  switch (scenario) {
+    case "instance-loss":
+      return { rpo: inRegionRpo(r), rto: sentinelRto(r, r.sentinels - 1) };
+    case "zone-loss":
+      // Sentinels are spread over three zones: a zone takes a third of them with it.
+      return { rpo: inRegionRpo(r), rto: sentinelRto(r, r.sentinels - Math.ceil(r.sentinels / 3)) };
+    case "region-loss": {
+      const rpo: Bound = { seconds: Infinity, mechanism: "Redis is not replicated across regions", fix: "keep session state in PostgreSQL if it must survive region loss" };
+      if (!r.drRegion) return { rpo, rto: { seconds: Infinity, mechanism: "no Redis runs in the DR region", fix: "set agent-dr:redis.drRegion" } };
+      const dns = route53Failover(s);
+      return { rpo, rto: { ...dns, mechanism: `empty Redis in the DR region; ${dns.mechanism}` } };
+    }
+    case "logical-corruption":
+      return {
+        rpo: { seconds: Infinity, mechanism: "Redis keeps no point-in-time history" },
+        rto: { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "delete the corrupt keys; sessions start anew" },
+      };
+  }
+}
+
+function sentinelRto(r: RedisSettings, sentinelsLeft: number): Bound {
+  if (r.replicas < 2) return { seconds: Infinity, mechanism: "no Redis replica to promote", fix: "run at least 2 Redis pods (agent-dr:redis.replicas)" };
+  // Failover needs the quorum to agree on ODOWN and a majority of all Sentinels to elect a leader.
+  if (sentinelsLeft < r.quorum || sentinelsLeft <= r.sentinels / 2) {
+    return {
+      seconds: Infinity,
+      mechanism: `only ${sentinelsLeft} of ${r.sentinels} Sentinels remain: below quorum ${r.quorum} or no majority to elect a leader`,
+      fix: "run 3 or 5 Sentinels across zones with quorum a majority",
+    };
+  }
+  const down = r.downAfterMilliseconds / 1000;
+  return {
+    seconds: down + SENTINEL.electionAndRediscoverySeconds,
+    mechanism: `Sentinel failover: down-after-milliseconds ${r.downAfterMilliseconds} ms + ${SENTINEL.electionAndRediscoverySeconds} s election, promotion and client rediscovery (a failed election retries after 2 x failover-timeout = ${(2 * r.failoverTimeoutMilliseconds) / 1000} s)`,
+    fix: "lower redis.overrides.downAfterMilliseconds",
+  };
+}
+
+function inRegionRpo(r: RedisSettings): Bound {
+  const replication: Bound =
+    r.replicas < 2
+      ? { seconds: Infinity, mechanism: "no replica: the data lives on one pod", fix: "run at least 2 Redis pods" }
+      : r.minReplicasToWrite >= 1
+        ? { seconds: r.minReplicasMaxLagSeconds, mechanism: `asynchronous replication: a primary without a replica acknowledged within min-replicas-max-lag ${r.minReplicasMaxLagSeconds} s stops taking writes`, fix: "lower redis.overrides.minReplicasMaxLagSeconds" }
+        : { seconds: Infinity, mechanism: "asynchronous replication with min-replicas-to-write 0: a lagging replica can be promoted with any amount missing", fix: "set redis.overrides.minReplicasToWrite to 1" };
+  const maxSave = Math.max(...r.save.map(([sec]) => sec));
+  const persistence: Bound = r.appendonly
+    ? { seconds: SENTINEL.appendfsyncLossSeconds[r.appendfsync], mechanism: `AOF appendfsync ${r.appendfsync} loses up to ${SENTINEL.appendfsyncLossSeconds[r.appendfsync]} s on restart`, fix: "set redis.overrides.appendfsync to everysec or always" }
+    : { seconds: maxSave, mechanism: `appendonly off: a restart loses everything since the last RDB save (up to ${maxSave} s)`, fix: "turn on redis.overrides.appendonly (AOF)" };
+  return replication.seconds >= persistence.seconds ? replication : persistence;
+}

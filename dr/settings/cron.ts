@@ -1,0 +1,29 @@
+import { CronExpressionParser } from "cron-parser";
+
+/**
+ * The longest gap between two runs of a 5-field cron schedule, in seconds: the worst-case age
+ * of the newest backup. Looks at 400 days of runs in UTC so monthly and odd schedules count.
+ */
+export function cronMaxGapSeconds(schedule: string): number {
+  const start = new Date(Date.UTC(2026, 0, 1));
+  const end = new Date(start.getTime() + 400 * 86400 * 1000);
+  const it = CronExpressionParser.parse(schedule, { currentDate: start, endDate: end, tz: "UTC" });
+  let prev: number | undefined;
+  let maxGap = 0;
+  let runs = 0;
+  while (it.hasNext() && runs < 20000) {
+    const t = it.next().getTime();
+    if (prev !== undefined) maxGap = Math.max(maxGap, (t - prev) / 1000);
+    prev = t;
+    runs++;
+  }
+  if (runs < 2) return Infinity;
+  return maxGap;
+}
+
+/** The schedule of a job every `hours` hours (a divisor of 24), at minute `minute`. */
+export function everyHoursCron(hours: number, minute = 0): string {
+  if (hours >= 24) return `${minute} 1 * * *`;
+  if (hours === 1) return `${minute} * * * *`;
+  return `${minute} */${hours} * * *`;
+}

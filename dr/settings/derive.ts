@@ -1,0 +1,182 @@
+import { POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTINEL } from "../engine-facts";
+import type { DataClass, Scenario, StackConfig } from "../targets";
+import { everyHoursCron } from "./cron";
+import { clampPatroni, derivePatroniTimings } from "./patroni";
+import type { DrSettings, PostgresSettings, RedisSettings } from "./types";
+
+const HOUR_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
+
+function tightest(classes: DataClass[], scenarios: Scenario[], field: "rpoSeconds" | "rtoSeconds"): number {
+  let min = Infinity;
+  for (const c of classes) for (const s of scenarios) min = Math.min(min, c.targets[s][field]);
+  return min;
+}
+
+/** Derive every timing setting from the recovery targets, then apply the stack's overrides. */
+export function deriveSettings(config: StackConfig): DrSettings {
+  const pgClasses = config.dataClasses.filter((c) => c.store === "postgres");
+  const redisClasses = config.dataClasses.filter((c) => c.store === "redis");
+  const hasDr = config.regions.dr !== undefined;
+
+  const backupOverrides = config.backup.overrides;
+  const crossRegionReplication = backupOverrides.crossRegionReplication ?? hasDr;
+  // RTC is needed whenever a class's region-loss RPO leans on the replicated archive (as its path or as
+  // the standby's fallback) and the 48 h tail of replication without RTC would break it.
+  const replicatedArchiveServes = pgClasses.length > 0 && hasDr && config.postgres.enabled;
+  const replicationTimeControl =
+    backupOverrides.replicationTimeControl ??
+    (crossRegionReplication && replicatedArchiveServes && tightest(pgClasses, ["region-loss"], "rpoSeconds") < S3_REPLICATION.withoutRtcSeconds);
+
+  const postgres = config.postgres.enabled && pgClasses.length > 0 ? derivePostgres(config, pgClasses, crossRegionReplication) : undefined;
+  const redis = config.redis.enabled && redisClasses.length > 0 ? deriveRedis(config, redisClasses) : undefined;
+
+  return {
+    environment: config.environment,
+    regions: config.regions,
+    ...(postgres ? { postgres } : {}),
+    ...(redis ? { redis } : {}),
+    backup: {
+      crossRegionReplication,
+      replicationTimeControl,
+      logicalBackupSchedule: backupOverrides.logicalBackupSchedule ?? "0 2 * * *",
+      restoreDrillSchedule: backupOverrides.restoreDrillSchedule ?? "0 4 * * 0",
+      retentionDays: config.backup.retentionDays,
+      verifiedByRestore: true,
+    },
+    dns: deriveDns(config),
+    failover: {
+      regionPromotion: config.failover.controller.enabled ? config.failover.regionPromotion : "manual",
+      manualResponseSeconds: config.failover.manualResponseSeconds,
+      controllerIntervalSeconds: config.failover.controller.intervalSeconds,
+      controllerFailureThreshold: config.failover.controller.failureThreshold,
+    },
+  };
+}
+
+function derivePostgres(config: StackConfig, classes: DataClass[], crossRegionReplication: boolean): PostgresSettings {
+  const o = config.postgres.overrides;
+  const inRegion: Scenario[] = ["instance-loss", "zone-loss"];
+  const instanceRto = tightest(classes, inRegion, "rtoSeconds");
+  const derived = derivePatroniTimings(instanceRto);
+  // Overrides are taken as written; what Patroni will really run is clamped (and the policy flags the difference).
+  const patroni = clampPatroni({
+    ttlSeconds: o.ttlSeconds ?? derived.ttlSeconds,
+    loopWaitSeconds: o.loopWaitSeconds ?? derived.loopWaitSeconds,
+    retryTimeoutSeconds: o.retryTimeoutSeconds ?? derived.retryTimeoutSeconds,
+  });
+
+  const needsSync = classes.some((c) => inRegion.some((s) => c.targets[s].rpoSeconds === 0));
+  const synchronousMode = (o.synchronousMode ?? needsSync) && config.postgres.instances >= 2;
+  const synchronousCommit: PostgresSettings["synchronousCommit"] = {};
+  for (const c of classes) {
+    if (!c.database) continue;
+    const rpo0 = inRegion.some((s) => c.targets[s].rpoSeconds === 0);
+    synchronousCommit[c.database] = synchronousMode && rpo0 ? "on" : "local";
+  }
+
+  // Async bound (Patroni replication_modes.rst): maximum_lag_on_failover plus WAL of the last ttl seconds.
+  const asyncRpo = Math.min(...classes.flatMap((c) => inRegion.map((s) => c.targets[s].rpoSeconds)).filter((r) => r > 0));
+  const lagSeconds = Number.isFinite(asyncRpo) ? Math.max(1, asyncRpo - patroni.ttlSeconds) : 60;
+  const maximumLagOnFailoverBytes =
+    o.maximumLagOnFailoverBytes ?? Math.max(1024 * 1024, Math.floor(lagSeconds * config.postgres.writeRateBytesPerSecond));
+
+  // archive_timeout serves PITR (logical corruption) always, and region loss when no streaming standby is credited.
+  const streamingCredited = config.postgres.standby.enabled && config.postgres.standby.streaming && crossRegionReplication;
+  const archiveScenarios: Scenario[] = streamingCredited ? ["logical-corruption"] : ["logical-corruption", "region-loss"];
+  const archiveRpo = tightest(classes, archiveScenarios, "rpoSeconds");
+  const derivedArchiveTimeout = Number.isFinite(archiveRpo)
+    ? Math.max(1, Math.min(POSTGRES.spiloArchiveTimeoutSeconds, Math.floor(archiveRpo - POSTGRES.archiveUploadSeconds)))
+    : POSTGRES.spiloArchiveTimeoutSeconds;
+
+  // primary_start_timeout: a crashed primary gets a quarter of the tightest RTO to restart in place.
+  const primaryStartTimeoutSeconds = Math.max(0, Math.min(300, Math.floor(instanceRto / 4)));
+
+  return {
+    instances: config.postgres.instances,
+    spreadAcrossZones: true,
+    patroni,
+    maximumLagOnFailoverBytes,
+    synchronousMode,
+    synchronousModeStrict: false,
+    synchronousNodeCount: o.synchronousNodeCount ?? 1,
+    synchronousCommit,
+    failsafeMode: o.failsafeMode ?? true,
+    primaryStartTimeoutSeconds,
+    archiveMode: true,
+    archiveTimeoutSeconds: o.archiveTimeoutSeconds ?? derivedArchiveTimeout,
+    baseBackupSchedule: o.baseBackupSchedule ?? deriveBaseBackupSchedule(config, classes),
+    poolerInstances: 2,
+    writeRateBytesPerSecond: config.postgres.writeRateBytesPerSecond,
+    dataSizeBytes: config.postgres.dataSizeBytes,
+    standby: {
+      enabled: config.postgres.standby.enabled,
+      streaming: config.postgres.standby.streaming,
+      archiveFallback: crossRegionReplication,
+      maxLagSeconds: config.postgres.standby.maxLagSeconds,
+    },
+  };
+}
+
+/**
+ * Base backups as often as the tightest logical-corruption RTO needs: a clone restores the base
+ * backup and replays the WAL written since it, so fewer hours between backups means less replay.
+ */
+function deriveBaseBackupSchedule(config: StackConfig, classes: DataClass[]): string {
+  const rto = tightest(classes, ["logical-corruption"], "rtoSeconds");
+  if (!Number.isFinite(rto)) return everyHoursCron(24);
+  const restore = POSTGRES.cloneBootstrapSeconds + config.postgres.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
+  const replayBudget = rto - restore;
+  const maxIntervalSeconds = (replayBudget * POSTGRES.replayBytesPerSecond) / config.postgres.writeRateBytesPerSecond;
+  const hours = [...HOUR_DIVISORS].reverse().find((h) => h * 3600 <= maxIntervalSeconds) ?? 1;
+  return everyHoursCron(hours);
+}
+
+function deriveRedis(config: StackConfig, classes: DataClass[]): RedisSettings {
+  const o = config.redis.overrides;
+  const inRegion: Scenario[] = ["instance-loss", "zone-loss"];
+  const rto = tightest(classes, inRegion, "rtoSeconds");
+  const rpo = tightest(classes, inRegion, "rpoSeconds");
+  // A 24th of the RTO, within 1-30 s: leaves room for one failed election, retried after 2 x failover-timeout.
+  const downAfter = Number.isFinite(rto) ? Math.min(SENTINEL.defaultDownAfterMs, Math.max(1000, Math.round((rto * 1000) / 24 / 1000) * 1000)) : SENTINEL.defaultDownAfterMs;
+  const appendfsync = o.appendfsync ?? (rpo < 1 ? "always" : "everysec");
+  // RDB alone can lose everything since the last save point (300 s with the rules below).
+  const appendonly = o.appendonly ?? rpo < 300;
+  const fsyncLoss = appendonly ? SENTINEL.appendfsyncLossSeconds[appendfsync] : 0;
+  const maxLag = Number.isFinite(rpo) ? Math.max(1, Math.min(10, Math.floor(rpo - fsyncLoss))) : 10;
+  return {
+    replicas: config.redis.replicas,
+    sentinels: config.redis.sentinels,
+    quorum: o.quorum ?? Math.floor(config.redis.sentinels / 2) + 1,
+    downAfterMilliseconds: o.downAfterMilliseconds ?? downAfter,
+    failoverTimeoutMilliseconds: o.failoverTimeoutMilliseconds ?? 30000,
+    parallelSyncs: 1,
+    appendonly,
+    appendfsync,
+    save: [
+      [300, 100],
+      [60, 10000],
+    ],
+    minReplicasToWrite: o.minReplicasToWrite ?? (config.redis.replicas >= 2 ? 1 : 0),
+    minReplicasMaxLagSeconds: o.minReplicasMaxLagSeconds ?? maxLag,
+    drRegion: config.redis.drRegion,
+  };
+}
+
+/**
+ * Route53: the DNS part of a region failover (interval x threshold + TTL + resolver slack) gets at
+ * most half of the tightest region-loss RTO; the rest is promotion and decision.
+ */
+function deriveDns(config: StackConfig) {
+  const o = config.dns.overrides;
+  const rto = tightest(config.dataClasses, ["region-loss"], "rtoSeconds");
+  const interval = o.healthCheckIntervalSeconds ?? (rto <= 15 * 60 ? 10 : 30);
+  const threshold = o.failureThreshold ?? 3;
+  const budget = Number.isFinite(rto) ? rto / 2 - interval * threshold - ROUTE53.resolverSlackSeconds - REGION_PROMOTION.standbyPromotionOverheadSeconds : ROUTE53.recommendedTtlSeconds;
+  const ttl = o.ttlSeconds ?? Math.max(5, Math.min(ROUTE53.recommendedTtlSeconds, Math.floor(budget)));
+  return {
+    ttlSeconds: ttl,
+    healthCheckIntervalSeconds: interval,
+    failureThreshold: threshold,
+    hasSecondary: config.regions.dr !== undefined && config.endpoints.api?.drTarget !== undefined,
+  };
+}

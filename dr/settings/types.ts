@@ -1,0 +1,95 @@
+/**
+ * The settings that decide recovery: derived from targets (dr/settings/derive), or observed in
+ * the resources of a stack (the policy pack extracts the same shape). The budget reads only this.
+ */
+
+export interface PatroniTimings {
+  ttlSeconds: number;
+  loopWaitSeconds: number;
+  retryTimeoutSeconds: number;
+}
+
+export interface PostgresSettings {
+  instances: number;
+  /** Members are spread across zones (topology spread / anti-affinity on the zone key). */
+  spreadAcrossZones: boolean;
+  patroni: PatroniTimings;
+  maximumLagOnFailoverBytes: number;
+  synchronousMode: boolean;
+  synchronousModeStrict: boolean;
+  synchronousNodeCount: number;
+  /** synchronous_commit per database's owner role: "on" pays the round trip, "local" does not. */
+  synchronousCommit: Record<string, "on" | "remote_apply" | "remote_write" | "local" | "off">;
+  failsafeMode: boolean;
+  /** Patroni primary_start_timeout: how long a crashed primary may take to restart in place before failover. */
+  primaryStartTimeoutSeconds: number;
+  archiveMode: boolean;
+  archiveTimeoutSeconds: number;
+  baseBackupSchedule: string;
+  poolerInstances: number;
+  /** Assumptions the budget needs to turn bytes into seconds. */
+  writeRateBytesPerSecond: number;
+  dataSizeBytes: number;
+  standby: {
+    enabled: boolean;
+    /** The standby streams from the primary region (in addition to replaying the replicated archive). */
+    streaming: boolean;
+    /** The standby can catch up from the archive replicated into the DR region. */
+    archiveFallback: boolean;
+    /** Streaming lag the budget credits; watched by an alert so the assumption is checked live. */
+    maxLagSeconds: number;
+  };
+}
+
+export interface RedisSettings {
+  replicas: number;
+  sentinels: number;
+  quorum: number;
+  downAfterMilliseconds: number;
+  failoverTimeoutMilliseconds: number;
+  parallelSyncs: number;
+  appendonly: boolean;
+  appendfsync: "always" | "everysec" | "no";
+  /** RDB save points as [seconds, changes]. */
+  save: Array<[number, number]>;
+  minReplicasToWrite: number;
+  minReplicasMaxLagSeconds: number;
+  /** A Redis set runs in the DR region too (empty until used). */
+  drRegion: boolean;
+}
+
+export interface BackupSettings {
+  crossRegionReplication: boolean;
+  replicationTimeControl: boolean;
+  logicalBackupSchedule: string;
+  restoreDrillSchedule: string;
+  retentionDays: number;
+  /** The logical backup is verified by a real restore. */
+  verifiedByRestore: boolean;
+}
+
+export interface DnsSettings {
+  ttlSeconds: number;
+  healthCheckIntervalSeconds: number;
+  failureThreshold: number;
+  /** A SECONDARY record exists for the platform endpoint. */
+  hasSecondary: boolean;
+}
+
+export interface FailoverSettings {
+  /** Region promotion runs automatically (failover controller enabled) or waits for a human. */
+  regionPromotion: "automatic" | "manual";
+  manualResponseSeconds: number;
+  controllerIntervalSeconds: number;
+  controllerFailureThreshold: number;
+}
+
+export interface DrSettings {
+  environment: string;
+  regions: { primary: string; dr?: string };
+  postgres?: PostgresSettings;
+  redis?: RedisSettings;
+  backup: BackupSettings;
+  dns: DnsSettings;
+  failover: FailoverSettings;
+}

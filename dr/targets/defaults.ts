@@ -1,0 +1,89 @@
+import type { Scenario, Store } from "./scenarios";
+
+export interface DataClassDefault {
+  store: Store;
+  /** PostgreSQL database (postgres classes) that holds the class. */
+  database?: string;
+  description: string;
+  rto: string;
+  rpo: string;
+  scenarios?: Partial<Record<Scenario, { rto?: string; rpo?: string; note: string }>>;
+}
+
+/**
+ * The platform's published targets (DESIGN section 2). Where a scenario cannot physically meet the
+ * headline target with this architecture, the default says so with a note instead of hiding it.
+ */
+export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
+  conversation_history: {
+    store: "postgres",
+    database: "conversations",
+    description: "Conversation history of every agent session",
+    rto: "15m",
+    rpo: "1m",
+  },
+  agent_configurations: {
+    store: "postgres",
+    database: "agent_config",
+    description: "Agent prompts, tool definitions and model settings",
+    rto: "5m",
+    rpo: "0",
+    scenarios: {
+      "region-loss": {
+        rpo: "1m",
+        rto: "15m",
+        note:
+          "RPO 0 across regions needs a synchronous commit across regions (60-90 ms on every commit); the operator's standby cluster replicates asynchronously, so region loss can lose the last seconds of changes. Promoting a region waits for on-call approval by default, which 5 minutes does not hold.",
+      },
+      "logical-corruption": {
+        rpo: "1m",
+        rto: "15m",
+        note:
+          "A bad change is undone by a point-in-time clone of the whole cluster; a clone made at once reaches only WAL already in the archive, and restoring the cluster takes longer than 5 minutes.",
+      },
+    },
+  },
+  usage_billing_data: {
+    store: "postgres",
+    database: "billing",
+    description: "Usage and billing records",
+    rto: "60m",
+    rpo: "5m",
+  },
+  analytics_logs: {
+    store: "postgres",
+    database: "analytics",
+    description: "Analytics logs",
+    rto: "240m",
+    rpo: "60m",
+  },
+  /*
+   * Session state in Redis: an agent session survives a primary loss if Sentinel fails over well
+   * inside a user's patience (2 minutes) and at most the last 15 s of session updates are lost
+   * (async replication is capped by min-replicas-max-lag, AOF everysec by one second). Sessions are
+   * not copied across regions: after region loss, users start new sessions, which the note declares.
+   */
+  session_state: {
+    store: "redis",
+    description: "Agent session state (short-lived, rebuildable by starting a new session)",
+    rto: "2m",
+    rpo: "15s",
+    scenarios: {
+      "region-loss": {
+        rpo: "unbounded",
+        rto: "15m",
+        note: "Session state is not replicated across regions; users start new sessions in the DR region once the platform has moved there.",
+      },
+      "logical-corruption": {
+        rpo: "unbounded",
+        note: "Redis keeps no point-in-time history; corrupt sessions are dropped and started anew.",
+      },
+    },
+  },
+};
+
+/** Per-environment defaults for sizes that are not timing settings. */
+export const ENVIRONMENT_DEFAULTS = {
+  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14 },
+  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7 },
+} as const;

@@ -1,0 +1,13 @@
+/** The disasters the budget is computed for (DESIGN section 2). */
+export const SCENARIOS = ["instance-loss", "zone-loss", "region-loss", "logical-corruption"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Where a data class lives. */
+export const STORES = ["postgres", "redis"] as const;
+export type Store = (typeof STORES)[number];
+
+/** A recovery target in seconds; Infinity means the class accepts total loss / no recovery in that scenario. */
+export interface Target {
+  rpoSeconds: number;
+  rtoSeconds: number;
+}

@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { CronExpressionParser } from "cron-parser";
+import { DURATION_EXPECTATION, DURATION_PATTERN } from "./durations";
+import { SCENARIOS, STORES } from "./scenarios";
+
+/**
+ * The stack configuration schema (keys under the `agent-dr` namespace of Pulumi config).
+ * Every object is strict: an unknown key is an error, because a misspelled override that is
+ * silently ignored is exactly how a recovery target quietly stops holding.
+ */
+
+const duration = z.string().regex(DURATION_PATTERN, { message: `expected ${DURATION_EXPECTATION}` });
+
+/** AWS region names such as us-east-1, eu-central-2, ap-southeast-3. */
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "expected an AWS region name such as us-east-1" });
+
+/** A 5-field cron expression as Kubernetes CronJobs accept it. */
+export const cronSchedule = z.string().superRefine((value, ctx) => {
+  const fields = value.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    ctx.addIssue({ code: "custom", message: `expected a 5-field cron expression such as "0 2 * * *" (got ${fields.length} fields)` });
+    return;
+  }
+  try {
+    CronExpressionParser.parse(value);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: `expected a valid 5-field cron expression such as "0 2 * * *" (${(e as Error).message})` });
+  }
+});
+
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "expected a Kubernetes name (lower-case letters, digits, '-')" })
+  .max(63);
+
+const scenarioTarget = z.strictObject({
+  rto: duration.optional(),
+  rpo: duration.optional(),
+  note: z.string().optional(),
+});
+
+const dataClass = z.strictObject({
+  enabled: z.boolean().optional(),
+  store: z.enum(STORES).optional(),
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a PostgreSQL database name (lower-case letters, digits, '_')" })
+    .optional(),
+  description: z.string().optional(),
+  rto: duration.optional(),
+  rpo: duration.optional(),
+  scenarios: z.partialRecord(z.enum(SCENARIOS), scenarioTarget).optional(),
+});
+
+const clusterAccess = z.strictObject({
+  /** kubeconfig contents; keep it a Pulumi secret (`pulumi config set --secret --path clusters.primary.kubeconfig`). */
+  kubeconfig: z.string().min(1).optional(),
+  /** A context of the ambient kubeconfig. */
+  context: z.string().min(1).optional(),
+  namespace: k8sName.optional(),
+});
+
+const publicEndpoint = z.strictObject({
+  /** The name clients use, e.g. api.agents.example.com. */
+  name: z.string().min(1),
+  zoneId: z.string().min(1),
+  /** Load balancer host name of the platform in each region. */
+  primaryTarget: z.string().min(1),
+  drTarget: z.string().min(1).optional(),
+  healthPath: z.string().regex(/^\//, { message: "expected a path starting with /" }).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+const privateEndpoint = z.strictObject({
+  name: z.string().min(1),
+  privateZoneId: z.string().min(1),
+  primaryTarget: z.string().min(1),
+  drTarget: z.string().min(1).optional(),
+});
+
+const postgresOverrides = z.strictObject({
+  archiveTimeoutSeconds: z.number().int().min(0).max(86400).optional(),
+  synchronousMode: z.boolean().optional(),
+  synchronousNodeCount: z.number().int().min(1).max(8).optional(),
+  ttlSeconds: z.number().int().min(1).max(3600).optional(),
+  loopWaitSeconds: z.number().int().min(1).max(3600).optional(),
+  retryTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  maximumLagOnFailoverBytes: z.number().int().min(0).optional(),
+  failsafeMode: z.boolean().optional(),
+  baseBackupSchedule: cronSchedule.optional(),
+  /** Extra postgresql.conf parameters; validated by a real PostgreSQL in the tests. */
+  parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, { message: "expected a PostgreSQL parameter name" }), z.string()).optional(),
+});
+
+const redisOverrides = z.strictObject({
+  appendonly: z.boolean().optional(),
+  appendfsync: z.enum(["always", "everysec", "no"]).optional(),
+  downAfterMilliseconds: z.number().int().min(100).max(3_600_000).optional(),
+  failoverTimeoutMilliseconds: z.number().int().min(1000).max(3_600_000).optional(),
+  minReplicasToWrite: z.number().int().min(0).max(8).optional(),
+  minReplicasMaxLagSeconds: z.number().int().min(1).max(3600).optional(),
+  quorum: z.number().int().min(1).max(9).optional(),
+});
+
+const backupOverrides = z.strictObject({
+  crossRegionReplication: z.boolean().optional(),
+  replicationTimeControl: z.boolean().optional(),
+  logicalBackupSchedule: cronSchedule.optional(),
+  restoreDrillSchedule: cronSchedule.optional(),
+});
+
+const dnsOverrides = z.strictObject({
+  ttlSeconds: z.number().int().min(0).max(172800).optional(),
+  healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)], { message: "expected 10 or 30 (the request intervals Route53 supports)" }).optional(),
+  failureThreshold: z.number().int().min(1).max(10).optional(),
+});
+
+export const stackConfigSchema = z.strictObject({
+  environment: z.enum(["staging", "prod"]).optional(),
+  owner: z.string().min(1).optional(),
+  regions: z.strictObject({ primary: region, dr: region.optional() }),
+  clusters: z.strictObject({ primary: clusterAccess, dr: clusterAccess.optional() }).optional(),
+  dataClasses: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected a snake_case data class name" }), dataClass).optional(),
+  endpoints: z.strictObject({ api: publicEndpoint.optional(), databaseWriter: privateEndpoint.optional() }).optional(),
+  oidc: z.strictObject({ providerArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, { message: "expected an IAM OIDC provider ARN" }), issuerUrl: z.string().min(1) }).optional(),
+  postgres: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      clusterName: k8sName.optional(),
+      instances: z.number().int().min(1).max(9).optional(),
+      installOperator: z.boolean().optional(),
+      version: z.enum(["15", "16", "17"]).optional(),
+      volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { message: 'expected a Kubernetes quantity such as "100Gi"' }).optional(),
+      dataSizeGiB: z.number().positive().optional(),
+      writeRateMiBPerSecond: z.number().positive().optional(),
+      standby: z
+        .strictObject({
+          enabled: z.boolean().optional(),
+          streaming: z.boolean().optional(),
+          maxLagSeconds: z.number().positive().optional(),
+        })
+        .optional(),
+      clone: z
+        .strictObject({
+          sourceCluster: k8sName,
+          targetTime: z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/, { message: "expected an ISO-8601 time with a timezone, e.g. 2026-11-26T10:00:00+00:00" }),
+        })
+        .optional(),
+      overrides: postgresOverrides.optional(),
+    })
+    .optional(),
+  redis: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      replicas: z.number().int().min(1).max(9).optional(),
+      sentinels: z.number().int().min(1).max(9).optional(),
+      drRegion: z.boolean().optional(),
+      overrides: redisOverrides.optional(),
+    })
+    .optional(),
+  backup: z
+    .strictObject({
+      retentionDays: z.number().int().min(1).max(3650).optional(),
+      objectLock: z.strictObject({ enabled: z.boolean(), days: z.number().int().min(1).max(3650).optional() }).optional(),
+      overrides: backupOverrides.optional(),
+    })
+    .optional(),
+  dns: z.strictObject({ overrides: dnsOverrides.optional() }).optional(),
+  failover: z
+    .strictObject({
+      regionPromotion: z.enum(["automatic", "manual"]).optional(),
+      manualResponseMinutes: z.number().positive().optional(),
+      controller: z
+        .strictObject({
+          enabled: z.boolean().optional(),
+          intervalSeconds: z.number().int().min(1).optional(),
+          failureThreshold: z.number().int().min(1).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+export type PostgresOverrides = z.infer<typeof postgresOverrides>;
+export type RedisOverrides = z.infer<typeof redisOverrides>;
+export type BackupOverrides = z.infer<typeof backupOverrides>;
+export type DnsOverrides = z.infer<typeof dnsOverrides>;
