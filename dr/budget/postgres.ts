@@ -154,12 +154,16 @@ function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; r
       rto: restoreSeconds(pg),
     };
   }
-  const gap = cronMaxGapSeconds(s.backup.logicalBackupSchedule);
+  const gap = s.backup.logicalBackupSchedule ? cronMaxGapSeconds(s.backup.logicalBackupSchedule) : Infinity;
   const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
   return {
     rpo: {
       seconds: s.backup.verifiedByRestore ? gap : Infinity,
-      mechanism: s.backup.verifiedByRestore ? `logical backup every ${round(gap / 3600)} h (pg_dump, verified by restore)` : "logical backup is never verified by a restore",
+      mechanism: !s.backup.logicalBackupSchedule
+        ? "WAL archiving is off and there is no logical backup"
+        : s.backup.verifiedByRestore
+          ? `logical backup every ${round(gap / 3600)} h (pg_dump, verified by restore)`
+          : "logical backup is never verified by a restore",
       fix: "turn WAL archiving on, or run the logical backup more often",
     },
     rto: { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` },

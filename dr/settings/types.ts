@@ -61,7 +61,8 @@ export interface RedisSettings {
 export interface BackupSettings {
   crossRegionReplication: boolean;
   replicationTimeControl: boolean;
-  logicalBackupSchedule: string;
+  /** Absent when no logical backup CronJob exists. */
+  logicalBackupSchedule?: string;
   restoreDrillSchedule: string;
   retentionDays: number;
   /** The logical backup is verified by a real restore. */

@@ -1,0 +1,34 @@
+import { formatDuration } from "../dr/targets";
+import type { PlanResult } from "../offline/plan";
+
+/** Human output of the plan: resources by type, the budget table, costs, violations. */
+export function renderPlan(p: PlanResult): string {
+  const lines: string[] = [];
+  lines.push(`Stack ${p.stack}: ${p.resources.length} resources`);
+  const counts = new Map<string, number>();
+  for (const r of p.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  for (const [type, n] of [...counts.entries()].sort()) lines.push(`  ${String(n).padStart(3)}  ${type}`);
+  lines.push("", "Recovery budget (worst case; target / predicted):");
+  const header = ["data class", "scenario", "RPO target", "RPO pred.", "RTO target", "RTO pred.", "verdict", "limited by"];
+  const rows = p.budget.map((b) => [
+    b.dataClass,
+    b.scenario,
+    formatDuration(b.target.rpoSeconds),
+    formatDuration(b.predicted.rpoSeconds),
+    formatDuration(b.target.rtoSeconds),
+    formatDuration(b.predicted.rtoSeconds),
+    b.ok ? "ok" : "MISS",
+    b.ok ? b.limitedBy : b.limitedBy.split(". Fix:")[0],
+  ]);
+  const widths = header.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i < widths.length ? c.padEnd(widths[i]) : c)).join("  ");
+  lines.push("  " + fmt(header));
+  for (const r of rows) lines.push("  " + fmt(r));
+  if (p.costs.length) {
+    lines.push("", "What these settings cost:");
+    for (const c of p.costs) lines.push(`  - ${c}`);
+  }
+  lines.push("", p.violations.length ? `Violations (${p.violations.length}):` : "Violations: none");
+  for (const v of p.violations) lines.push(`  [${v.level}] ${v.policy}: ${v.message}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,56 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrSettings } from "../dr/settings";
+import type { StackConfig } from "../dr/targets";
+import { clusterProvider } from "./providers";
+import { baseLabels } from "./tags";
+
+export interface AgentPlatformArgs {
+  /** Validated stack config (dr/targets). */
+  config: StackConfig;
+  /** Settings derived from the targets, overrides applied (dr/settings). */
+  settings: DrSettings;
+}
+
+/** One region's Kubernetes cluster as the tiers see it. */
+export interface RegionCluster {
+  region: string;
+  provider: k8s.Provider;
+  namespace: pulumi.Output<string>;
+}
+
+/**
+ * The agent platform's disaster recovery for one environment: composes the tiers (PostgreSQL,
+ * Redis, backups, DNS) on the primary region's cluster and, where configured, the DR region's.
+ */
+export class AgentPlatform extends pulumi.ComponentResource {
+  readonly primary: RegionCluster;
+  readonly dr?: RegionCluster;
+
+  constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agent-dr:platform:AgentPlatform", name, {}, opts);
+    const { config } = args;
+
+    this.primary = this.regionCluster(`${name}-primary`, config, "primary");
+    if (config.regions.dr && config.clusters.dr) {
+      this.dr = this.regionCluster(`${name}-dr`, config, "dr");
+    }
+
+    this.registerOutputs({
+      primaryNamespace: this.primary.namespace,
+      drNamespace: this.dr?.namespace,
+    });
+  }
+
+  private regionCluster(name: string, config: StackConfig, role: "primary" | "dr"): RegionCluster {
+    const access = role === "primary" ? config.clusters.primary : config.clusters.dr!;
+    const region = role === "primary" ? config.regions.primary : config.regions.dr!;
+    const provider = clusterProvider(`${name}-k8s`, access, this);
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: access.namespace, labels: { ...baseLabels(config, "namespace"), "agent-dr/region": region } } },
+      { parent: this, provider },
+    );
+    return { region, provider, namespace: ns.metadata.name };
+  }
+}

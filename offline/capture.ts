@@ -1,0 +1,125 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource as the program registered it, with secrets unwrapped. */
+export interface CapturedResource {
+  type: string;
+  name: string;
+  urn: string;
+  parent?: string;
+  provider?: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replace Pulumi's secret envelopes by their values, recursively. */
+export function unwrapSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    if (value[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(value.value);
+    const out: Record<string, any> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = unwrapSecrets(v);
+    return out;
+  }
+  return value;
+}
+
+/** Does a value contain a secret envelope anywhere? Used to check secrets stay secrets. */
+export function containsSecret(value: any): boolean {
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (value && typeof value === "object") {
+    if (value[SECRET_SIG] === SECRET_VALUE) return true;
+    return Object.values(value).some(containsSecret);
+  }
+  return false;
+}
+
+/** Outputs a real provider would compute, so programs that read them (arn, bucket, name) work under mocks. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const state: Record<string, any> = { ...inputs };
+  if (type.startsWith("aws:")) {
+    const service = type.split(":")[1].split("/")[0];
+    state.arn = inputs.arn ?? `arn:aws:${service}:${inputs.region ?? "us-east-1"}:123456789012:${name}`;
+    if (type === "aws:s3/bucket:Bucket") {
+      state.bucket = inputs.bucket ?? name;
+      state.arn = `arn:aws:s3:::${state.bucket}`;
+      state.bucketRegionalDomainName = `${state.bucket}.s3.amazonaws.com`;
+    }
+    if (type === "aws:iam/role:Role") state.arn = `arn:aws:iam::123456789012:role/${inputs.name ?? name}`;
+    if (type === "aws:kms/key:Key") state.keyId = `${name}-key-id`;
+    if (type === "aws:route53/healthCheck:HealthCheck") state.id = `${name}-hc`;
+    if (type === "aws:sns/topic:Topic") state.arn = `arn:aws:sns:${inputs.region ?? "us-east-1"}:123456789012:${inputs.name ?? name}`;
+  }
+  if (type.startsWith("kubernetes:") && type !== "kubernetes:helm.sh/v3:Release") {
+    state.metadata = { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name };
+  }
+  if (type === "kubernetes:helm.sh/v3:Release") state.status = { name: inputs.name ?? name, namespace: inputs.namespace };
+  if (type.startsWith("random:")) state.result = `mock-${name}-random-value`;
+  return state;
+}
+
+/** Invoke results the program may ask for. Anything else fails loudly, so a silent undefined never reaches a resource. */
+function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:index/getRegion:getRegion":
+      return { region: inputs.region ?? "us-east-1", name: inputs.region ?? "us-east-1" };
+    default:
+      throw new Error(`offline run: no mock result for invoke ${token}; build the value in a pure function instead`);
+  }
+}
+
+/**
+ * Install Pulumi mocks that record every registered resource. The mock monitor does not pass the
+ * parent to newResource, so its registerResource is wrapped to read it from the request.
+ */
+export async function installCapturingMocks(
+  runtime: typeof pulumi.runtime,
+  project: string,
+  stack: string,
+): Promise<CapturedResource[]> {
+  const captured: CapturedResource[] = [];
+  const registrations = new Map<string, { parent?: string; urn: string }>();
+  await runtime.setMocks(
+    {
+      newResource(args) {
+        const reg = registrations.get(`${args.type}::${args.name}`);
+        const parent = reg?.parent;
+        const urn = reg?.urn ?? `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`;
+        const inputs = unwrapSecrets(args.inputs ?? {});
+        captured.push({
+          type: args.type,
+          name: args.name,
+          urn,
+          ...(parent ? { parent } : {}),
+          ...(args.provider ? { provider: args.provider } : {}),
+          custom: args.custom !== false,
+          inputs,
+        });
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs ?? {}) };
+      },
+      call(args) {
+        return invokeResult(args.token, args.inputs ?? {});
+      },
+    },
+    project,
+    stack,
+    false,
+  );
+  const monitor = runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const parent: string = req.getParent();
+    registrations.set(`${req.getType()}::${req.getName()}`, {
+      ...(parent ? { parent } : {}),
+      urn: monitor.newUrn(parent, req.getType(), req.getName()),
+    });
+    return register(req, callback);
+  };
+  return captured;
+}

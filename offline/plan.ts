@@ -1,0 +1,80 @@
+import { computeBudget, BudgetRow } from "../dr/budget";
+import { parseStackConfig, StackConfig, CONFIG_NAMESPACE } from "../dr/targets";
+import { observeSettings } from "../policies/observe";
+import type { CapturedResource } from "./capture";
+import { runOffline } from "./run-program";
+import { readStackFile, stackFilePath, StackConfigFile } from "./stack-files";
+import { evaluatePolicies, Violation } from "./violations";
+
+export interface BudgetEntry {
+  dataClass: string;
+  scenario: string;
+  /** null means unbounded. */
+  target: { rpoSeconds: number | null; rtoSeconds: number | null };
+  predicted: { rpoSeconds: number | null; rtoSeconds: number | null };
+  ok: boolean;
+  limitedBy: string;
+  rpoMechanism: string;
+  rtoMechanism: string;
+  note?: string;
+}
+
+export interface PlanResult {
+  stack: string;
+  resources: Array<{ type: string; name: string; inputs: Record<string, unknown>; parent?: string; provider?: string }>;
+  budget: BudgetEntry[];
+  violations: Violation[];
+  costs: string[];
+}
+
+/** Raw `agent-dr:*` config from a stack file, as the program would read it. */
+export function rawConfigOf(file: StackConfigFile): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(file.config)) {
+    if (!k.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+    const t = v.trim();
+    raw[k.slice(CONFIG_NAMESPACE.length + 1)] = t.startsWith("{") || t.startsWith("[") ? JSON.parse(t) : v;
+  }
+  return raw;
+}
+
+/**
+ * The offline plan: validate config (throws ConfigError), run the program under mocks, read the
+ * settings back from the captured resources, compute the budget and evaluate the policies.
+ */
+export async function plan(stack: string, configFile = stackFilePath(stack), load: () => unknown = () => require("../index")): Promise<PlanResult> {
+  const file = readStackFile(configFile);
+  const config = parseStackConfig(rawConfigOf(file), stack);
+  const run = await runOffline(stack, file, load);
+  if (run.error) throw run.error;
+  return planFromResources(stack, config, run.resources);
+}
+
+export async function planFromResources(stack: string, config: StackConfig, resources: CapturedResource[]): Promise<PlanResult> {
+  const observed = observeSettings(resources, config);
+  const budget = computeBudget(config.dataClasses, observed);
+  const violations = await evaluatePolicies({ stack, config, resources, budget: budget.rows });
+  return {
+    stack,
+    resources: resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) })),
+    budget: budget.rows.map(toEntry),
+    violations,
+    costs: budget.costs,
+  };
+}
+
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+
+function toEntry(r: BudgetRow): BudgetEntry {
+  return {
+    dataClass: r.dataClass,
+    scenario: r.scenario,
+    target: { rpoSeconds: finite(r.target.rpoSeconds), rtoSeconds: finite(r.target.rtoSeconds) },
+    predicted: { rpoSeconds: finite(r.predicted.rpoSeconds), rtoSeconds: finite(r.predicted.rtoSeconds) },
+    ok: r.ok,
+    limitedBy: r.limitedBy,
+    rpoMechanism: r.rpo.mechanism,
+    rtoMechanism: r.rto.mechanism,
+    ...(r.note ? { note: r.note } : {}),
+  };
+}

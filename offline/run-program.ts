@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CapturedResource, installCapturingMocks, unwrapSecrets } from "./capture";
+import type { StackConfigFile } from "./stack-files";
+
+export const PROJECT_NAME = "agent-dr";
+
+export interface OfflineRun {
+  stack: string;
+  resources: CapturedResource[];
+  outputs: Record<string, unknown>;
+  /** The program's own error (invalid config stops it before any resource). */
+  error?: Error;
+}
+
+/**
+ * Run the Pulumi program under the mock runtime, as `pulumi preview` would run it but offline:
+ * config set first, mocks second, program loaded last (each step depends on the one before).
+ * `load` requires the program in the caller's module registry (tests isolate it per stack).
+ */
+export async function runOffline(stack: string, stackConfig: StackConfigFile, load: () => unknown): Promise<OfflineRun> {
+  pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+  const resources = await installCapturingMocks(pulumi.runtime, PROJECT_NAME, stack);
+  let exportsOfProgram: Record<string, unknown> = {};
+  try {
+    exportsOfProgram = (load() ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    return { stack, resources, outputs: {}, error: e as Error };
+  }
+  const outputs = await resolveOutputs(exportsOfProgram);
+  await waitForRegistrations();
+  return { stack, resources, outputs };
+}
+
+async function resolveOutputs(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(exported)) {
+    if (k === "__esModule") continue;
+    out[k] = unwrapSecrets(await settle(v));
+  }
+  return out;
+}
+
+function settle(v: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(v)) return new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
+  return Promise.resolve(v);
+}
+
+/** Wait until every outstanding registration RPC has finished (the SDK tracks them). */
+async function waitForRegistrations(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+  if (settings.waitForRPCs) await settings.waitForRPCs();
+}

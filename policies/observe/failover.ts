@@ -1,0 +1,19 @@
+import type { FailoverSettings } from "../../dr/settings";
+import type { StackConfig } from "../../dr/targets";
+import { ObservedResource, ofType } from "./resource";
+
+/** Region promotion is automatic only when a failover controller Deployment runs in automatic mode. */
+export function observeFailover(resources: ObservedResource[], config: StackConfig): FailoverSettings {
+  const controller = ofType(resources, "kubernetes:apps/v1:Deployment").find(
+    (d) => d.inputs.metadata?.labels?.["app.kubernetes.io/component"] === "failover-controller",
+  );
+  const env: Array<{ name: string; value?: string }> = controller?.inputs.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  const get = (n: string) => env.find((e) => e.name === n)?.value;
+  const automatic = controller !== undefined && get("REGION_PROMOTION") === "automatic";
+  return {
+    regionPromotion: automatic ? "automatic" : "manual",
+    manualResponseSeconds: config.failover.manualResponseSeconds,
+    controllerIntervalSeconds: Number(get("CHECK_INTERVAL_SECONDS") ?? config.failover.controller.intervalSeconds),
+    controllerFailureThreshold: Number(get("FAILURE_THRESHOLD") ?? config.failover.controller.failureThreshold),
+  };
+}

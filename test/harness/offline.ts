@@ -1,0 +1,62 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import type { CapturedResource } from "../../offline/capture";
+import type { OfflineRun } from "../../offline/run-program";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** Deep-merge `patch` into a copy of `base` (objects merge, everything else replaces). */
+export function deepMerge(base: any, patch: any): any {
+  if (patch === undefined) return base;
+  if (base && typeof base === "object" && !Array.isArray(base) && patch && typeof patch === "object" && !Array.isArray(patch)) {
+    const out: Record<string, any> = { ...base };
+    for (const [k, v] of Object.entries(patch)) out[k] = deepMerge(base[k], v);
+    return out;
+  }
+  return patch;
+}
+
+/**
+ * Write a stack file: the shipped Pulumi.<stack>.yaml with `patch` (keys like "agent-dr:postgres")
+ * deep-merged in. Returns its path.
+ */
+export function stackFileWith(stack: string, patch: Record<string, unknown> = {}): string {
+  const doc = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  doc.config = deepMerge(doc.config, patch);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-dr-stack-"));
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  fs.writeFileSync(file, YAML.stringify(doc));
+  return file;
+}
+
+/**
+ * Run the whole program under mocks for a stack, in its own module registry (each call sees
+ * fresh config). `patch` deep-merges config keys into the shipped stack file.
+ */
+export async function runStack(stack: string, patch: Record<string, unknown> = {}): Promise<OfflineRun> {
+  const file = stackFileWith(stack, patch);
+  let result: OfflineRun | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const { runOffline } = require("../../offline/run-program");
+    const { readStackFile } = require("../../offline/stack-files");
+    result = await runOffline(stack, readStackFile(file), () => require("../../index"));
+  });
+  return result!;
+}
+
+/** The offline plan (resources, budget, violations) for a stack with `patch` applied. */
+export async function planStack(stack: string, patch: Record<string, unknown> = {}) {
+  const file = stackFileWith(stack, patch);
+  let result: import("../../offline/plan").PlanResult | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const { plan } = require("../../offline/plan");
+    result = await plan(stack, file, () => require("../../index"));
+  });
+  return result!;
+}
+
+export function byType(resources: CapturedResource[], type: string): CapturedResource[] {
+  return resources.filter((r) => r.type === type);
+}
