@@ -31,5 +31,10 @@ for svc in redis-server redis-sentinel etcd patroni postgresql prometheus promet
   $SUDO systemctl stop "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 
+# PostgreSQL refuses to run as root: tests and drills run servers as this unprivileged user.
+if ! id agentdr >/dev/null 2>&1; then
+  $SUDO useradd --system --create-home --shell /bin/bash agentdr
+fi
+
 # The project pins Node 22 as an npm package (devDependency "node"); npm scripts run with it.
 npm ci --no-audit --no-fund
