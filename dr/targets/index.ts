@@ -4,3 +4,4 @@ export * from "./errors";
 export * from "./config";
 export { DEFAULT_DATA_CLASSES } from "./defaults";
 export type { PostgresOverrides, RedisOverrides, BackupOverrides, DnsOverrides, RawStackConfig } from "./schema";
+export * from "./annotation";

@@ -35,6 +35,8 @@ const k8sName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "expected a Kubernetes name (lower-case letters, digits, '-')" })
   .max(63);
 
+const oidcArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, { message: "expected an IAM OIDC provider ARN" });
+
 const scenarioTarget = z.strictObject({
   rto: duration.optional(),
   rpo: duration.optional(),
@@ -124,7 +126,15 @@ export const stackConfigSchema = z.strictObject({
   clusters: z.strictObject({ primary: clusterAccess, dr: clusterAccess.optional() }).optional(),
   dataClasses: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected a snake_case data class name" }), dataClass).optional(),
   endpoints: z.strictObject({ api: publicEndpoint.optional(), databaseWriter: privateEndpoint.optional() }).optional(),
-  oidc: z.strictObject({ providerArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, { message: "expected an IAM OIDC provider ARN" }), issuerUrl: z.string().min(1) }).optional(),
+  /** EKS OIDC providers for IAM roles for service accounts (IRSA), per region's cluster. */
+  oidc: z
+    .strictObject({
+      providerArn: oidcArn,
+      issuerUrl: z.string().min(1),
+      drProviderArn: oidcArn.optional(),
+      drIssuerUrl: z.string().min(1).optional(),
+    })
+    .optional(),
   postgres: z
     .strictObject({
       enabled: z.boolean().optional(),
