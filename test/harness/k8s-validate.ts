@@ -71,7 +71,7 @@ function stripK8sExtensions(schema: any): any {
  */
 export function validateK8sObject(r: CapturedResource): string[] {
   if (!r.type.startsWith("kubernetes:") || NOT_API_OBJECTS.has(r.type)) return [];
-  const obj = { ...r.inputs, metadata: { name: r.name, ...(r.inputs.metadata ?? {}) } };
+  const obj: Record<string, any> = { ...r.inputs, metadata: { name: r.name, ...(r.inputs.metadata ?? {}) } };
   const apiVersion: string = obj.apiVersion;
   const kind: string = obj.kind;
   if (!apiVersion || !kind) return [`${r.type} ${r.name}: apiVersion and kind are required`];
