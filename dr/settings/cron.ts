@@ -1,17 +1,28 @@
 import { CronExpressionParser } from "cron-parser";
 
+const gapCache = new Map<string, number>();
+
 /**
  * The longest gap between two runs of a 5-field cron schedule, in seconds: the worst-case age
- * of the newest backup. Looks at 400 days of runs in UTC so monthly and odd schedules count.
+ * of the newest backup. Looks at up to 400 days (or 3000 runs: enough for every weekly pattern of
+ * a frequent schedule) in UTC, so monthly and odd schedules count. Memoised: the budget asks often.
  */
 export function cronMaxGapSeconds(schedule: string): number {
+  const cached = gapCache.get(schedule);
+  if (cached !== undefined) return cached;
+  const gap = computeMaxGap(schedule);
+  gapCache.set(schedule, gap);
+  return gap;
+}
+
+function computeMaxGap(schedule: string): number {
   const start = new Date(Date.UTC(2026, 0, 1));
   const end = new Date(start.getTime() + 400 * 86400 * 1000);
   const it = CronExpressionParser.parse(schedule, { currentDate: start, endDate: end, tz: "UTC" });
   let prev: number | undefined;
   let maxGap = 0;
   let runs = 0;
-  while (it.hasNext() && runs < 20000) {
+  while (it.hasNext() && runs < 3000) {
     const t = it.next().getTime();
     if (prev !== undefined) maxGap = Math.max(maxGap, (t - prev) / 1000);
     prev = t;

@@ -1,0 +1,102 @@
+import fc from "fast-check";
+import { parseStackConfig } from "../dr/targets";
+import { clampPatroni, cronMaxGapSeconds, derivePatroniTimings, deriveSettings, patroniRuleHolds } from "../dr/settings";
+import { PATRONI } from "../dr/engine-facts";
+
+const prodRaw = {
+  regions: { primary: "us-east-1", dr: "us-west-2" },
+  clusters: { primary: { context: "a" }, dr: { context: "b" } },
+  endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
+};
+
+describe("derived settings", () => {
+  const prod = deriveSettings(parseStackConfig(prodRaw, "prod"));
+
+  it("turns on synchronous mode because agent_configurations has RPO 0, and makes only its role pay", () => {
+    expect(prod.postgres!.synchronousMode).toBe(true);
+    expect(prod.postgres!.synchronousCommit).toEqual({ agent_config: "on", conversations: "local", billing: "local", analytics: "local" });
+  });
+
+  it("derives archive_timeout from the tightest RPO served by the archive minus the upload allowance", () => {
+    // logical-corruption RPO of conversation_history and agent_configurations is 60 s; upload allowance 5 s.
+    expect(prod.postgres!.archiveTimeoutSeconds).toBe(55);
+  });
+
+  it("derives Patroni timings at the floor for a 5-minute RTO and keeps Patroni's rule", () => {
+    expect(prod.postgres!.patroni).toEqual({ ttlSeconds: 20, loopWaitSeconds: 5, retryTimeoutSeconds: 7 });
+    expect(patroniRuleHolds(prod.postgres!.patroni)).toBe(true);
+  });
+
+  it("derives Sentinel down-after from the session RTO (2 min -> 5000 ms) and AOF everysec", () => {
+    expect(prod.redis).toMatchObject({ downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 30000, appendonly: true, appendfsync: "everysec", quorum: 2, minReplicasToWrite: 1 });
+  });
+
+  it("replicates backups across regions with RTC in prod, not in a single-region staging", () => {
+    expect(prod.backup).toMatchObject({ crossRegionReplication: true, replicationTimeControl: true, logicalBackupSchedule: "0 2 * * *" });
+    const staging = deriveSettings(parseStackConfig({ regions: { primary: "us-east-1" } }, "staging"));
+    expect(staging.backup).toMatchObject({ crossRegionReplication: false, replicationTimeControl: false });
+  });
+
+  it("derives Route53 timings: 10 s interval x 3 and TTL 60 s within half of a 15-minute region-loss RTO", () => {
+    expect(prod.dns).toEqual({ ttlSeconds: 60, healthCheckIntervalSeconds: 10, failureThreshold: 3, hasSecondary: true });
+  });
+
+  it("applies every override of the public contract", () => {
+    const s = deriveSettings(
+      parseStackConfig(
+        {
+          ...prodRaw,
+          postgres: { overrides: { archiveTimeoutSeconds: 1800, synchronousMode: false, ttlSeconds: 40, loopWaitSeconds: 10 } },
+          redis: { overrides: { appendonly: false, appendfsync: "no", downAfterMilliseconds: 30000 } },
+          backup: { overrides: { crossRegionReplication: false, replicationTimeControl: false, logicalBackupSchedule: "0 3 * * 0" } },
+          dns: { overrides: { ttlSeconds: 3600, healthCheckIntervalSeconds: 30, failureThreshold: 5 } },
+        },
+        "prod",
+      ),
+    );
+    expect(s.postgres).toMatchObject({ archiveTimeoutSeconds: 1800, synchronousMode: false });
+    expect(s.postgres!.patroni).toMatchObject({ ttlSeconds: 40, loopWaitSeconds: 10 });
+    expect(s.redis).toMatchObject({ appendonly: false, appendfsync: "no", downAfterMilliseconds: 30000 });
+    expect(s.backup).toMatchObject({ crossRegionReplication: false, replicationTimeControl: false, logicalBackupSchedule: "0 3 * * 0" });
+    expect(s.dns).toMatchObject({ ttlSeconds: 3600, healthCheckIntervalSeconds: 30, failureThreshold: 5 });
+  });
+
+  it("runs overridden Patroni timings through the floors Patroni 3.2+ applies silently", () => {
+    const s = deriveSettings(parseStackConfig({ ...prodRaw, postgres: { overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } }, "prod"));
+    expect(s.postgres!.patroni.ttlSeconds).toBe(20);
+  });
+});
+
+describe("Patroni laws", () => {
+  it("clamps to ttl >= 20, loop_wait >= 1, retry_timeout >= 3", () => {
+    expect(clampPatroni({ ttlSeconds: 10, loopWaitSeconds: 0, retryTimeoutSeconds: 1 })).toEqual({ ttlSeconds: 20, loopWaitSeconds: 1, retryTimeoutSeconds: 3 });
+    expect(clampPatroni({ ttlSeconds: 30, loopWaitSeconds: 10, retryTimeoutSeconds: 10 })).toEqual({ ttlSeconds: 30, loopWaitSeconds: 10, retryTimeoutSeconds: 10 });
+  });
+
+  it("derived timings always respect the floors and loop_wait + 2*retry_timeout <= ttl, for any RTO", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100000 }), (rto) => {
+        const t = derivePatroniTimings(rto);
+        return patroniRuleHolds(t) && t.ttlSeconds >= PATRONI.minTtlSeconds && t.ttlSeconds <= PATRONI.defaultTtlSeconds && t.loopWaitSeconds >= 1 && t.retryTimeoutSeconds >= 3;
+      }),
+    );
+  });
+
+  it("a tighter RTO never yields a longer ttl", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 50000 }), fc.integer({ min: 0, max: 50000 }), (a, d) => derivePatroniTimings(a).ttlSeconds <= derivePatroniTimings(a + d).ttlSeconds));
+  });
+});
+
+describe("cron gaps", () => {
+  it.each([
+    ["0 2 * * *", 86400],
+    ["0 * * * *", 3600],
+    ["*/15 * * * *", 900],
+    ["0 4 * * 0", 7 * 86400],
+    ["0 1,13 * * *", 12 * 3600],
+  ])("%s leaves at most %d s between runs", (cron, gap) => expect(cronMaxGapSeconds(cron)).toBe(gap));
+
+  it("finds the longest gap of an uneven schedule", () => {
+    expect(cronMaxGapSeconds("0 2,4 * * *")).toBe(22 * 3600);
+  });
+});
