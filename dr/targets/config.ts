@@ -175,7 +175,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     dns: { overrides: cfg.dns?.overrides ?? {} },
     failover: {
       regionPromotion: cfg.failover?.regionPromotion ?? "manual",
-      manualResponseSeconds: (cfg.failover?.manualResponseMinutes ?? 15) * 60,
+      manualResponseSeconds: (cfg.failover?.manualResponseMinutes ?? 10) * 60,
       controller: {
         enabled: cfg.failover?.controller?.enabled ?? false,
         intervalSeconds: cfg.failover?.controller?.intervalSeconds ?? 10,
