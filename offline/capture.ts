@@ -9,6 +9,8 @@ export interface CapturedResource {
   provider?: string;
   custom: boolean;
   inputs: Record<string, any>;
+  /** Top-level input keys that arrived as Pulumi secrets (before unwrapping). */
+  secretInputs: string[];
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -100,6 +102,7 @@ export async function installCapturingMocks(
           ...(args.provider ? { provider: args.provider } : {}),
           custom: args.custom !== false,
           inputs,
+          secretInputs: Object.entries(args.inputs ?? {}).filter(([, v]) => containsSecret(v)).map(([k]) => k),
         });
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs ?? {}) };
       },

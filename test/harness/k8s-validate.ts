@@ -34,7 +34,8 @@ let crdValidators: Map<string, (o: unknown) => string[]> | undefined;
 function crdSchemas(): Map<string, (o: unknown) => string[]> {
   if (crdValidators) return crdValidators;
   crdValidators = new Map();
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // The CRD patterns are Go regexps; some escapes are invalid in JavaScript's unicode mode.
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   for (const file of CRD_FILES) {
     const crd = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../schemas", file), "utf8"));
     for (const v of crd.spec.versions) {

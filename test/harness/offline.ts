@@ -7,12 +7,15 @@ import type { OfflineRun } from "../../offline/run-program";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-/** Deep-merge `patch` into a copy of `base` (objects merge, everything else replaces). */
+/** Deep-merge `patch` into a copy of `base` (objects merge, `null` deletes a key, everything else replaces). */
 export function deepMerge(base: any, patch: any): any {
   if (patch === undefined) return base;
   if (base && typeof base === "object" && !Array.isArray(base) && patch && typeof patch === "object" && !Array.isArray(patch)) {
     const out: Record<string, any> = { ...base };
-    for (const [k, v] of Object.entries(patch)) out[k] = deepMerge(base[k], v);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete out[k];
+      else out[k] = deepMerge(base[k], v);
+    }
     return out;
   }
   return patch;
