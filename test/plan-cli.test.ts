@@ -1,0 +1,52 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { stackFileWith } from "./harness/offline";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Run `npm run plan` exactly as a user does (Node 22 from the project, through npm). */
+function plan(args: string[]) {
+  const r = spawnSync("npm", ["run", "-s", "plan", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60000 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+describe("npm run plan", () => {
+  it("prints the JSON of DESIGN section 6 for prod", () => {
+    const r = plan(["--stack", "prod", "--json"]);
+    const out = JSON.parse(r.stdout);
+    expect(out.stack).toBe("prod");
+    expect(Array.isArray(out.resources)).toBe(true);
+    expect(out.resources.some((x: any) => x.type === "pulumi:providers:kubernetes")).toBe(true);
+    for (const x of out.resources) expect(Object.keys(x)).toEqual(expect.arrayContaining(["type", "name", "inputs"]));
+    expect(out.budget).toHaveLength(20);
+    const scenarios = new Set(out.budget.map((b: any) => b.scenario));
+    expect([...scenarios].sort()).toEqual(["instance-loss", "logical-corruption", "region-loss", "zone-loss"]);
+    const b = out.budget[0];
+    expect(b.target).toEqual({ rpoSeconds: expect.anything(), rtoSeconds: expect.anything() });
+    expect(typeof b.ok).toBe("boolean");
+    expect(typeof b.limitedBy).toBe("string");
+    for (const v of out.violations) expect(Object.keys(v).sort()).toEqual(["level", "message", "policy", "resource"]);
+    expect(r.status).toBe(out.violations.some((v: any) => v.level === "mandatory") ? 1 : 0);
+  });
+
+  it("prints a human table with the budget and violations", () => {
+    const r = plan(["--stack", "staging"]);
+    expect(r.stdout).toMatch(/Recovery budget/);
+    expect(r.stdout).toMatch(/conversation_history\s+instance-loss/);
+    expect(r.stdout).toMatch(/Violations/);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["a misspelled override", { "agent-dr:postgres": { overrides: { archiveTimeout: 60 } } }, /agent-dr:postgres\.overrides\.archiveTimeout: got 60; unknown key/],
+    ["a malformed cron", { "agent-dr:backup": { overrides: { logicalBackupSchedule: "every day" } } }, /agent-dr:backup\.overrides\.logicalBackupSchedule: got "every day"; expected a 5-field cron/],
+    ["RPO > RTO", { "agent-dr:dataClasses": { usage_billing_data: { rpo: "2h" } } }, /agent-dr:dataClasses\.usage_billing_data\.rpo: got "2h"; expected an RPO no larger than the RTO/],
+    ["the DR region equal to the primary", { "agent-dr:regions": { dr: "us-east-1" } }, /agent-dr:regions\.dr: got "us-east-1"; expected a region other than the primary/],
+    ["a wrong type", { "agent-dr:dns": { overrides: { ttlSeconds: "60" } } }, /agent-dr:dns\.overrides\.ttlSeconds: got "60"; expected number/],
+  ])("exits 2 on %s, naming the key", (_what, patch, message) => {
+    const r = plan(["--stack", "prod", "--config-file", stackFileWith("prod", patch)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe("");
+  });
+});
