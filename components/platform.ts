@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrSettings } from "../dr/settings";
 import type { StackConfig } from "../dr/targets";
+import { BackupBuckets } from "./backup";
 import { clusterProvider } from "./providers";
 import { baseLabels } from "./tags";
 
@@ -26,6 +27,8 @@ export interface RegionCluster {
 export class AgentPlatform extends pulumi.ComponentResource {
   readonly primary: RegionCluster;
   readonly dr?: RegionCluster;
+  /** Backup buckets (primary and DR region), their KMS keys and the IRSA role ARNs of the PostgreSQL pods and jobs. */
+  readonly backup: BackupBuckets;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -35,6 +38,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
     if (config.regions.dr && config.clusters.dr) {
       this.dr = this.regionCluster(`${name}-dr`, config, "dr");
     }
+    // Before the tiers that archive into it: they take bucket names and role ARNs from here.
+    this.backup = new BackupBuckets(`${name}-backup`, { config, settings: args.settings }, { parent: this });
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,

@@ -1,0 +1,222 @@
+/**
+ * IAM and bucket policy documents as plain JSON, built by pure functions so tests can parse and
+ * check them, and so no getPolicyDocument invoke is needed (the offline runtime refuses invokes).
+ */
+
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource?: string[];
+  Principal?: "*" | Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: Statement[];
+}
+
+function doc(...statements: Statement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The S3 service endpoint that may use a key on a principal's behalf: keeps KMS grants usable only through S3 in that region. */
+function viaS3(region: string): Record<string, string> {
+  return { "kms:ViaService": `s3.${region}.amazonaws.com` };
+}
+
+/** Encryption context S3 sends to KMS: the object ARN, or the bucket ARN when S3 Bucket Keys are on. */
+function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]> {
+  return { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/${keyPattern}`] };
+}
+
+/** Deny every request that does not arrive over TLS, for any principal. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return doc({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: ["s3:*"],
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
+}
+
+/** S3 may assume the replication role, only for this account's source bucket. */
+export function replicationTrustPolicy(sourceBucketArn: string, accountId?: string): PolicyDocument {
+  return doc({
+    Sid: "S3ReplicationAssumesRole",
+    Effect: "Allow",
+    Principal: { Service: "s3.amazonaws.com" },
+    Action: ["sts:AssumeRole"],
+    Condition: {
+      ArnLike: { "aws:SourceArn": sourceBucketArn },
+      ...(accountId ? { StringEquals: { "aws:SourceAccount": accountId } } : {}),
+    },
+  });
+}
+
+export interface ReplicationPolicyInput {
+  sourceBucketArn: string;
+  sourceKeyArn: string;
+  sourceRegion: string;
+  destinationBucketArn: string;
+  destinationKeyArn: string;
+  destinationRegion: string;
+  /** Object Lock on: replicas carry retention and legal hold, which S3 reads from the source. */
+  objectLock: boolean;
+}
+
+/** What S3 replication needs, on exactly these two buckets and two keys (S3 User Guide, replication permissions). */
+export function replicationRolePolicy(p: ReplicationPolicyInput): PolicyDocument {
+  return doc(
+    {
+      Sid: "ReadReplicationConfiguration",
+      Effect: "Allow",
+      Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+      Resource: [p.sourceBucketArn],
+    },
+    {
+      Sid: "ReadSourceVersions",
+      Effect: "Allow",
+      Action: [
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionAcl",
+        "s3:GetObjectVersionTagging",
+        ...(p.objectLock ? ["s3:GetObjectRetention", "s3:GetObjectLegalHold"] : []),
+      ],
+      Resource: [`${p.sourceBucketArn}/*`],
+    },
+    {
+      Sid: "WriteReplicas",
+      Effect: "Allow",
+      Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+      Resource: [`${p.destinationBucketArn}/*`],
+    },
+    {
+      Sid: "DecryptSource",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.sourceKeyArn],
+      Condition: { StringEquals: viaS3(p.sourceRegion), StringLike: s3Context(p.sourceBucketArn) },
+    },
+    {
+      Sid: "EncryptReplicas",
+      Effect: "Allow",
+      Action: ["kms:Encrypt"],
+      Resource: [p.destinationKeyArn],
+      Condition: { StringEquals: viaS3(p.destinationRegion), StringLike: s3Context(p.destinationBucketArn) },
+    },
+  );
+}
+
+export interface OidcProvider {
+  providerArn: string;
+  /** Issuer host and path, e.g. oidc.eks.us-east-1.amazonaws.com/id/ABC (a leading https:// is dropped). */
+  issuerUrl: string;
+}
+
+export function issuerHost(issuerUrl: string): string {
+  return issuerUrl.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+}
+
+/** IRSA: only the named ServiceAccount of the named namespace, with the STS audience, may assume the role. */
+export function irsaTrustPolicy(oidc: OidcProvider, namespace: string, serviceAccount: string): PolicyDocument {
+  const issuer = issuerHost(oidc.issuerUrl);
+  return doc({
+    Sid: "ServiceAccountAssumesRole",
+    Effect: "Allow",
+    Principal: { Federated: oidc.providerArn },
+    Action: ["sts:AssumeRoleWithWebIdentity"],
+    Condition: {
+      StringEquals: {
+        [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        [`${issuer}:aud`]: "sts.amazonaws.com",
+      },
+    },
+  });
+}
+
+export interface BucketAccess {
+  bucketArn: string;
+  keyArn: string;
+  region: string;
+  /** Key prefix the role is limited to, ending in "/". */
+  prefix: string;
+}
+
+function listPrefix(a: BucketAccess, sid: string): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["s3:ListBucket"],
+    Resource: [a.bucketArn],
+    Condition: { StringLike: { "s3:prefix": [a.prefix, `${a.prefix}*`] } },
+  };
+}
+
+/**
+ * WAL-G in the Spilo pods: archive and base backups under spilo/<cluster>/, restore from them, and
+ * delete what falls out of retention (`wal-g delete`).
+ */
+export function walArchivePolicy(a: BucketAccess): PolicyDocument {
+  return doc(
+    listPrefix(a, "ListOwnArchive"),
+    {
+      Sid: "ReadWriteOwnArchive",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: [`${a.bucketArn}/${a.prefix}*`],
+    },
+    {
+      Sid: "UseBucketKey",
+      Effect: "Allow",
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+    },
+  );
+}
+
+/**
+ * The logical backup job only adds dumps: it can neither read nor delete earlier ones, so a
+ * compromised job cannot destroy the history. kms:Decrypt is needed to complete multipart uploads.
+ */
+export function logicalBackupPolicy(a: BucketAccess): PolicyDocument {
+  return doc(
+    {
+      Sid: "WriteDumps",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${a.bucketArn}/${a.prefix}*`],
+    },
+    {
+      Sid: "EncryptDumps",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+    },
+  );
+}
+
+/** The restore drill reads dumps and nothing else. */
+export function restoreDrillPolicy(a: BucketAccess): PolicyDocument {
+  return doc(
+    listPrefix(a, "ListDumps"),
+    {
+      Sid: "ReadDumps",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${a.bucketArn}/${a.prefix}*`],
+    },
+    {
+      Sid: "DecryptDumps",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+    },
+  );
+}

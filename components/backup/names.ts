@@ -1,0 +1,55 @@
+import type { StackConfig } from "../../dr/targets";
+
+/** Kubernetes ServiceAccounts that assume the backup roles (agreed with the PostgreSQL tier, which creates them). */
+export const SERVICE_ACCOUNTS = {
+  /** Spilo pods: WAL-G archive and base backups. */
+  postgresPod: "postgres-pod",
+  /** The daily pg_dump CronJob. */
+  logicalBackup: "pg-logical-backup",
+  /** The scheduled restore drill. */
+  restoreDrill: "pg-restore-drill",
+} as const;
+
+/** Key prefixes in the backup buckets; IAM grants are limited to these. */
+export const PREFIXES = {
+  /** Spilo writes WAL and base backups under spilo/<scope>/<uid>/... (WAL_BUCKET_SCOPE_PREFIX "" with the operator). */
+  wal: "spilo/",
+  logical: "logical-backups/",
+} as const;
+
+export function walPrefix(clusterName: string): string {
+  return `${PREFIXES.wal}${clusterName}/`;
+}
+
+export function logicalPrefix(clusterName: string): string {
+  return `${PREFIXES.logical}${clusterName}/`;
+}
+
+/**
+ * The AWS account the stack deploys to, read from the OIDC provider ARN in config. Bucket names are
+ * global across all AWS accounts, so the account id keeps the predictable name unique.
+ */
+export function accountFromConfig(config: StackConfig): string | undefined {
+  const arn = config.oidc?.providerArn;
+  const m = arn ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn) : null;
+  return m ? m[1] : undefined;
+}
+
+/** Predictable bucket name: agent-dr-<env>-backups-[<account>-]<region>. */
+export function bucketName(config: StackConfig, region: string): string {
+  const account = accountFromConfig(config);
+  const name = `agent-dr-${config.environment}-backups-${account ? `${account}-` : ""}${region}`;
+  if (name.length > 63) throw new Error(`bucket name ${name} is ${name.length} characters; S3 allows at most 63`);
+  return name;
+}
+
+export function kmsAliasName(config: StackConfig, region: string): string {
+  return `alias/agent-dr-${config.environment}-backups-${region}`;
+}
+
+/** IAM role names (global service): one per job, the DR cluster's role carries a -dr suffix. */
+export function roleName(config: StackConfig, purpose: string): string {
+  const name = `agent-dr-${config.environment}-${purpose}`;
+  if (name.length > 64) throw new Error(`IAM role name ${name} is ${name.length} characters; IAM allows at most 64`);
+  return name;
+}

@@ -1,0 +1,112 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tlsOnlyBucketPolicy } from "./iam-documents";
+import { backupLifecycleRules } from "./lifecycle";
+
+export interface RegionalBucketInput {
+  /** Logical name prefix of the resources, e.g. agent-dr-backup-primary. */
+  name: string;
+  region: string;
+  bucketName: string;
+  kmsAlias: string;
+  retentionDays: number;
+  objectLock: { enabled: boolean; days: number };
+  tags: Record<string, string>;
+}
+
+/** One region's backup bucket, its key and every side-car, as the replication and the IRSA roles need them. */
+export interface RegionalBucket {
+  region: string;
+  bucket: aws.s3.Bucket;
+  key: aws.kms.Key;
+  versioning: aws.s3.BucketVersioning;
+}
+
+/**
+ * A backup bucket with its own KMS key in one region. Every resource names the region itself
+ * (v7 per-resource region), so both regions share the stack's single AWS provider.
+ */
+export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Resource): RegionalBucket {
+  const opts = { parent };
+  const region = i.region;
+
+  const key = new aws.kms.Key(
+    `${i.name}-key`,
+    {
+      region,
+      description: `Encrypts PostgreSQL backups in ${i.bucketName}`,
+      enableKeyRotation: true,
+      // The longest wait AWS allows: a key scheduled for deletion by mistake can still be saved.
+      deletionWindowInDays: 30,
+      tags: i.tags,
+    },
+    opts,
+  );
+  new aws.kms.Alias(`${i.name}-key-alias`, { region, name: i.kmsAlias, targetKeyId: key.keyId }, opts);
+
+  const bucket = new aws.s3.Bucket(
+    `${i.name}-bucket`,
+    {
+      region,
+      bucket: i.bucketName,
+      // Object Lock can only be switched on when the bucket is created.
+      ...(i.objectLock.enabled ? { objectLockEnabled: true } : {}),
+      forceDestroy: false,
+      tags: i.tags,
+    },
+    opts,
+  );
+  const bucketOpts = { parent };
+
+  const versioning = new aws.s3.BucketVersioning(
+    `${i.name}-versioning`,
+    { region, bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+    bucketOpts,
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${i.name}-encryption`,
+    {
+      region,
+      bucket: bucket.bucket,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+    },
+    bucketOpts,
+  );
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${i.name}-public-access`,
+    { region, bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    bucketOpts,
+  );
+  new aws.s3.BucketOwnershipControls(
+    `${i.name}-ownership`,
+    { region, bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    bucketOpts,
+  );
+  new aws.s3.BucketPolicy(
+    `${i.name}-policy`,
+    { region, bucket: bucket.bucket, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+    // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
+    { parent, dependsOn: [publicAccess] },
+  );
+  new aws.s3.BucketLifecycleConfiguration(
+    `${i.name}-lifecycle`,
+    { region, bucket: bucket.bucket, rules: backupLifecycleRules(i.retentionDays) },
+    // Lifecycle rules on versions only make sense once versioning is on.
+    { parent, dependsOn: [versioning] },
+  );
+  if (i.objectLock.enabled) {
+    new aws.s3.BucketObjectLockConfiguration(
+      `${i.name}-object-lock`,
+      {
+        region,
+        bucket: bucket.bucket,
+        objectLockEnabled: "Enabled",
+        // Governance mode: a compromised workload credential cannot delete locked versions; an
+        // administrator with s3:BypassGovernanceRetention still can, unlike compliance mode.
+        rule: { defaultRetention: { mode: "GOVERNANCE", days: i.objectLock.days } },
+      },
+      { parent, dependsOn: [versioning] },
+    );
+  }
+  return { region, bucket, key, versioning };
+}

@@ -1,0 +1,33 @@
+/** S3 Replication Time Control: 15 minutes is the only value S3 accepts, for the SLA and for the metrics threshold. */
+export const RTC_MINUTES = 15;
+
+export interface ReplicationRuleInput {
+  destinationBucketArn: string;
+  destinationKeyArn: string;
+  replicationTimeControl: boolean;
+}
+
+/**
+ * The one rule that copies the whole primary bucket to the DR bucket. Delete markers are replicated
+ * so the DR copy follows WAL-G's retention (versions themselves are never deleted by replication);
+ * SSE-KMS objects are replicated and re-encrypted with the DR region's key; metrics are on so
+ * replication lag and pending operations are visible; RTC gives the 15-minute promise the budget
+ * counts on when a class needs it.
+ */
+export function replicationRule(p: ReplicationRuleInput) {
+  return {
+    id: "primary-to-dr",
+    status: "Enabled",
+    priority: 1,
+    filter: {},
+    deleteMarkerReplication: { status: "Enabled" },
+    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+    destination: {
+      bucket: p.destinationBucketArn,
+      storageClass: "STANDARD",
+      encryptionConfiguration: { replicaKmsKeyId: p.destinationKeyArn },
+      metrics: p.replicationTimeControl ? { status: "Enabled", eventThreshold: { minutes: RTC_MINUTES } } : { status: "Enabled" },
+      ...(p.replicationTimeControl ? { replicationTime: { status: "Enabled", time: { minutes: RTC_MINUTES } } } : {}),
+    },
+  };
+}
