@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrSettings } from "../dr/settings";
 import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
+import { FailoverDns } from "./dns";
 import { clusterProvider } from "./providers";
 import { baseLabels } from "./tags";
 
@@ -29,6 +30,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly dr?: RegionCluster;
   /** Backup buckets (primary and DR region), their KMS keys and the IRSA role ARNs of the PostgreSQL pods and jobs. */
   readonly backup: BackupBuckets;
+  /** Route53 health checks and failover records of the platform endpoints. */
+  readonly dns: FailoverDns;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -40,6 +43,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     }
     // Before the tiers that archive into it: they take bucket names and role ARNs from here.
     this.backup = new BackupBuckets(`${name}-backup`, { config, settings: args.settings }, { parent: this });
+    this.dns = new FailoverDns(`${name}-dns`, { config, settings: args.settings }, { parent: this });
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,
