@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { deriveSettings } from "./dr/settings";
 import { AgentPlatform } from "./components/platform";
 import { loadStackConfig } from "./components/stack-config";
@@ -13,3 +14,20 @@ export const primaryNamespace = platform.primary.namespace;
 export const drNamespace = platform.dr?.namespace;
 /** The timing settings in force, so a reviewer sees what the targets turned into. */
 export const derivedSettings = settings;
+/** Backup buckets, keys and IRSA roles (role ARNs are not secret: they grant nothing without the cluster's token). */
+export const backup = pulumi.output({
+  primaryBucket: platform.backup.primary.bucketName,
+  primaryBucketArn: platform.backup.primary.bucketArn,
+  primaryKmsKeyArn: platform.backup.primary.kmsKeyArn,
+  drBucket: platform.backup.dr?.bucketName,
+  drBucketArn: platform.backup.dr?.bucketArn,
+  drKmsKeyArn: platform.backup.dr?.kmsKeyArn,
+  replicationRoleArn: platform.backup.replicationRoleArn,
+  postgresPodRoleArn: platform.backup.postgresPodRoleArn,
+  logicalBackupRoleArn: platform.backup.logicalBackupRoleArn,
+  restoreDrillRoleArn: platform.backup.restoreDrillRoleArn,
+  drPostgresPodRoleArn: platform.backup.drPostgresPodRoleArn,
+});
+/** Route53 health check ids and failover record names by key (api-primary, api-secondary, db-writer-*). */
+export const dnsHealthCheckIds = pulumi.output(platform.dns.healthCheckIds);
+export const dnsRecords = pulumi.output(platform.dns.recordNames);

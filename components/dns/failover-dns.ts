@@ -20,7 +20,7 @@ export interface FailoverDnsArgs {
 export class FailoverDns extends pulumi.ComponentResource {
   /** Health check ids by plan key (api-primary, api-secondary, db-writer-primary, db-writer-secondary). */
   readonly healthCheckIds: Record<string, pulumi.Output<string>> = {};
-  /** Record FQDNs by plan key. */
+  /** Record names by plan key (PRIMARY and SECONDARY share the name; the key tells them apart). */
   readonly recordNames: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: FailoverDnsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -57,7 +57,7 @@ export class FailoverDns extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.recordNames[r.key] = rec.fqdn;
+      this.recordNames[r.key] = rec.name;
     }
 
     this.registerOutputs({ healthCheckIds: this.healthCheckIds, recordNames: this.recordNames });
