@@ -6,6 +6,7 @@ import { BackupBuckets } from "./backup";
 import { FailoverDns } from "./dns";
 import { clusterProvider } from "./providers";
 import { baseLabels } from "./tags";
+import { PLANNING_ANNOTATION, serializePlanning } from "../policies/observe/planning";
 
 export interface AgentPlatformArgs {
   /** Validated stack config (dr/targets). */
@@ -57,7 +58,14 @@ export class AgentPlatform extends pulumi.ComponentResource {
     const provider = clusterProvider(`${name}-k8s`, access, this);
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: access.namespace, labels: { ...baseLabels(config, "namespace"), "agent-dr/region": region } } },
+      {
+        metadata: {
+          name: access.namespace,
+          labels: { ...baseLabels(config, "namespace"), "agent-dr/region": region, "agent-dr/region-role": role },
+          // The policy pack runs the budget from resources; this carries the assumptions no setting holds.
+          ...(role === "primary" ? { annotations: { [PLANNING_ANNOTATION]: serializePlanning(config) } } : {}),
+        },
+      },
       { parent: this, provider },
     );
     return { region, provider, namespace: ns.metadata.name };

@@ -1,0 +1,49 @@
+/**
+ * Readers for the configuration files the tiers render into ConfigMaps, as the servers read them:
+ * one directive per line, the last occurrence wins, comments start with '#'.
+ */
+
+/** Directives of a redis.conf / sentinel.conf: name (lower-cased) -> every occurrence's arguments. */
+export function redisDirectives(text: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const [name, ...args] = line.split(/\s+/).map((t) => t.replace(/^"(.*)"$/, "$1"));
+    const key = name.toLowerCase();
+    out.set(key, [...(out.get(key) ?? []), args]);
+  }
+  return out;
+}
+
+/** The last value of a single-valued directive. */
+export function lastDirective(d: Map<string, string[][]>, name: string): string[] | undefined {
+  const all = d.get(name);
+  return all ? all[all.length - 1] : undefined;
+}
+
+const PG_TIME_UNITS: Record<string, number> = { us: 1e-6, ms: 1e-3, s: 1, min: 60, h: 3600, d: 86400 };
+
+/**
+ * A PostgreSQL time parameter in seconds ("55s", "1min", "60", 60). A bare number is in the
+ * parameter's base unit, seconds for archive_timeout. NaN when malformed.
+ */
+export function pgSeconds(value: unknown, baseUnitSeconds = 1): number {
+  if (typeof value === "number") return value * baseUnitSeconds;
+  if (typeof value !== "string") return NaN;
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  if (!m) return NaN;
+  if (m[2] === "") return Number(m[1]) * baseUnitSeconds;
+  const unit = PG_TIME_UNITS[m[2]];
+  return unit === undefined ? NaN : Number(m[1]) * unit;
+}
+
+/** PostgreSQL booleans: on/off, true/false, yes/no, 1/0 and unique prefixes of them. */
+export function pgBool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (typeof value !== "string") return undefined;
+  const v = value.trim().toLowerCase();
+  if (["on", "true", "yes", "1", "t", "y"].includes(v)) return true;
+  if (["off", "false", "no", "0", "f", "n"].includes(v)) return false;
+  return undefined;
+}

@@ -1,0 +1,57 @@
+import type { ObservedResource } from "../observe";
+
+/** Type tokens the policies read. Exact strings: CrossGuard compares types by string equality. */
+export const TYPES = {
+  postgresql: "kubernetes:acid.zalan.do/v1:postgresql",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  namespace: "kubernetes:core/v1:Namespace",
+  cronJob: "kubernetes:batch/v1:CronJob",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  deployment: "kubernetes:apps/v1:Deployment",
+  bucket: "aws:s3/bucket:Bucket",
+  bucketVersioning: "aws:s3/bucketVersioning:BucketVersioning",
+  bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  bucketReplication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+  record: "aws:route53/record:Record",
+  healthCheck: "aws:route53/healthCheck:HealthCheck",
+} as const;
+
+export function labels(r: ObservedResource): Record<string, string> {
+  return r.inputs?.metadata?.labels ?? {};
+}
+
+export function annotations(r: ObservedResource): Record<string, string> {
+  return r.inputs?.metadata?.annotations ?? {};
+}
+
+/** Kubernetes object name (metadata.name) or the Pulumi name. */
+export function objectName(r: ObservedResource): string {
+  return r.inputs?.metadata?.name ?? r.name;
+}
+
+export function namespaceOf(r: ObservedResource): string | undefined {
+  return r.inputs?.metadata?.namespace;
+}
+
+/** A number that may arrive as a string (Kubernetes int-or-string, YAML). NaN when absent or malformed. */
+export function num(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && v.trim() !== "") return Number(v);
+  return NaN;
+}
+
+/** The region of an AWS resource: v7's per-resource `region`, else its provider's. */
+export function awsRegion(r: ObservedResource & { providerRegion?: string }): string | undefined {
+  return r.inputs?.region ?? r.providerRegion;
+}
+
+/** The environment a stack's resources belong to, from their labels or tags. */
+export function environmentOf(resources: ObservedResource[]): string | undefined {
+  for (const r of resources) {
+    const env = labels(r)["agent-dr/environment"] ?? r.inputs?.tags?.environment;
+    if (typeof env === "string") return env;
+  }
+  return undefined;
+}

@@ -1,0 +1,29 @@
+import type { Policies } from "@pulumi/policy";
+import { backupCronJob } from "./rules/backup-cronjob";
+import { bucketProtection } from "./rules/bucket-protection";
+import { bucketReplication } from "./rules/bucket-replication";
+import { failoverHealthCheck } from "./rules/failover-health-check";
+import { patroniTiming } from "./rules/patroni-timing";
+import { postgresSynchronousMode } from "./rules/postgres-synchronous-mode";
+import { postgresWalArchiving } from "./rules/postgres-wal-archiving";
+import { recoveryTargets } from "./rules/recovery-targets";
+import { redisPersistence } from "./rules/redis-persistence";
+import { sentinelQuorum } from "./rules/sentinel-quorum";
+import { targetBounds } from "./rules/target-bounds";
+
+export const PACK_NAME = "agent-dr-policies";
+
+/** The pack's policies. Tests and the offline plan import this; only index.ts starts the server. */
+export const policies: Policies = [
+  recoveryTargets,
+  targetBounds,
+  postgresWalArchiving,
+  postgresSynchronousMode,
+  patroniTiming,
+  redisPersistence,
+  sentinelQuorum,
+  backupCronJob,
+  bucketProtection,
+  bucketReplication,
+  failoverHealthCheck,
+];

@@ -1,0 +1,77 @@
+import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { cronMaxGapSeconds } from "../../dr/settings/cron";
+import type { ObservedResource } from "../observe";
+import { configWithDefaults } from "../lib/config";
+import { dur } from "../lib/report";
+import { annotations, labels, num, TYPES } from "../lib/resources";
+
+interface Config {
+  logicalBackupRpoSeconds: number;
+}
+
+const configSchema: PolicyConfigSchema = {
+  properties: {
+    logicalBackupRpoSeconds: {
+      type: "number",
+      exclusiveMinimum: 0,
+      default: 86400,
+      description: "The RPO the logical backup serves when the job does not declare one (annotation agent-dr/serves-rpo-seconds): the platform promises a dump at most a day old.",
+    },
+  },
+};
+
+/** Annotation by which a backup job declares the RPO it serves, in seconds. */
+export const SERVES_RPO_ANNOTATION = "agent-dr/serves-rpo-seconds";
+
+const BACKUP_JOBS = new Set(["logical-backup", "restore-drill"]);
+
+/** Is this CronJob one of the stack's backup jobs? */
+export function isBackupJob(r: ObservedResource): boolean {
+  const job = labels(r)["agent-dr/job"];
+  return r.type === TYPES.cronJob && job !== undefined && BACKUP_JOBS.has(job);
+}
+
+/** Does the job's pod run a verification (a real restore), seen in its containers or declared? */
+function verifies(r: ObservedResource): boolean {
+  if (annotations(r)["agent-dr/verified-by-restore"] === "true") return true;
+  const pod = r.inputs.spec?.jobTemplate?.spec?.template?.spec ?? {};
+  const containers: any[] = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+  return containers.some((c) => /verif|restore/i.test([c.name ?? "", ...(c.command ?? []), ...(c.args ?? [])].join(" ")));
+}
+
+export function checkBackupCronJob(r: ObservedResource, config: Config, report: (m: string) => void): void {
+  const spec = r.inputs.spec ?? {};
+  const job = labels(r)["agent-dr/job"];
+  if (spec.concurrencyPolicy !== "Forbid") {
+    report(`backup CronJob ${job}: concurrencyPolicy is ${JSON.stringify(spec.concurrencyPolicy ?? "Allow (default)")}; two runs at once upload competing dumps and race on the newest key. Fix: concurrencyPolicy "Forbid".`);
+  }
+  if (job === "logical-backup" && !verifies(r)) {
+    report(`backup CronJob ${job}: no verification step (no container that restores the dump, no agent-dr/verified-by-restore annotation); an unrestored dump is not a backup. Fix: restore into a scratch database and run sanity queries in the job.`);
+  }
+  if (job !== "logical-backup") return;
+  let period: number;
+  try {
+    period = cronMaxGapSeconds(String(spec.schedule));
+  } catch (e) {
+    report(`backup CronJob ${job}: schedule ${JSON.stringify(spec.schedule)} is not a cron expression (${(e as Error).message}).`);
+    return;
+  }
+  const declared = num(annotations(r)[SERVES_RPO_ANNOTATION]);
+  const rpo = Number.isFinite(declared) ? declared : config.logicalBackupRpoSeconds;
+  if (period > rpo) {
+    report(`logical backup schedule ${JSON.stringify(spec.schedule)} leaves up to ${dur(period)} between dumps, more than the RPO ${dur(rpo)} it serves. Fix: backup.overrides.logicalBackupSchedule at least daily (e.g. "0 2 * * *").`);
+  }
+}
+
+export const backupCronJob: ResourceValidationPolicy = {
+  name: "backup-cronjob",
+  description: "Backup CronJobs forbid concurrent runs; the logical backup verifies by restore and runs at least as often as the RPO it serves.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema,
+  validateResource: (args, report) => {
+    const r = { type: args.type, name: args.name, inputs: args.props };
+    if (!isBackupJob(r)) args.notApplicable("only CronJobs labelled agent-dr/job: logical-backup or restore-drill");
+    checkBackupCronJob(r, configWithDefaults<Config>(configSchema, args.getConfig()), report);
+  },
+};

@@ -1,0 +1,24 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ObservedResource } from "../observe";
+import { TYPES } from "../lib/resources";
+
+/** Route53 answers with a PRIMARY record until its health check fails; without one it never fails over. */
+export function checkFailoverHealthCheck(r: ObservedResource, report: (m: string) => void): void {
+  const policies: any[] = r.inputs.failoverRoutingPolicies ?? [];
+  if (!policies.some((p) => p?.type === "PRIMARY")) return;
+  const id = r.inputs.healthCheckId;
+  if (typeof id !== "string" || id.trim() === "") {
+    report(`Route53 PRIMARY failover record ${r.inputs.name ?? r.name} has no healthCheckId: Route53 treats it as always healthy and never answers with the SECONDARY. Fix: attach a health check (HTTPS on the health path; a CloudWatch-alarm check for private endpoints).`);
+  }
+}
+
+export const failoverHealthCheck: ResourceValidationPolicy = {
+  name: "failover-health-check",
+  description: "Every PRIMARY Route53 failover record has a health check.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, report) => {
+    if (args.type !== TYPES.record) args.notApplicable(`only ${TYPES.record}`);
+    checkFailoverHealthCheck({ type: args.type, name: args.name, inputs: args.props }, report);
+  },
+};

@@ -1,0 +1,36 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ObservedResource } from "../observe";
+import { num } from "../lib/resources";
+import { TYPES } from "../lib/resources";
+import { classesOn } from "../lib/targets";
+
+const IN_REGION = ["instance-loss", "zone-loss"] as const;
+
+export function checkSynchronousMode(r: ObservedResource, report: (m: string) => void): void {
+  const spec = r.inputs.spec ?? {};
+  // A standby cluster replicates from another cluster; synchronous mode applies once it is promoted.
+  if (spec.standby) return;
+  const rpo0 = classesOn(r).filter((c) => IN_REGION.some((s) => c.targets[s].rpoSeconds === 0));
+  if (rpo0.length === 0) return;
+  const names = rpo0.map((c) => c.name).join(", ");
+  if (spec.patroni?.synchronous_mode !== true) {
+    report(
+      `synchronous replication: ${names} ha${rpo0.length > 1 ? "ve" : "s"} RPO 0 on instance and zone loss, but spec.patroni.synchronous_mode is ${JSON.stringify(spec.patroni?.synchronous_mode ?? "unset")}: an asynchronous failover loses acknowledged commits. Fix: remove postgres.overrides.synchronousMode (or set it true).`,
+    );
+  }
+  const instances = num(spec.numberOfInstances);
+  if (Number.isFinite(instances) && instances < 2) {
+    report(`synchronous replication needs a standby: numberOfInstances is ${instances} while ${names} need${rpo0.length > 1 ? "" : "s"} RPO 0. Fix: agent-dr:postgres.instances >= 2.`);
+  }
+}
+
+export const postgresSynchronousMode: ResourceValidationPolicy = {
+  name: "postgres-synchronous-mode",
+  description: "A PostgreSQL cluster serving a class with RPO 0 (instance or zone loss) runs Patroni synchronous_mode with a standby.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, report) => {
+    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
+    checkSynchronousMode({ type: args.type, name: args.name, inputs: args.props }, report);
+  },
+};

@@ -1,0 +1,62 @@
+import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { POSTGRES } from "../../dr/engine-facts";
+import type { ObservedResource } from "../observe";
+import { configWithDefaults } from "../lib/config";
+import { pgBool, pgSeconds } from "../lib/conf-files";
+import { dur } from "../lib/report";
+import { TYPES } from "../lib/resources";
+import { classesOn, tightestTarget } from "../lib/targets";
+
+interface Config {
+  archiveUploadSeconds: number;
+}
+
+const configSchema: PolicyConfigSchema = {
+  properties: {
+    archiveUploadSeconds: {
+      type: "number",
+      minimum: 0,
+      default: POSTGRES.archiveUploadSeconds,
+      description: "Seconds to compress and upload one WAL segment, added to archive_timeout when compared with the RPO.",
+    },
+  },
+};
+
+/** The archive serves point-in-time recovery of every class on the cluster (logical corruption). */
+const ARCHIVE_SCENARIOS = ["logical-corruption"] as const;
+
+export function checkWalArchiving(r: ObservedResource, config: Config, report: (m: string) => void): void {
+  const params: Record<string, unknown> = r.inputs.spec?.postgresql?.parameters ?? {};
+  // Spilo turns archiving on by default; an explicit "off" is what breaks PITR.
+  const mode = params.archive_mode === undefined ? true : pgBool(params.archive_mode) ?? String(params.archive_mode) === "always";
+  if (!mode) {
+    report(`WAL archiving is off (spec.postgresql.parameters.archive_mode = ${JSON.stringify(params.archive_mode)}): no point-in-time recovery and no archive for the DR standby. Fix: archive_mode "on" (remove the parameter override).`);
+  }
+  const raw = params.archive_timeout;
+  // Spilo's default when the parameter is absent (DESIGN section 3).
+  const timeout = raw === undefined ? POSTGRES.spiloArchiveTimeoutSeconds : pgSeconds(raw);
+  if (!Number.isFinite(timeout)) {
+    report(`archive_timeout ${JSON.stringify(raw)} is not a PostgreSQL duration (expected e.g. "55s" or "1min").`);
+    return;
+  }
+  const tightest = tightestTarget(classesOn(r), ARCHIVE_SCENARIOS, "rpoSeconds");
+  if (!Number.isFinite(tightest.seconds)) return;
+  if (timeout === 0 || timeout + config.archiveUploadSeconds > tightest.seconds) {
+    const why = timeout === 0 ? "archive_timeout 0 never forces a segment switch, so a quiet database archives nothing for hours" : `archive_timeout ${dur(timeout)}${raw === undefined ? " (Spilo's default)" : ""} + upload ${dur(config.archiveUploadSeconds)} > RPO ${dur(tightest.seconds)}`;
+    report(
+      `WAL archive: ${why} of ${tightest.dataClass} (${tightest.scenario}). Fix: set postgres.overrides.archiveTimeoutSeconds to at most ${Math.max(1, tightest.seconds - config.archiveUploadSeconds)} or remove the override so it is derived from the RPO.`,
+    );
+  }
+}
+
+export const postgresWalArchiving: ResourceValidationPolicy = {
+  name: "postgres-wal-archiving",
+  description: "PostgreSQL archives WAL, and archive_timeout plus upload fits inside the smallest RPO the archive serves.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema,
+  validateResource: (args, report) => {
+    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
+    checkWalArchiving({ type: args.type, name: args.name, inputs: args.props }, configWithDefaults<Config>(configSchema, args.getConfig()), report);
+  },
+};
