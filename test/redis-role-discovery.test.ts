@@ -1,0 +1,125 @@
+/**
+ * The role-discovery script on real servers: 3 redis-server + 3 redis-sentinel on loopback
+ * (ports 21100-21112), configs from the same render functions the ConfigMap uses, every node
+ * started through components/redis/scripts/role-discovery.sh. Wall time about 15-25 s.
+ */
+import { deriveSettings } from "../dr/settings";
+import { parseStackConfig } from "../dr/targets";
+import { LoopbackRedisSet, waitFor } from "../components/redis/check/loopback";
+
+const BASE = 21100;
+const settings = {
+  ...deriveSettings(parseStackConfig({ regions: { primary: "us-east-1" }, environment: "staging" }, "staging")).redis!,
+  // 1 s instead of the derived 5 s keeps the test short; the logic does not depend on it.
+  downAfterMilliseconds: 1000,
+};
+
+let set: LoopbackRedisSet;
+const primaryOf = () => [0, 1, 2].filter((i) => set.isRunning(`node-${i}`) && set.role(i) === "master");
+const port = (i: number) => String(set.nodePort(i));
+
+afterAll(async () => {
+  await set?.stop();
+});
+
+describe("role discovery against real Redis and Sentinel", () => {
+  jest.setTimeout(90_000);
+
+  it("first boot: the bootstrap node becomes the one primary, the others its replicas", async () => {
+    set = new LoopbackRedisSet({ settings, basePort: BASE });
+    for (const j of [0, 1, 2]) set.startSentinel(j);
+    await waitFor("Sentinels to listen", 10_000, () => (set.sentinelPrimaries().every((a) => a === `127.0.0.1:${port(0)}`) ? true : undefined));
+    // Replicas first: they must follow the bootstrap node, not promote themselves while it is absent.
+    set.startNode(2);
+    set.startNode(1);
+    await waitFor("replicas to start", 10_000, () => ([1, 2].every((i) => set.role(i) === "slave") ? true : undefined));
+    set.startNode(0);
+    await waitFor("node 0 to start", 10_000, () => (set.role(0) === "master" ? true : undefined));
+    expect(primaryOf()).toEqual([0]);
+    for (const i of [1, 2]) expect(set.cli("redis", set.nodePort(i), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(0)]);
+    // Sentinels see the whole set before anything is killed (a failover needs known replicas and peers).
+    await waitFor("Sentinels to know 2 replicas and 2 peers", 30_000, () =>
+      [0, 1, 2].every((j) => set.sentinelField(j, "num-slaves") === "2" && set.sentinelField(j, "num-other-sentinels") === "2") ? true : undefined,
+    );
+    expect(set.log("node-0")).toMatch(/no Sentinel has ever known a primary; bootstrapping/);
+  });
+
+  it("kill -9 of the primary: Sentinel promotes a replica; the old node restarts as its replica from its first answer", async () => {
+    for (let k = 0; k < 100; k++) expect(set.cli("redis", set.nodePort(0), "SET", `before:${k}`, String(k))).toEqual(["OK"]);
+    expect(set.cli("redis", set.nodePort(0), "WAIT", "2", "2000")).toEqual(["2"]);
+
+    const killedAt = Date.now();
+    await set.killNode(0);
+    const promoted = await waitFor("a promoted replica", 20_000, () => {
+      const p = primaryOf();
+      return p.length === 1 && p[0] !== 0 ? p[0] : undefined;
+    });
+    const failoverMs = Date.now() - killedAt;
+    await waitFor("every Sentinel to name the promoted node", 10_000, () =>
+      set.sentinelPrimaries().every((a) => a === `127.0.0.1:${port(promoted)}`) ? true : undefined,
+    );
+    expect(failoverMs).toBeLessThan(settings.downAfterMilliseconds + 8000);
+    expect(set.cli("redis", set.nodePort(promoted), "GET", "before:99")).toEqual(["99"]);
+
+    // The old primary restarts with its data (AOF) and the same script.
+    const restartedAt = Date.now();
+    set.startNode(0);
+    const roles: string[] = [];
+    const first = await waitFor("the restarted node to answer", 15_000, () => {
+      const r = set.role(0);
+      return r === "master" || r === "slave" ? r : undefined;
+    }, 20);
+    const firstAnswerMs = Date.now() - restartedAt;
+    roles.push(first);
+    // A client that bypasses Sentinel and writes to the old node directly is refused.
+    const write = set.cli("redis", set.nodePort(0), "SET", "split-brain-probe", "1");
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      roles.push(set.role(0));
+      expect(primaryOf()).toEqual([promoted]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(first).toBe("slave");
+    expect(firstAnswerMs).toBeLessThan(10_000);
+    expect(roles.every((r) => r === "slave" || /LOADING/.test(r))).toBe(true);
+    expect(write.join(" ")).toMatch(/READONLY/);
+    expect(set.cli("redis", set.nodePort(0), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(promoted)]);
+    await waitFor("the old node to finish its resync", 15_000, () => (set.cli("redis", set.nodePort(0), "GET", "before:42")[0] === "42" ? true : undefined));
+    expect(set.cli("redis", set.nodePort(promoted), "EXISTS", "split-brain-probe")).toEqual(["0"]);
+    expect(set.log("node-0")).toMatch(new RegExp(`starting as replica of 127.0.0.1:${port(promoted)}`));
+  });
+
+  it("a primary that comes back empty before Sentinel acts never serves as primary and so cannot wipe its replicas", async () => {
+    const current = primaryOf();
+    expect(current).toHaveLength(1);
+    const victim = current[0];
+    // Writes need a replica within the lag (min-replicas-to-write): the set must have re-formed.
+    await waitFor("the set to re-form", 20_000, () => (set.cli("redis", set.nodePort(victim), "WAIT", "2", "500")[0] === "2" ? true : undefined));
+    expect(set.cli("redis", set.nodePort(victim), "SET", "kept", "yes")).toEqual(["OK"]);
+    expect(set.cli("redis", set.nodePort(victim), "WAIT", "2", "2000")).toEqual(["2"]);
+
+    await set.killNode(victim);
+    // Its volume is lost: the node restarts at once, empty, while every Sentinel still names it.
+    require("fs").rmSync(set.nodeDataDir(victim), { recursive: true, force: true });
+    require("fs").mkdirSync(set.nodeDataDir(victim));
+    if (process.getuid?.() === 0) require("child_process").spawnSync("chown", ["agentdr:", set.nodeDataDir(victim)]);
+    set.startNode(victim);
+
+    const seen: string[] = [];
+    const successor = await waitFor("a replica to be promoted", 20_000, () => {
+      seen.push(set.role(victim));
+      const p = primaryOf().filter((i) => i !== victim);
+      return p.length === 1 ? p[0] : undefined;
+    });
+    await waitFor("the emptied node to rejoin as replica", 20_000, () => {
+      const r = set.role(victim);
+      seen.push(r);
+      return r === "slave" ? true : undefined;
+    });
+    expect(seen).not.toContain("master");
+    expect(set.log(`node-${victim}`)).toMatch(/no data in .* refusing to start as primary/);
+    // The replicas kept their data: the write made before the kill is on the new primary.
+    expect(set.cli("redis", set.nodePort(successor), "GET", "kept")).toEqual(["yes"]);
+    expect(primaryOf()).toEqual([successor]);
+  });
+});
