@@ -53,7 +53,7 @@ export async function plan(stack: string, configFile = stackFilePath(stack), loa
 export async function planFromResources(stack: string, config: StackConfig, resources: CapturedResource[]): Promise<PlanResult> {
   const observed = observeSettings(resources, config);
   const budget = computeBudget(config.dataClasses, observed);
-  const violations = await evaluatePolicies({ stack, config, resources, budget: budget.rows });
+  const violations = await evaluatePolicies({ stack, config, resources });
   return {
     stack,
     resources: resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) })),
