@@ -1,0 +1,214 @@
+import { backupLifecycleRules, STANDARD_IA_MIN_DAYS } from "../components/backup/lifecycle";
+import { bucketName } from "../components/backup/names";
+import { replicationRule, RTC_MINUTES } from "../components/backup/replication";
+import type { CapturedResource } from "../offline/capture";
+import { observeReplication } from "../policies/observe/backup";
+import { byType, runStack } from "./harness/offline";
+import { parseStackConfig } from "../dr/targets";
+
+const T = {
+  bucket: "aws:s3/bucket:Bucket",
+  versioning: "aws:s3/bucketVersioning:BucketVersioning",
+  sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  policy: "aws:s3/bucketPolicy:BucketPolicy",
+  lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  lock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+  replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+  key: "aws:kms/key:Key",
+  alias: "aws:kms/alias:Alias",
+};
+/** Side-cars that must carry their bucket's region (v7 per-resource region). */
+const SIDE_CARS = [T.versioning, T.sse, T.pab, T.ownership, T.policy, T.lifecycle, T.lock, T.replication];
+
+const sideCars = (rs: CapturedResource[], type: string, bucket: CapturedResource) => byType(rs, type).filter((r) => r.inputs.bucket === bucket.inputs.bucket);
+const one = (rs: CapturedResource[], type: string, bucket: CapturedResource) => {
+  const found = sideCars(rs, type, bucket);
+  expect(found.map((r) => r.name)).toHaveLength(1);
+  return found[0];
+};
+const bucketByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.bucket).find((b) => `arn:aws:s3:::${b.inputs.bucket}` === arn);
+/** The mock gives keys arn:aws:kms:<region>:<account>:<name>; a key is found by that ARN. */
+const keyByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.key).find((k) => arn === `arn:aws:kms:${k.inputs.region}:123456789012:${k.name}`);
+
+describe.each([
+  ["staging", 1, 7, false],
+  ["prod", 2, 14, true],
+] as const)("backup buckets, %s stack (mock run)", (stack, bucketCount, retention, objectLock) => {
+  let rs: CapturedResource[];
+  beforeAll(async () => {
+    const run = await runStack(stack);
+    if (run.error) throw run.error;
+    rs = run.resources;
+  });
+
+  test("buckets exist once per region with predictable names", () => {
+    const buckets = byType(rs, T.bucket);
+    expect(buckets).toHaveLength(bucketCount);
+    const regions = buckets.map((b) => b.inputs.region);
+    expect(new Set(regions).size).toBe(bucketCount);
+    for (const b of buckets) expect(b.inputs.bucket).toMatch(new RegExp(`^agent-dr-${stack}-backups-\\d{12}-${b.inputs.region}$`));
+    expect(byType(rs, "agent-dr:backup:BackupBuckets")).toHaveLength(1);
+  });
+
+  test("every bucket is versioned, SSE-KMS with its own rotating key in its region, private and owner-enforced", () => {
+    for (const b of byType(rs, T.bucket)) {
+      expect(one(rs, T.versioning, b).inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+      const rule = one(rs, T.sse, b).inputs.rules[0];
+      expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
+      const key = keyByArn(rs, rule.applyServerSideEncryptionByDefault.kmsMasterKeyId);
+      expect(key?.inputs).toMatchObject({ region: b.inputs.region, enableKeyRotation: true });
+      const pab = one(rs, T.pab, b).inputs;
+      expect([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets]).toEqual([true, true, true, true]);
+      expect(one(rs, T.ownership, b).inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    }
+    expect(byType(rs, T.key)).toHaveLength(bucketCount);
+    expect(byType(rs, T.alias)).toHaveLength(bucketCount);
+  });
+
+  test("the bucket policy denies every non-TLS request to the bucket and its objects", () => {
+    for (const b of byType(rs, T.bucket)) {
+      const doc = JSON.parse(one(rs, T.policy, b).inputs.policy);
+      const arn = `arn:aws:s3:::${b.inputs.bucket}`;
+      const deny = doc.Statement.find((s: any) => s.Effect === "Deny");
+      expect(deny).toMatchObject({ Principal: "*", Action: ["s3:*"], Condition: { Bool: { "aws:SecureTransport": "false" } } });
+      expect(deny.Resource).toEqual([arn, `${arn}/*`]);
+      expect(doc.Statement.filter((s: any) => s.Effect === "Allow")).toEqual([]);
+    }
+  });
+
+  test("side-cars name their bucket's region (one provider serves both regions)", () => {
+    for (const b of byType(rs, T.bucket)) {
+      for (const type of SIDE_CARS) for (const r of sideCars(rs, type, b)) expect([r.name, r.inputs.region]).toEqual([r.name, b.inputs.region]);
+    }
+  });
+
+  test(`lifecycle expires WAL, base backups and dumps after ${retention} days, noncurrent versions too`, () => {
+    for (const b of byType(rs, T.bucket)) {
+      const rules: any[] = one(rs, T.lifecycle, b).inputs.rules;
+      for (const prefix of ["spilo/", "logical-backups/"]) {
+        const rule = rules.find((r) => r.filter?.prefix === prefix);
+        expect(rule).toMatchObject({ status: "Enabled", expiration: { days: retention }, noncurrentVersionExpiration: { noncurrentDays: retention } });
+      }
+    }
+  });
+
+  test(objectLock ? "object lock in governance mode on both buckets" : "no object lock", () => {
+    for (const b of byType(rs, T.bucket)) {
+      const locks = sideCars(rs, T.lock, b);
+      if (!objectLock) {
+        expect(locks).toHaveLength(0);
+        expect(b.inputs.objectLockEnabled).toBeUndefined();
+        continue;
+      }
+      expect(b.inputs.objectLockEnabled).toBe(true);
+      expect(locks.map((l) => l.inputs.rule.defaultRetention)).toEqual([{ mode: "GOVERNANCE", days: 7 }]);
+    }
+  });
+
+  test("buckets and keys carry environment, owner and the PostgreSQL data classes", () => {
+    for (const r of [...byType(rs, T.bucket), ...byType(rs, T.key)]) {
+      expect(r.inputs.tags).toMatchObject({ environment: stack, owner: "platform-team", purpose: "postgres-backups" });
+      expect(r.inputs.tags["data-classes"].split(" ")).toEqual(expect.arrayContaining(["conversation_history", "agent_configurations", "usage_billing_data", "analytics_logs"]));
+    }
+  });
+});
+
+describe("replication, prod stack", () => {
+  let rs: CapturedResource[];
+  beforeAll(async () => {
+    const run = await runStack("prod");
+    if (run.error) throw run.error;
+    rs = run.resources;
+  });
+
+  test("exactly one BucketReplicationConfig per source bucket, to a versioned bucket in another region", () => {
+    const configs = byType(rs, T.replication);
+    const sources = configs.map((c) => c.inputs.bucket);
+    expect(new Set(sources).size).toBe(sources.length);
+    expect(configs).toHaveLength(1);
+    const source = byType(rs, T.bucket).find((b) => b.inputs.bucket === sources[0])!;
+    expect(source.inputs.region).toBe("us-east-1");
+    expect(configs[0].inputs.region).toBe(source.inputs.region);
+    expect(configs[0].inputs.rules).toHaveLength(1);
+    const rule = configs[0].inputs.rules[0];
+    const dest = bucketByArn(rs, rule.destination.bucket)!;
+    expect(dest.inputs.region).toBe("us-west-2");
+    expect(dest.inputs.region).not.toBe(source.inputs.region);
+    for (const b of [source, dest]) expect(one(rs, T.versioning, b).inputs.versioningConfiguration.status).toBe("Enabled");
+  });
+
+  test("the rule replicates everything and delete markers, re-encrypts with the DR key, with metrics and RTC (15 min)", () => {
+    const rule = byType(rs, T.replication)[0].inputs.rules[0];
+    expect(rule).toMatchObject({ status: "Enabled", filter: {}, deleteMarkerReplication: { status: "Enabled" }, sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } });
+    const replicaKey = keyByArn(rs, rule.destination.encryptionConfiguration.replicaKmsKeyId);
+    expect(replicaKey?.inputs.region).toBe("us-west-2");
+    expect(rule.destination.metrics).toEqual({ status: "Enabled", eventThreshold: { minutes: 15 } });
+    expect(rule.destination.replicationTime).toEqual({ status: "Enabled", time: { minutes: 15 } });
+  });
+
+  test("the replication role is the one the config names, and the observer reads RTC back", () => {
+    const cfg = byType(rs, T.replication)[0];
+    expect(cfg.inputs.role).toBe("arn:aws:iam::123456789012:role/agent-dr-prod-s3-replication");
+    const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} } }, "prod");
+    expect(observeReplication(rs, config)).toEqual({ crossRegionReplication: true, replicationTimeControl: true });
+  });
+});
+
+describe("replication overrides (mock run)", () => {
+  test("crossRegionReplication: false leaves both buckets but no replication config and no replication role", async () => {
+    const run = await runStack("prod", { "agent-dr:backup": { overrides: { crossRegionReplication: false } } });
+    expect(run.error).toBeUndefined();
+    expect(byType(run.resources, T.bucket)).toHaveLength(2);
+    expect(byType(run.resources, T.replication)).toHaveLength(0);
+    expect(byType(run.resources, "aws:iam/role:Role").map((r) => r.inputs.name)).not.toContain("agent-dr-prod-s3-replication");
+  });
+
+  test("replicationTimeControl: false keeps metrics but drops the RTC block", async () => {
+    const run = await runStack("prod", { "agent-dr:backup": { overrides: { replicationTimeControl: false } } });
+    const rule = byType(run.resources, T.replication)[0].inputs.rules[0];
+    expect(rule.destination.metrics).toEqual({ status: "Enabled" });
+    expect(rule.destination.replicationTime).toBeUndefined();
+  });
+
+  test("staging (one region) has no replication", async () => {
+    const run = await runStack("staging");
+    expect(byType(run.resources, T.replication)).toHaveLength(0);
+  });
+
+  test("replication forced on without a DR region stops the program naming the key", async () => {
+    const run = await runStack("staging", { "agent-dr:backup": { overrides: { crossRegionReplication: true } } });
+    expect(run.error?.message).toMatch(/agent-dr:backup\.overrides\.crossRegionReplication: got true, expected false or unset without agent-dr:regions\.dr/);
+  });
+});
+
+describe("pure rules", () => {
+  test("lifecycle: STANDARD_IA only when the window is longer than S3's 30-day minimum", () => {
+    expect(backupLifecycleRules(14).some((r) => r.transitions)).toBe(false);
+    const long = backupLifecycleRules(90);
+    for (const id of ["wal-and-base-backups", "logical-backups"]) {
+      expect(long.find((r) => r.id === id)).toMatchObject({ transitions: [{ days: STANDARD_IA_MIN_DAYS, storageClass: "STANDARD_IA" }], expiration: { days: 90 } });
+    }
+    expect(backupLifecycleRules(31).find((r) => r.id === "logical-backups")?.transitions?.[0].days).toBeLessThan(31);
+  });
+
+  test("lifecycle: a bad retention is refused naming the key and value", () => {
+    expect(() => backupLifecycleRules(0)).toThrow("backup.retentionDays: got 0, expected a whole number of days >= 1");
+    expect(() => backupLifecycleRules(1.5)).toThrow(/got 1.5/);
+  });
+
+  test("replication rule: RTC block present exactly when asked, at the 15 minutes S3 accepts", () => {
+    const on = replicationRule({ destinationBucketArn: "arn:aws:s3:::d", destinationKeyArn: "k", replicationTimeControl: true });
+    const off = replicationRule({ destinationBucketArn: "arn:aws:s3:::d", destinationKeyArn: "k", replicationTimeControl: false });
+    expect(on.destination.replicationTime).toEqual({ status: "Enabled", time: { minutes: RTC_MINUTES } });
+    expect(RTC_MINUTES).toBe(15);
+    expect("replicationTime" in off.destination).toBe(false);
+  });
+
+  test("bucket names stay within S3's 63 characters or are refused", () => {
+    const config = parseStackConfig({ regions: { primary: "us-east-1" }, clusters: { primary: {} } }, "staging");
+    expect(bucketName(config, "us-east-1")).toBe("agent-dr-staging-backups-us-east-1");
+    expect(() => bucketName({ ...config, environment: "x".repeat(60) as any }, "us-east-1")).toThrow(/S3 allows at most 63/);
+  });
+});
