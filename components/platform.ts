@@ -5,6 +5,7 @@ import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { FailoverDns } from "./dns";
 import { clusterProvider } from "./providers";
+import { RedisSentinel } from "./redis";
 import { baseLabels } from "./tags";
 import { PLANNING_ANNOTATION, serializePlanning } from "../policies/observe/planning";
 
@@ -33,6 +34,9 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly backup: BackupBuckets;
   /** Route53 health checks and failover records of the platform endpoints. */
   readonly dns: FailoverDns;
+  /** Sentinel-managed Redis for session state in the primary region, and the (empty) set in the DR region. */
+  readonly redis?: RedisSentinel;
+  readonly drRedis?: RedisSentinel;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -45,6 +49,18 @@ export class AgentPlatform extends pulumi.ComponentResource {
     // Before the tiers that archive into it: they take bucket names and role ARNs from here.
     this.backup = new BackupBuckets(`${name}-backup`, { config, settings: args.settings }, { parent: this });
     this.dns = new FailoverDns(`${name}-dns`, { config, settings: args.settings }, { parent: this });
+    const redisSettings = args.settings.redis;
+    if (redisSettings) {
+      const redisArgs = (cluster: RegionCluster, regionRole: "primary" | "dr") => ({
+        cluster,
+        regionRole,
+        settings: redisSettings,
+        dataClasses: config.dataClasses.filter((c) => c.store === "redis"),
+        labels: baseLabels(config, "redis"),
+      });
+      this.redis = new RedisSentinel(`${name}-redis`, redisArgs(this.primary, "primary"), { parent: this });
+      if (redisSettings.drRegion && this.dr) this.drRedis = new RedisSentinel(`${name}-redis-dr`, redisArgs(this.dr, "dr"), { parent: this });
+    }
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,

@@ -41,3 +41,16 @@ export function redisNames(prefix: string): RedisNames {
 export function podFqdn(statefulSet: string, ordinal: number, headless: string, namespace: string, clusterDomain: string): string {
   return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.${clusterDomain}`;
 }
+
+/** Pod labels; `agent-dr/redis-role` tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB). */
+export function podLabels(prefix: string, role: "redis" | "sentinel"): Record<string, string> {
+  return { "app.kubernetes.io/name": "agent-redis", "app.kubernetes.io/instance": prefix, "agent-dr/redis-role": role };
+}
+
+/** Label a client pod carries to be let through the NetworkPolicy to Redis and the Sentinels. */
+export const CLIENT_LABEL = { key: "agent-dr/redis-client", value: "true" } as const;
+
+/** The tier's ConfigMap carries this label; the policy pack finds redis.conf / sentinel.conf by it. */
+export const CONFIG_LABEL = { key: "agent-dr/config", value: "redis" } as const;
+/** Which region's set a ConfigMap belongs to: "primary" or "dr". */
+export const REGION_ROLE_LABEL = "agent-dr/region-role";

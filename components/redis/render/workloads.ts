@@ -1,0 +1,197 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { RedisSettings } from "../../../dr/settings/types";
+import { MASTER_NAME, podFqdn, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "./names";
+
+type StatefulSetSpec = k8s.types.input.apps.v1.StatefulSetSpec;
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+
+/** Official image, pinned (Bitnami's images are frozen since 2025). Its `redis` user is uid/gid 999. */
+export const REDIS_IMAGE = "docker.io/library/redis:7.4.2-bookworm";
+const REDIS_UID = 999;
+
+export interface WorkloadInput {
+  settings: RedisSettings;
+  names: RedisNames;
+  prefix: string;
+  namespace: string;
+  clusterDomain: string;
+  image: string;
+  /** sha256 of the ConfigMap data: a change rolls the pods. */
+  configChecksum: string;
+  dataVolumeSize: string;
+  storageClassName?: string;
+  redisResources: ResourceRequirements;
+  sentinelResources: ResourceRequirements;
+}
+
+const SOURCE_DIR = "/etc/redis-source";
+const AUTH_DIR = "/etc/redis-auth";
+
+/** Every Sentinel's stable address, as the start scripts and the clients list them. */
+export function sentinelAddresses(i: Pick<WorkloadInput, "names" | "namespace" | "clusterDomain" | "settings">): string[] {
+  return Array.from({ length: i.settings.sentinels }, (_, j) => `${podFqdn(i.names.sentinel, j, i.names.sentinelHeadless, i.namespace, i.clusterDomain)}:${SENTINEL_PORT}`);
+}
+
+/** redis-cli PING with the password from the mounted Secret; `-e` makes an error reply (LOADING) fail the probe. */
+function pingProbe(port: number, passwordFile: string) {
+  return { exec: { command: ["sh", "-c", `REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli -p ${port} --no-auth-warning -e ping`] } };
+}
+
+const containerSecurity = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+function podSecurity() {
+  return {
+    runAsNonRoot: true,
+    runAsUser: REDIS_UID,
+    runAsGroup: REDIS_UID,
+    fsGroup: REDIS_UID,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Spread over zones (hard: the budget's zone-loss row assumes it) and over nodes (soft). */
+function spread(labels: Record<string, string>) {
+  return [
+    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
+    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+  ];
+}
+
+const podEnv = [
+  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+  { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+];
+
+function configVolumes(names: RedisNames, keys: string[]) {
+  return [
+    { name: "source", configMap: { name: names.config, defaultMode: 0o444, items: keys.map((k) => ({ key: k, path: k })) } },
+    { name: "auth", secret: { secretName: names.secret, defaultMode: 0o440 } },
+  ];
+}
+
+function claim(name: string, size: string, storageClassName?: string) {
+  return {
+    metadata: { name },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) },
+  };
+}
+
+/**
+ * The Redis nodes. Parallel pod management is safe because no pod decides its own role: the
+ * role-discovery script asks the Sentinels, and only ordinal 0 founds a never-formed set.
+ */
+export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
+  const labels = podLabels(i.prefix, "redis");
+  const announce = `$(POD_NAME).${i.names.redisHeadless}.${i.namespace}.svc.${i.clusterDomain}`;
+  // A node marked down waits this long for Sentinel to promote another before resuming as primary: one whole failover attempt.
+  const failoverWait = Math.ceil((i.settings.downAfterMilliseconds + i.settings.failoverTimeoutMilliseconds) / 1000);
+  const container: Container = {
+    name: "redis",
+    image: i.image,
+    command: ["sh", `${SOURCE_DIR}/role-discovery.sh`],
+    ports: [{ name: "redis", containerPort: REDIS_PORT }],
+    env: [
+      ...podEnv,
+      { name: "ANNOUNCE_HOST", value: announce },
+      { name: "ANNOUNCE_PORT", value: String(REDIS_PORT) },
+      { name: "SELF_ADDRESSES", value: "$(POD_IP)" },
+      { name: "SENTINELS", value: sentinelAddresses(i).join(",") },
+      { name: "MASTER_NAME", value: MASTER_NAME },
+      { name: "REDIS_CONF_SOURCE", value: `${SOURCE_DIR}/redis.conf` },
+      { name: "REDIS_CONF", value: "/run/redis/redis.conf" },
+      { name: "REDIS_PASSWORD_FILE", value: `${AUTH_DIR}/redis-password` },
+      { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
+      { name: "FAILOVER_WAIT_SECONDS", value: String(failoverWait) },
+      { name: "DISCOVERY_TIMEOUT_SECONDS", value: "300" },
+    ],
+    volumeMounts: [
+      { name: "source", mountPath: SOURCE_DIR, readOnly: true },
+      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+      { name: "run", mountPath: "/run/redis" },
+      { name: "data", mountPath: "/data" },
+    ],
+    resources: i.redisResources,
+    securityContext: containerSecurity,
+    // Discovery may wait up to DISCOVERY_TIMEOUT_SECONDS and a large AOF takes time to load.
+    startupProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
+    readinessProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
+    livenessProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+  };
+  const pod: PodSpec = {
+    securityContext: podSecurity(),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: 30,
+    topologySpreadConstraints: spread(labels),
+    containers: [container],
+    volumes: [...configVolumes(i.names, ["redis.conf", "role-discovery.sh"]), { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+  };
+  return {
+    serviceName: i.names.redisHeadless,
+    replicas: i.settings.replicas,
+    podManagementPolicy: "Parallel",
+    selector: { matchLabels: labels },
+    updateStrategy: { type: "RollingUpdate" },
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+    template: { metadata: { labels, annotations: { "agent-dr/config-sha256": i.configChecksum } }, spec: pod },
+    volumeClaimTemplates: [claim("data", i.dataVolumeSize, i.storageClassName)],
+  };
+}
+
+/** The Sentinels, each with a small volume for the state Sentinel writes into its config. */
+export function sentinelStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
+  const labels = podLabels(i.prefix, "sentinel");
+  const container: Container = {
+    name: "sentinel",
+    image: i.image,
+    command: ["sh", `${SOURCE_DIR}/sentinel-start.sh`],
+    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
+    env: [
+      ...podEnv,
+      { name: "ANNOUNCE_HOST", value: `$(POD_NAME).${i.names.sentinelHeadless}.${i.namespace}.svc.${i.clusterDomain}` },
+      { name: "ANNOUNCE_PORT", value: String(SENTINEL_PORT) },
+      { name: "SENTINELS", value: sentinelAddresses(i).join(",") },
+      { name: "MASTER_NAME", value: MASTER_NAME },
+      { name: "SENTINEL_CONF_SOURCE", value: `${SOURCE_DIR}/sentinel.conf` },
+      { name: "SENTINEL_CONF", value: "/data/sentinel.conf" },
+      { name: "REDIS_PASSWORD_FILE", value: `${AUTH_DIR}/redis-password` },
+      { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
+    ],
+    volumeMounts: [
+      { name: "source", mountPath: SOURCE_DIR, readOnly: true },
+      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+      { name: "data", mountPath: "/data" },
+    ],
+    resources: i.sentinelResources,
+    securityContext: containerSecurity,
+    readinessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
+    livenessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
+  };
+  return {
+    serviceName: i.names.sentinelHeadless,
+    replicas: i.settings.sentinels,
+    podManagementPolicy: "Parallel",
+    selector: { matchLabels: labels },
+    updateStrategy: { type: "RollingUpdate" },
+    template: {
+      metadata: { labels, annotations: { "agent-dr/config-sha256": i.configChecksum } },
+      spec: {
+        securityContext: podSecurity(),
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        topologySpreadConstraints: spread(labels),
+        containers: [container],
+        volumes: configVolumes(i.names, ["sentinel.conf", "sentinel-start.sh"]),
+      },
+    },
+    volumeClaimTemplates: [claim("data", "256Mi", i.storageClassName)],
+  };
+}
