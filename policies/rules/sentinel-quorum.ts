@@ -1,15 +1,18 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import type { ObservedResource } from "../observe";
 import { redisDirectives } from "../lib/conf-files";
 import { namespaceOf, num, objectName, TYPES } from "../lib/resources";
-import { fromPolicyResources } from "../lib/policy-resources";
+import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 
-/** How many Sentinel processes the workloads of a namespace run: replicas x containers running redis-sentinel. */
-export function sentinelCount(resources: ObservedResource[], namespace: string | undefined): number {
+/**
+ * How many Sentinel processes run beside a config: replicas x containers running redis-sentinel in
+ * workloads of the same namespace on the same cluster (provider), since every region's cluster may
+ * use the same namespace name.
+ */
+export function sentinelCount(resources: StackResource[], conf: StackResource): number {
   let count = 0;
   for (const r of resources) {
     if (r.type !== TYPES.statefulSet && r.type !== TYPES.deployment) continue;
-    if (namespace !== undefined && namespaceOf(r) !== undefined && namespaceOf(r) !== namespace) continue;
+    if (namespaceOf(r) !== namespaceOf(conf) || r.providerUrn !== conf.providerUrn) continue;
     const containers: any[] = r.inputs.spec?.template?.spec?.containers ?? [];
     const sentinels = containers.filter((c) => {
       const words = [...(c.command ?? []), ...(c.args ?? []), c.name ?? ""].join(" ");
@@ -26,11 +29,11 @@ export function sentinelCount(resources: ObservedResource[], namespace: string |
  * to elect the one that fails over. A quorum below a majority lets a minority partition declare
  * the primary dead; a quorum above the number of Sentinels never fails over.
  */
-export function checkSentinelQuorum(resources: ObservedResource[], report: (m: string, urn?: string) => void): void {
+export function checkSentinelQuorum(resources: StackResource[], report: (m: string, urn?: string) => void): void {
   for (const r of resources) {
     const conf: string | undefined = r.type === TYPES.configMap ? r.inputs.data?.["sentinel.conf"] : undefined;
     if (conf === undefined) continue;
-    const n = sentinelCount(resources, namespaceOf(r));
+    const n = sentinelCount(resources, r);
     for (const args of redisDirectives(conf).get("sentinel") ?? []) {
       if (args[0]?.toLowerCase() !== "monitor") continue;
       const [, master, , , q] = args;
