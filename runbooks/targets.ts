@@ -1,0 +1,58 @@
+import type { StackConfig } from "../dr/targets";
+
+export type RegionRole = "primary" | "dr";
+
+/** What the runbooks operate on, read from the stack config (names only; no secrets). */
+export interface RunbookTargets {
+  stack: string;
+  environment: "staging" | "prod";
+  regions: { primary: string; dr?: string };
+  namespaces: { primary: string; dr?: string };
+  postgres?: {
+    /** The primary region's cluster (postgresql resource name). */
+    cluster: string;
+    /** The DR region's standby cluster, when one exists. */
+    standbyCluster?: string;
+    /** The operator names the pooler Deployment `<cluster>-pooler`. */
+    poolerSuffix: string;
+  };
+  /** `servers`: Redis pods including the primary (agent-dr:redis.replicas). */
+  redis?: { master: string; sentinelService: string; port: number; servers: number };
+  /** Route53 failover record the region promotion moves (the agent API). */
+  failoverEndpoint?: { name: string; zoneId: string };
+  /** The backup tier's restore-test CronJob, run on demand by verify-backups. */
+  restoreCheckCronJob?: string;
+}
+
+/** The DR region's standby cluster name: the primary's name with a `-standby` suffix (unique Patroni scope, spilo.md 3.1). */
+export function standbyClusterName(cluster: string): string {
+  return `${cluster}-standby`;
+}
+
+/** The restore-test CronJob the backup tier provisions for a cluster. */
+export function restoreCheckCronJobName(cluster: string): string {
+  return `${cluster}-restore-check`;
+}
+
+export function targetsFromConfig(config: StackConfig): RunbookTargets {
+  const pg = config.postgres;
+  const drNamespace = config.clusters.dr?.namespace;
+  return {
+    stack: config.stack,
+    environment: config.environment,
+    regions: config.regions,
+    namespaces: { primary: config.clusters.primary.namespace, ...(drNamespace ? { dr: drNamespace } : {}) },
+    ...(pg.enabled
+      ? {
+          postgres: {
+            cluster: pg.clusterName,
+            ...(pg.standby.enabled ? { standbyCluster: standbyClusterName(pg.clusterName) } : {}),
+            poolerSuffix: "-pooler",
+          },
+          restoreCheckCronJob: restoreCheckCronJobName(pg.clusterName),
+        }
+      : {}),
+    ...(config.redis.enabled ? { redis: { master: "agent-redis", sentinelService: "agent-redis-sentinel", port: 26379, servers: config.redis.replicas } } : {}),
+    ...(config.endpoints.api?.drTarget ? { failoverEndpoint: { name: config.endpoints.api.name, zoneId: config.endpoints.api.zoneId } } : {}),
+  };
+}
