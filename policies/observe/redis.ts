@@ -53,7 +53,7 @@ export function observeRedis(resources: ObservedResource[], _config: StackConfig
   return {
     replicas: replicasOf("redis"),
     sentinels: replicasOf("sentinel"),
-    quorum: int(sentinel.monitor?.[3], 0),
+    quorum: int(sentinel.monitor?.[2], 0),
     downAfterMilliseconds: int(sentinel.get("down-after-milliseconds"), REDIS_DEFAULTS.downAfterMilliseconds),
     failoverTimeoutMilliseconds: int(sentinel.get("failover-timeout"), REDIS_DEFAULTS.failoverTimeoutMilliseconds),
     parallelSyncs: int(sentinel.get("parallel-syncs"), REDIS_DEFAULTS.parallelSyncs),
@@ -80,7 +80,7 @@ function savePoints(lines: string[][] | undefined): Array<[number, number]> {
   return points;
 }
 
-/** The `sentinel <option> agent-redis <value>` lines of a sentinel.conf, and its monitor line's arguments. */
+/** The `sentinel <option> agent-redis <value>` lines of a sentinel.conf, and its monitor line's arguments after the name (host, port, quorum). */
 function sentinelDirectives(text: string): { monitor?: string[]; get(option: string): string | undefined } {
   const options = new Map<string, string>();
   let monitor: string[] | undefined;
