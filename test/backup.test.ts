@@ -3,8 +3,13 @@ import { bucketName } from "../components/backup/names";
 import { replicationRule, RTC_MINUTES } from "../components/backup/replication";
 import type { CapturedResource } from "../offline/capture";
 import { observeReplication } from "../policies/observe/backup";
-import { byType, runStack } from "./harness/offline";
+import { byType, planStack, runStack, stackFileWith } from "./harness/offline";
 import { parseStackConfig } from "../dr/targets";
+import { deriveSettings } from "../dr/settings";
+import { computeBudget } from "../dr/budget";
+import { rawConfigOf } from "../offline/plan";
+import { readStackFile } from "../offline/stack-files";
+import { observeSettings } from "../policies/observe";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",
@@ -210,5 +215,54 @@ describe("pure rules", () => {
     const config = parseStackConfig({ regions: { primary: "us-east-1" }, clusters: { primary: {} } }, "staging");
     expect(bucketName(config, "us-east-1")).toBe("agent-dr-staging-backups-us-east-1");
     expect(() => bucketName({ ...config, environment: "x".repeat(60) as any }, "us-east-1")).toThrow(/S3 allows at most 63/);
+  });
+});
+
+describe("the budget uses the replication the resources hold", () => {
+  const patch = { "agent-dr:backup": { overrides: { crossRegionReplication: false } } };
+
+  test("budget over this stack's resources: with replication off, every PostgreSQL region-loss row misses naming S3 replication", async () => {
+    const run = await runStack("prod", patch);
+    const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", patch))), "prod");
+    const observed = observeSettings(run.resources, config);
+    expect(observed.backup).toMatchObject({ crossRegionReplication: false, replicationTimeControl: false });
+    // Until the PostgreSQL tier's resources exist, its settings come from the derivation, with the
+    // archive fallback taken from what the buckets really replicate.
+    const derivedPg = deriveSettings(config).postgres!;
+    const postgres = observed.postgres ?? { ...derivedPg, standby: { ...derivedPg.standby, archiveFallback: observed.backup.crossRegionReplication } };
+    const rows = computeBudget(config.dataClasses, { ...observed, postgres }).rows.filter((r) => r.store === "postgres" && r.scenario === "region-loss");
+    expect(rows.length).toBe(4);
+    for (const r of rows) {
+      expect(r.ok).toBe(false);
+      expect(r.rpo.mechanism).toContain("S3 cross-region replication is off");
+    }
+  });
+
+  test("budget over this stack's resources: with replication and RTC on, the replicated-archive path is bounded by RTC's 15 minutes", async () => {
+    const run = await runStack("prod", { "agent-dr:postgres": { standby: { enabled: false } } });
+    const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", { "agent-dr:postgres": { standby: { enabled: false } } }))), "prod");
+    const observed = observeSettings(run.resources, config);
+    expect(observed.backup.replicationTimeControl).toBe(true);
+    const postgres = observed.postgres ?? deriveSettings(config).postgres!;
+    const row = computeBudget(config.dataClasses, { ...observed, postgres }).rows.find((r) => r.dataClass === "analytics_logs" && r.scenario === "region-loss")!;
+    expect(row.rpo.mechanism).toContain("S3 replication with RTC (15 min)");
+    expect(row.rpo.seconds).toBe(postgres.archiveTimeoutSeconds + 5 + 15 * 60);
+  });
+
+  test("prod plan with backup.overrides.crossRegionReplication false reports a mandatory violation naming S3 cross-region replication", async () => {
+    const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", patch))), "prod");
+    const base = await planStack("prod");
+    const plan = await planStack("prod", patch);
+    const named = (p: typeof plan) => p.violations.filter((v) => v.level === "mandatory" && /S3 cross-region replication/.test(v.message));
+    expect(named(base)).toHaveLength(0);
+    // The replicated archive matters only to PostgreSQL classes: without that tier's resources the
+    // plan can only say they are unprotected (the row above, over derived settings, covers the rest).
+    if (!plan.resources.some((r) => r.type === "kubernetes:acid.zalan.do/v1:postgresql")) {
+      const pgRegionRows = plan.budget.filter((b) => b.scenario === "region-loss" && config.dataClasses.some((c) => c.name === b.dataClass && c.store === "postgres"));
+      for (const r of pgRegionRows) expect(r.rpoMechanism).toBe("unprotected: no PostgreSQL tier is deployed");
+      return;
+    }
+    expect(named(plan).length).toBeGreaterThan(0);
+    expect(plan.budget.some((b) => !b.ok && b.scenario === "region-loss" && /S3 cross-region replication is off/.test(b.limitedBy))).toBe(true);
   });
 });
