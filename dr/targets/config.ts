@@ -9,6 +9,7 @@ import {
   PostgresOverrides,
   RawStackConfig,
   RedisOverrides,
+  SignalAlert,
   stackConfigSchema,
 } from "./schema";
 
@@ -62,6 +63,13 @@ export interface StackConfig {
     regionPromotion: "automatic" | "manual";
     manualResponseSeconds: number;
     controller: { enabled: boolean; intervalSeconds: number; failureThreshold: number };
+  };
+  /** Always set by parseStackConfig; optional so that StackConfigs rebuilt from resources need not invent it. */
+  signals?: {
+    prometheusOperator: boolean;
+    onCallWebhook?: string;
+    runbookBaseUrl: string;
+    overrides: Partial<Record<SignalAlert, number>>;
   };
 }
 
@@ -181,6 +189,12 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
         intervalSeconds: cfg.failover?.controller?.intervalSeconds ?? 10,
         failureThreshold: cfg.failover?.controller?.failureThreshold ?? 3,
       },
+    },
+    signals: {
+      prometheusOperator: cfg.signals?.prometheusOperator ?? false,
+      ...(cfg.signals?.onCallWebhook ? { onCallWebhook: cfg.signals.onCallWebhook } : {}),
+      runbookBaseUrl: cfg.signals?.runbookBaseUrl ?? "",
+      overrides: cfg.signals?.overrides ?? {},
     },
   };
 }

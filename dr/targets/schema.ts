@@ -119,6 +119,46 @@ const dnsOverrides = z.strictObject({
   failureThreshold: z.number().int().min(1).max(10).optional(),
 });
 
+/** The alerts of components/signals; `signals.overrides` may replace the threshold each derives from the targets. */
+export const SIGNAL_ALERTS = [
+  "PostgresWalArchiveBehind",
+  "PostgresWalArchiveFailing",
+  "PostgresReplicaLagHigh",
+  "PostgresReplicaBeyondFailoverLag",
+  "PostgresReplicasMissing",
+  "PostgresSyncStandbyMissing",
+  "PostgresStandbyClusterLagHigh",
+  "PostgresStandbyClusterNotStreaming",
+  "PostgresBaseBackupStale",
+  "LogicalBackupStale",
+  "RestoreDrillStale",
+  "RedisReplicationLinkDown",
+  "RedisReplicaOffsetLag",
+  "RedisRdbSaveFailing",
+  "RedisRdbSaveOverdue",
+  "RedisAofWriteFailing",
+  "RedisAofRewriteFailing",
+  "RedisSentinelQuorumLost",
+  "S3ReplicationLatencyHigh",
+  "S3ReplicationBacklog",
+  "S3ReplicationFailed",
+  "Route53HealthCheckFailing",
+] as const;
+export type SignalAlert = (typeof SIGNAL_ALERTS)[number];
+
+const signals = z.strictObject({
+  /** The cluster runs the Prometheus operator: rules ship as a PrometheusRule instead of a ConfigMap. */
+  prometheusOperator: z.boolean().optional(),
+  /** The failover controller's on-call webhook, subscribed to the alarm topic (keep it a Pulumi secret). */
+  onCallWebhook: z.string().regex(/^https:\/\/[^\s]+$/, { message: "expected an https:// URL" }).optional(),
+  /** Prefix of runbook links (e.g. https://github.com/org/repo/blob/main/); default: repository-relative paths. */
+  runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, { message: "expected an http(s) URL ending in /" }).optional(),
+  /** Alert name -> threshold in the alert's unit (docs/SIGNALS.md), replacing the derived one for every class. */
+  overrides: z
+    .strictObject(Object.fromEntries(SIGNAL_ALERTS.map((a) => [a, z.number().positive().optional()])) as { [K in SignalAlert]: z.ZodOptional<z.ZodNumber> })
+    .optional(),
+});
+
 export const stackConfigSchema = z.strictObject({
   environment: z.enum(["staging", "prod"]).optional(),
   owner: z.string().min(1).optional(),
@@ -180,6 +220,7 @@ export const stackConfigSchema = z.strictObject({
     })
     .optional(),
   dns: z.strictObject({ overrides: dnsOverrides.optional() }).optional(),
+  signals: signals.optional(),
   failover: z
     .strictObject({
       regionPromotion: z.enum(["automatic", "manual"]).optional(),
@@ -200,3 +241,4 @@ export type PostgresOverrides = z.infer<typeof postgresOverrides>;
 export type RedisOverrides = z.infer<typeof redisOverrides>;
 export type BackupOverrides = z.infer<typeof backupOverrides>;
 export type DnsOverrides = z.infer<typeof dnsOverrides>;
+export type SignalsConfig = z.infer<typeof signals>;

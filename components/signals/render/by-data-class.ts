@@ -1,0 +1,76 @@
+import type { DrSettings } from "../../../dr/settings";
+import { planFailoverDns } from "../../dns/plan";
+import type { SignalAlert, StackConfig } from "../../../dr/targets";
+import { CloudWatchInputs, deriveCloudWatchAlarms } from "./cloudwatch";
+import { checkOverridesUsed } from "./grouping";
+import type { CronJobNames } from "./job-rules";
+import { describeTarget, SignalSource } from "./model";
+import { alertRules } from "./prometheus-rules";
+
+export interface ClassSignal {
+  alert: SignalAlert;
+  source: SignalSource;
+  mechanism: string;
+  target: string;
+  threshold: number;
+  unit: string;
+  runbook: string;
+}
+
+export interface ClassSignals {
+  dataClass: string;
+  signals: ClassSignal[];
+}
+
+/** What the Signals component is wired to; the default is what AgentPlatform wires (see platform.ts). */
+export interface SignalsWiring {
+  jobs: CronJobNames;
+  cloudWatch: CloudWatchInputs<string>;
+}
+
+/** The wiring AgentPlatform uses: the backup tier's CronJobs, its replication rule, the DNS tier's health checks. */
+export function defaultWiring(config: StackConfig, settings: DrSettings): SignalsWiring {
+  const healthChecks = planFailoverDns(config, settings.dns).checks.map((c) => ({ key: c.key, id: c.key }));
+  return {
+    jobs: { namespace: config.clusters.primary.namespace, logicalBackup: LOGICAL_BACKUP_CRONJOB, restoreDrill: RESTORE_DRILL_CRONJOB },
+    cloudWatch: {
+      healthChecks,
+      ...(settings.backup.crossRegionReplication ? { replication: { sourceBucket: "primary", destinationBucket: "dr", ruleId: "primary-to-dr" } } : {}),
+    },
+  };
+}
+
+/** CronJob names the signals watch unless told otherwise (kept equal to the backup tier's ServiceAccount names). */
+export const LOGICAL_BACKUP_CRONJOB = "pg-logical-backup";
+export const RESTORE_DRILL_CRONJOB = "pg-restore-drill";
+
+/**
+ * Per data class, the signals that watch it (Prometheus rules and CloudWatch alarms). A class with
+ * an empty list is watched by nothing: the plan shows it and the policy pack flags it. Throws
+ * ConfigError for overrides of alerts this stack does not have.
+ */
+export function signalsByDataClass(config: StackConfig, settings: DrSettings, wiring: SignalsWiring = defaultWiring(config, settings)): ClassSignals[] {
+  const rules = alertRules(config, settings, wiring.jobs);
+  const alarms = deriveCloudWatchAlarms(config, settings, wiring.cloudWatch);
+  checkOverridesUsed(config, new Set([...rules.map((r) => r.alert), ...alarms.map((a) => a.alert)]));
+  const out = new Map<string, ClassSignal[]>(config.dataClasses.map((c) => [c.name, []]));
+  const add = (classes: string[], s: ClassSignal) => {
+    for (const c of classes) {
+      const list = out.get(c);
+      // Route53 alarms repeat per health check; one line per alert is enough for the plan.
+      if (list && !list.some((x) => x.alert === s.alert && x.threshold === s.threshold)) list.push(s);
+    }
+  };
+  for (const r of rules) {
+    add(r.dataClasses, { alert: r.alert, source: r.source, mechanism: r.mechanism, target: describeTarget(r.target), threshold: r.threshold, unit: r.unit, runbook: r.runbook });
+  }
+  for (const a of alarms) {
+    add(a.dataClasses, { alert: a.alert, source: "cloudwatch", mechanism: a.mechanism, target: describeTarget(a.target), threshold: a.threshold, unit: a.metricName === "ReplicationLatency" ? "seconds" : "count", runbook: a.runbook });
+  }
+  return [...out.entries()].map(([dataClass, signals]) => ({ dataClass, signals }));
+}
+
+/** Classes no signal watches (for the advisory policy). */
+export function unwatchedDataClasses(config: StackConfig, settings: DrSettings, wiring?: SignalsWiring): string[] {
+  return signalsByDataClass(config, settings, wiring).filter((c) => c.signals.length === 0).map((c) => c.dataClass);
+}

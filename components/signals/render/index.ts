@@ -1,0 +1,12 @@
+export * from "./model";
+export { alertRules, ruleGroups, renderRulesFile, prometheusRuleObject, ruleLabels } from "./prometheus-rules";
+export type { RuleGroups, PrometheusRuleEntry } from "./prometheus-rules";
+export { POSTGRES_EXPORTER_QUERIES, METRICS, renderPostgresExporterQueries } from "./exporter-queries";
+export { deriveCloudWatchAlarms, ROUTE53_METRICS_REGION } from "./cloudwatch";
+export type { CloudWatchInputs } from "./cloudwatch";
+export { signalsByDataClass, unwatchedDataClasses, defaultWiring, LOGICAL_BACKUP_CRONJOB, RESTORE_DRILL_CRONJOB } from "./by-data-class";
+export type { ClassSignal, ClassSignals, SignalsWiring } from "./by-data-class";
+export type { CronJobNames } from "./job-rules";
+export { cronJobAgeExpr } from "./job-rules";
+export { archiveScenarios, backupGraceSeconds } from "./postgres-rules";
+export { checkOverridesUsed } from "./grouping";

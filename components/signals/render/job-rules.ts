@@ -1,0 +1,71 @@
+import type { DrSettings } from "../../../dr/settings";
+import { scheduleGapSeconds } from "./cron-gap";
+import type { SignalAlert, StackConfig } from "../../../dr/targets";
+import { groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
+import { AlertRule, describeTarget, formatSeconds } from "./model";
+import { backupGraceSeconds } from "./postgres-rules";
+
+/** Names of the CronJobs the backup tier creates (kube-state-metrics labels them by namespace and cronjob). */
+export interface CronJobNames {
+  namespace: string;
+  logicalBackup?: string;
+  restoreDrill?: string;
+}
+
+/**
+ * Last-success age of a CronJob from kube-state-metrics, also when it never succeeded: then the
+ * age counts from its creation, so a job that has failed since day one still alerts.
+ */
+export function cronJobAgeExpr(namespace: string, cronjob: string): string {
+  const sel = `{namespace="${namespace}",cronjob="${cronjob}"}`;
+  const ok = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${sel})`;
+  const created = `max by (namespace, cronjob) (kube_cronjob_created${sel})`;
+  return `(time() - ${ok}) or ((time() - ${created}) unless on (namespace, cronjob) ${ok})`;
+}
+
+/** Alerts on the logical backup CronJob (dump + verifying restore) and the restore drill. */
+export function jobRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
+  const classes = config.dataClasses.filter((c) => c.store === "postgres");
+  if (!settings.postgres || classes.length === 0) return [];
+  const rules: AlertRule[] = [];
+  const dataSize = settings.postgres.dataSizeBytes;
+
+  const add = (alert: SignalAlert, cronjob: string | undefined, schedule: string | undefined, kind: "RPO" | "RTO", runbook: string, what: string) => {
+    if (!cronjob || !schedule) return;
+    const items = classes.flatMap((c) => {
+      const t = tightestTarget(c, kind, ["logical-corruption"]);
+      return t ? [{ dataClass: c.name, key: 0, target: t }] : [];
+    });
+    const g = groupClasses(items)[0];
+    if (!g) return;
+    const override = overrideOf(config, alert);
+    const gap = scheduleGapSeconds(schedule);
+    // Dump and verifying restore: two passes over the data.
+    const grace = backupGraceSeconds(dataSize, 2);
+    const threshold = override ?? gap + grace;
+    rules.push({
+      alert,
+      source: "prometheus-primary",
+      dataClasses: g.dataClasses,
+      target: g.target,
+      mechanism: alert === "LogicalBackupStale" ? "logical-backup" : "restore-drill",
+      severity: alert === "LogicalBackupStale" ? "critical" : "warning",
+      threshold,
+      unit: "seconds",
+      forSeconds: 0,
+      expr: `(${cronJobAgeExpr(jobs.namespace, cronjob)}) > ${threshold}`,
+      summary: `${what} has not succeeded for more than ${formatSeconds(threshold)} (CronJob ${cronjob})`,
+      description: `Last success {{ $value | humanizeDuration }} ago; schedule "${schedule}".`,
+      why:
+        override !== undefined
+          ? `agent-dr:signals.overrides.${alert} = ${threshold}s`
+          : `Longest gap of "${schedule}" (${gap}s) plus ${grace}s for dumping and restoring ${Math.round(dataSize / 2 ** 30)} GiB at the planned throughput and starting the job; it backs the ${describeTarget(g.target)}.`,
+      runbook: runbookLink(config, runbook),
+      overridden: override !== undefined,
+    });
+  };
+
+  add("LogicalBackupStale", jobs.logicalBackup, settings.backup.logicalBackupSchedule, "RPO", "logical-backup", "The verified logical backup");
+  add("RestoreDrillStale", jobs.restoreDrill, settings.backup.restoreDrillSchedule, "RTO", "restore-drill", "The restore drill");
+  return rules;
+}

@@ -1,0 +1,80 @@
+import * as YAML from "yaml";
+import type { DrSettings } from "../../../dr/settings";
+import type { StackConfig } from "../../../dr/targets";
+import { CronJobNames, jobRules } from "./job-rules";
+import { AlertRule, describeTarget, formatSeconds } from "./model";
+import { postgresRules } from "./postgres-rules";
+import { redisRules } from "./redis-rules";
+
+/** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
+export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
+  return [...postgresRules(config, settings), ...redisRules(config, settings), ...jobRules(config, settings, jobs)];
+}
+
+export interface PrometheusRuleEntry {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface RuleGroups {
+  groups: Array<{ name: string; rules: PrometheusRuleEntry[] }>;
+}
+
+/** Labels every alert carries: which classes, which target, which mechanism, and that we own it. */
+export function ruleLabels(r: AlertRule, environment: string): Record<string, string> {
+  return {
+    severity: r.severity,
+    data_class: r.dataClasses.join(","),
+    target: describeTarget(r.target),
+    mechanism: r.mechanism,
+    environment,
+    signal_source: "agent-dr",
+  };
+}
+
+function entry(r: AlertRule, environment: string): PrometheusRuleEntry {
+  return {
+    alert: r.alert,
+    expr: r.expr,
+    ...(r.forSeconds > 0 ? { for: formatSeconds(r.forSeconds) } : {}),
+    labels: ruleLabels(r, environment),
+    annotations: {
+      summary: r.summary,
+      description: r.description,
+      data_classes: r.dataClasses.join(", "),
+      protects: `${describeTarget(r.target)} of ${r.dataClasses.join(", ")}`,
+      threshold: `${r.threshold} ${r.unit}${r.overridden ? " (override)" : ""}`,
+      why: r.why,
+      runbook_url: r.runbook,
+    },
+  };
+}
+
+/** Rule groups for one region's Prometheus, one group per mechanism family so evaluation stays cheap. */
+export function ruleGroups(rules: AlertRule[], source: AlertRule["source"], environment: string): RuleGroups {
+  const mine = rules.filter((r) => r.source === source);
+  const byGroup = new Map<string, PrometheusRuleEntry[]>();
+  for (const r of mine) {
+    const name = `agent-dr-${environment}-${r.mechanism}`;
+    byGroup.set(name, [...(byGroup.get(name) ?? []), entry(r, environment)]);
+  }
+  return { groups: [...byGroup.entries()].map(([name, rs]) => ({ name, rules: rs })) };
+}
+
+/** The plain rules file (rule_files: of prometheus.yml). */
+export function renderRulesFile(groups: RuleGroups): string {
+  return YAML.stringify(groups, { lineWidth: 0 });
+}
+
+/** The PrometheusRule custom resource of the Prometheus operator, carrying the same groups. */
+export function prometheusRuleObject(name: string, namespace: string, labels: Record<string, string>, groups: RuleGroups) {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name, namespace, labels },
+    spec: groups,
+  };
+}
