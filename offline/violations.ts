@@ -51,7 +51,7 @@ export function readPackConfig(stack: string): Record<string, unknown> {
  * entry (a level, or an object with enforcementLevel and properties), and validate the result
  * against the policy's configSchema. A bad entry is an error naming the policy, key and value.
  */
-export function reconcilePackConfig(policies: policy.Policies, raw: Record<string, unknown>): Record<string, ReconciledPolicyConfig> {
+export function reconcilePackConfig(policies: PolicyMetadata[], raw: Record<string, unknown>): Record<string, ReconciledPolicyConfig> {
   const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
   const names = new Set(policies.map((p) => p.name));
   for (const key of Object.keys(raw)) {
@@ -87,6 +87,9 @@ export function reconcilePackConfig(policies: policy.Policies, raw: Record<strin
   }
   return out;
 }
+
+/** What reconciling needs of a policy: what GetAnalyzerInfo tells the engine. */
+export type PolicyMetadata = Pick<policy.Policy, "name" | "enforcementLevel" | "configSchema">;
 
 class NotApplicable extends Error {}
 
