@@ -1,0 +1,86 @@
+import type { Store } from "../dr/targets";
+import type { DrillContext } from "./context";
+import { PatroniCluster } from "./postgres/cluster";
+import { Supervisor } from "./runtime/supervisor";
+import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
+import type { DrillStack } from "./stack";
+import type { ScenarioResult } from "./types";
+
+/** A drill: the scenario ids it reports (one physical fault can report several classes). */
+export interface DrillDefinition {
+  ids: readonly string[];
+  store: Store;
+  run: (ctx: DrillContext) => Promise<ScenarioResult[]>;
+}
+
+export const DRILLS: DrillDefinition[] = [
+  { ids: ["postgres-primary-loss-sync", "postgres-primary-loss-async"], store: "postgres", run: postgresPrimaryLoss },
+];
+
+export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);
+
+export interface RunOptions {
+  scenarios?: string[];
+  /** Live progress: scenario id and phase. */
+  onProgress?: (scenario: string, phase: string) => void;
+  keepDir?: boolean;
+}
+
+export interface DrillRun {
+  stack: string;
+  scenarios: ScenarioResult[];
+  wallSeconds: number;
+}
+
+/** Which drills to run for the requested ids (throws naming an unknown id and the known ones). */
+export function selectDrills(ids: string[] | undefined): DrillDefinition[] {
+  if (!ids || ids.length === 0) return DRILLS;
+  for (const id of ids) {
+    if (!SCENARIO_IDS.includes(id)) throw new Error(`--scenario: unknown scenario "${id}"; expected one of ${SCENARIO_IDS.join(", ")}`);
+  }
+  return DRILLS.filter((d) => d.ids.some((id) => ids.includes(id)));
+}
+
+/**
+ * Run drills against real local servers. Every server is stopped (by PID) before this returns or
+ * throws; a scenario that fails to set up throws, it is never skipped.
+ */
+export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promise<DrillRun> {
+  const t0 = Date.now();
+  const drills = selectDrills(opts.scenarios);
+  const sup = new Supervisor();
+  let cluster: PatroniCluster | undefined;
+  let current = "setup";
+  const progress = (phase: string) => opts.onProgress?.(current, phase);
+  const ctx: DrillContext = {
+    stack,
+    sup,
+    progress,
+    postgres: async () => {
+      if (cluster) return cluster;
+      if (!stack.settings.postgres) throw new Error(`stack ${stack.name} has no PostgreSQL tier to drill`);
+      const c = new PatroniCluster(sup, stack.settings.postgres);
+      cluster = c;
+      await c.start(progress);
+      return c;
+    },
+  };
+  const results: ScenarioResult[] = [];
+  try {
+    for (const d of drills) {
+      current = d.ids.join(" + ");
+      progress("start");
+      const rs = await d.run(ctx);
+      const wanted = opts.scenarios && opts.scenarios.length > 0 ? rs.filter((r) => opts.scenarios?.includes(r.id)) : rs;
+      results.push(...wanted);
+      for (const r of wanted) opts.onProgress?.(r.id, r.ok ? "ok" : `FAILED: ${r.notes.join("; ")}`);
+    }
+  } finally {
+    current = "teardown";
+    progress("stopping servers");
+    if (cluster) await cluster.stop().catch(() => undefined);
+    await sup.stopAll();
+    if (!opts.keepDir) sup.removeDir();
+  }
+  return { stack: stack.name, scenarios: results, wallSeconds: (Date.now() - t0) / 1000 };
+}
