@@ -72,13 +72,16 @@ describe.each([
     expect(byType(rs, T.alias)).toHaveLength(bucketCount);
   });
 
-  test("the bucket policy denies every non-TLS request to the bucket and its objects", () => {
+  test("the bucket policy denies every non-TLS request and every upload asking for non-KMS encryption", () => {
     for (const b of byType(rs, T.bucket)) {
       const doc = JSON.parse(one(rs, T.policy, b).inputs.policy);
       const arn = `arn:aws:s3:::${b.inputs.bucket}`;
-      const deny = doc.Statement.find((s: any) => s.Effect === "Deny");
-      expect(deny).toMatchObject({ Principal: "*", Action: ["s3:*"], Condition: { Bool: { "aws:SecureTransport": "false" } } });
-      expect(deny.Resource).toEqual([arn, `${arn}/*`]);
+      const tls = doc.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] !== undefined);
+      expect(tls).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Condition: { Bool: { "aws:SecureTransport": "false" } } });
+      expect(tls.Resource).toEqual([arn, `${arn}/*`]);
+      // Uploads that ask for another encryption than SSE-KMS are refused (no header: the KMS default applies).
+      const sse = doc.Statement.find((s: any) => s.Condition?.StringNotEqualsIfExists);
+      expect(sse).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } } });
       expect(doc.Statement.filter((s: any) => s.Effect === "Allow")).toEqual([]);
     }
   });

@@ -31,16 +31,30 @@ function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]
   return { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/${keyPattern}`] };
 }
 
-/** Deny every request that does not arrive over TLS, for any principal. */
-export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
-  return doc({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: ["s3:*"],
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  });
+/**
+ * The backup bucket's policy: every request must arrive over TLS, and no upload may ask for an
+ * encryption other than SSE-KMS (an upload without the header gets the bucket default, SSE-KMS;
+ * one that asks for AES256 would silently bypass the region's key, and is refused instead).
+ */
+export function backupBucketPolicy(bucketArn: string): PolicyDocument {
+  return doc(
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:*"],
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+    {
+      Sid: "DenyNonKmsUploads",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:PutObject"],
+      Resource: [`${bucketArn}/*`],
+      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+    },
+  );
 }
 
 /** S3 may assume the replication role, only for this account's source bucket. */

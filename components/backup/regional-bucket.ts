@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { tlsOnlyBucketPolicy } from "./iam-documents";
+import { backupBucketPolicy } from "./iam-documents";
 import { backupLifecycleRules } from "./lifecycle";
 
 export interface RegionalBucketInput {
@@ -84,7 +84,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
   );
   new aws.s3.BucketPolicy(
     `${i.name}-policy`,
-    { region, bucket: bucket.bucket, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+    { region, bucket: bucket.bucket, policy: bucket.arn.apply((arn) => JSON.stringify(backupBucketPolicy(arn))) },
     // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
     { parent, dependsOn: [publicAccess] },
   );
