@@ -8,6 +8,8 @@ export interface RunbookTargets {
   environment: "staging" | "prod";
   regions: { primary: string; dr?: string };
   namespaces: { primary: string; dr?: string };
+  /** kubeconfig contexts per region (agent-dr:clusters.*.context), for runs from outside the cluster. */
+  contexts: { primary?: string; dr?: string };
   postgres?: {
     /** The primary region's cluster (postgresql resource name). */
     cluster: string;
@@ -42,6 +44,10 @@ export function targetsFromConfig(config: StackConfig): RunbookTargets {
     environment: config.environment,
     regions: config.regions,
     namespaces: { primary: config.clusters.primary.namespace, ...(drNamespace ? { dr: drNamespace } : {}) },
+    contexts: {
+      ...(config.clusters.primary.context ? { primary: config.clusters.primary.context } : {}),
+      ...(config.clusters.dr?.context ? { dr: config.clusters.dr.context } : {}),
+    },
     ...(pg.enabled
       ? {
           postgres: {

@@ -13,6 +13,7 @@ const targets: RunbookTargets = {
   environment: "staging",
   regions: { primary: "local" },
   namespaces: { primary: "local" },
+  contexts: {},
   redis: { master: "agent-redis", sentinelService: "local", port: 0, servers: 3 },
 };
 

@@ -1,0 +1,258 @@
+import { GetHealthCheckCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
+import type { RegionRole } from "../../targets";
+import { SentinelAccess, sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
+import type { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus } from "../types";
+import { renderCloneManifest } from "./clone-manifest";
+import { KubeClient, KubeError } from "./kube-client";
+import { FailoverSide, failoverDecision, forceAction } from "./route53-state";
+
+export interface KubernetesExecutorOptions {
+  /** API access per region; a controller in the DR region has only its own. */
+  clusters: Partial<Record<RegionRole, { client: KubeClient; namespace: string }>>;
+  route53?: { client: Route53Client; recordName: string; zoneId: string };
+  /** Sentinel access per region (in-cluster Service names). */
+  redis?: Partial<Record<RegionRole, SentinelAccess>>;
+  /** The backup tier's restore-check CronJob (in the primary region). */
+  restoreCheckCronJob?: string;
+  /** Patroni REST port on the Spilo pods. */
+  patroniPort?: number;
+  /** Reach Patroni on pod IPs (in-cluster only); off from a laptop, where status comes from labels alone. */
+  podNetwork?: boolean;
+}
+
+const PG = "/apis/acid.zalan.do/v1";
+
+/**
+ * Runbook operations on Kubernetes (the Zalando operator's postgresql resources, Spilo pods,
+ * the pooler Deployment, batch Jobs) and AWS (Route53 failover records and health checks).
+ */
+export class KubernetesExecutor implements DrExecutor {
+  readonly kind = "kubernetes" as const;
+  constructor(readonly opts: KubernetesExecutorOptions) {}
+
+  private cluster(region: RegionRole) {
+    const c = this.opts.clusters[region];
+    if (!c) throw new Error(`no Kubernetes access to the ${region} region's cluster (configure agent-dr:clusters.${region})`);
+    return c;
+  }
+
+  private crPath(region: RegionRole, name: string) {
+    return `${PG}/namespaces/${this.cluster(region).namespace}/postgresqls/${name}`;
+  }
+
+  private async pods(ref: PgRef, signal: AbortSignal): Promise<any[]> {
+    const { client, namespace } = this.cluster(ref.region);
+    const sel = encodeURIComponent(`cluster-name=${ref.cluster},application=spilo`);
+    return (await client.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${sel}`, signal)).items ?? [];
+  }
+
+  private async patroni(pod: any, path: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
+    const ip = pod.status?.podIP;
+    if (!ip) throw new Error(`pod ${pod.metadata.name} has no IP`);
+    return fetch(`http://${ip}:${this.opts.patroniPort ?? 8008}${path}`, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(init.method === "POST" ? 60_000 : 3000)]) });
+  }
+
+  async postgresStatus(ref: PgRef, signal: AbortSignal): Promise<PostgresStatus> {
+    const { client } = this.cluster(ref.region);
+    const cr = await client.find(this.crPath(ref.region, ref.cluster), signal);
+    if (!cr) throw new Error(`postgresql ${ref.cluster} not found in the ${ref.region} region`);
+    const pods = await this.pods(ref, signal);
+    const ready = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+    // Spilo labels the leader `master`, the standby leader too (spilo.md 3.1).
+    const leaderPod = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master" && ready(p));
+    let standby = cr.spec?.standby != null;
+    if (leaderPod && this.opts.podNetwork) {
+      try {
+        const r = await this.patroni(leaderPod, "/patroni", signal);
+        const body = (await r.json()) as { role?: string };
+        standby = standby || body.role === "standby_leader";
+      } catch {
+        // Patroni unreachable: the resource's spec is the best we know.
+      }
+    }
+    return {
+      reachable: true,
+      standby,
+      ...(leaderPod ? { leader: leaderPod.metadata.name } : {}),
+      members: pods.map((p) => ({ name: p.metadata.name, role: p.metadata.labels?.["spilo-role"] ?? "unknown", state: ready(p) ? "running" : (p.status?.phase ?? "unknown").toLowerCase() })),
+    };
+  }
+
+  async promoteStandby(ref: PgRef, signal: AbortSignal): Promise<string> {
+    const { client } = this.cluster(ref.region);
+    const path = this.crPath(ref.region, ref.cluster);
+    const cr = await client.get(path, signal);
+    if (cr.spec?.standby == null) return `postgresql ${ref.cluster} has no spec.standby; the operator promotes it on its next sync`;
+    await client.request({ method: "PATCH", path, body: [{ op: "remove", path: "/spec/standby" }], contentType: "application/json-patch+json", signal });
+    return `removed spec.standby from postgresql ${ref.cluster} (${ref.region} region); the operator sets standby_cluster to null in Patroni`;
+  }
+
+  async writeProbe(ref: PgRef, signal: AbortSignal): Promise<string> {
+    const pods = await this.pods(ref, signal);
+    const leader = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master");
+    if (!leader) throw new Error(`no pod of ${ref.cluster} is labelled spilo-role=master`);
+    if (!this.opts.podNetwork) throw new Error(`can not reach Patroni on ${leader.metadata.name} from outside the cluster; run in-cluster (the controller) to verify writes`);
+    const r = await this.patroni(leader, "/patroni", signal);
+    const body = (await r.json()) as { role?: string; state?: string; timeline?: number };
+    // Patroni reports role primary/master only once pg_is_in_recovery() is false.
+    if ((body.role === "master" || body.role === "primary") && body.state === "running") {
+      return `leader ${leader.metadata.name} runs as primary (timeline ${body.timeline ?? "?"})`;
+    }
+    throw new Error(`leader ${leader.metadata.name} reports role ${body.role}, state ${body.state}`);
+  }
+
+  async switchover(ref: PgRef, candidate: string | undefined, signal: AbortSignal): Promise<string> {
+    const pods = await this.pods(ref, signal);
+    const leader = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master");
+    if (!leader) throw new Error(`no leader pod for ${ref.cluster}`);
+    const r = await this.patroni(leader, "/switchover", signal, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ leader: leader.metadata.name, ...(candidate ? { candidate } : {}) }),
+    });
+    const text = (await r.text()).trim();
+    if (!r.ok) throw new Error(`POST /switchover on ${leader.metadata.name}: HTTP ${r.status} ${text}`);
+    return text;
+  }
+
+  private poolerPath(ref: PgRef) {
+    return `/apis/apps/v1/namespaces/${this.cluster(ref.region).namespace}/deployments/${ref.cluster}-pooler`;
+  }
+
+  async restartPooler(ref: PgRef, signal: AbortSignal): Promise<string> {
+    const { client } = this.cluster(ref.region);
+    const patch = { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } } } } };
+    try {
+      await client.request({ method: "PATCH", path: this.poolerPath(ref), body: patch, contentType: "application/strategic-merge-patch+json", signal });
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return `no pooler Deployment ${ref.cluster}-pooler; clients connect to the leader Service`;
+      throw e;
+    }
+    return `rollout restart of Deployment ${ref.cluster}-pooler`;
+  }
+
+  async poolerReady(ref: PgRef, signal: AbortSignal): Promise<{ ready: boolean; detail: string }> {
+    const d = await this.cluster(ref.region).client.find(this.poolerPath(ref), signal);
+    if (!d) return { ready: true, detail: "no pooler" };
+    const want = d.spec?.replicas ?? 1;
+    const s = d.status ?? {};
+    const ready = (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === want && s.availableReplicas === want && (s.replicas ?? want) === want;
+    return { ready, detail: `pooler ${s.updatedReplicas ?? 0}/${want} updated, ${s.availableReplicas ?? 0} available` };
+  }
+
+  private route53() {
+    if (!this.opts.route53) throw new Error("no failover endpoint configured (agent-dr:endpoints.api with a drTarget)");
+    return this.opts.route53;
+  }
+
+  private async sides(signal: AbortSignal): Promise<{ primary: FailoverSide; secondary: FailoverSide }> {
+    const { client, recordName, zoneId } = this.route53();
+    const name = recordName.endsWith(".") ? recordName : `${recordName}.`;
+    const out = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }), { abortSignal: signal });
+    const records = (out.ResourceRecordSets ?? []).filter((r) => r.Name === name && r.Failover);
+    const side = async (kind: "PRIMARY" | "SECONDARY"): Promise<FailoverSide> => {
+      const rec = records.find((r) => r.Failover === kind);
+      if (!rec) throw new Error(`Route53 zone ${zoneId} has no ${kind} failover record for ${name}`);
+      if (!rec.HealthCheckId) return {};
+      const [status, check] = await Promise.all([
+        client.send(new GetHealthCheckStatusCommand({ HealthCheckId: rec.HealthCheckId }), { abortSignal: signal }),
+        client.send(new GetHealthCheckCommand({ HealthCheckId: rec.HealthCheckId }), { abortSignal: signal }),
+      ]);
+      const obs = status.HealthCheckObservations ?? [];
+      const ok = obs.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
+      return { healthCheckId: rec.HealthCheckId, successRatio: obs.length ? ok / obs.length : 0, inverted: check.HealthCheck?.HealthCheckConfig?.Inverted === true };
+    };
+    const [primary, secondary] = await Promise.all([side("PRIMARY"), side("SECONDARY")]);
+    return { primary, secondary };
+  }
+
+  async endpointState(signal: AbortSignal): Promise<EndpointState> {
+    const { primary, secondary } = await this.sides(signal);
+    return failoverDecision(primary, secondary);
+  }
+
+  async forceEndpoint(to: RegionRole, signal: AbortSignal): Promise<string> {
+    const { primary } = await this.sides(signal);
+    const action = forceAction(to, primary);
+    if (!action) return to === "dr" ? "Route53 already fails over by health; nothing to force" : "primary health check is not inverted; nothing to undo";
+    await this.route53().client.send(new UpdateHealthCheckCommand({ HealthCheckId: primary.healthCheckId, Inverted: action.invert }), { abortSignal: signal });
+    return action.invert ? `inverted primary health check ${primary.healthCheckId} to force failover` : `restored primary health check ${primary.healthCheckId} (not inverted)`;
+  }
+
+  private sentinel(region: RegionRole): SentinelAccess {
+    const s = this.opts.redis?.[region];
+    if (!s) throw new Error(`no Sentinel access for the ${region} region`);
+    return s;
+  }
+
+  redisStatus(ref: RedisRef): Promise<RedisStatus> {
+    return sentinelStatus(this.sentinel(ref.region), ref.master);
+  }
+
+  redisFailover(ref: RedisRef, signal: AbortSignal): Promise<string> {
+    return sentinelFailover(this.sentinel(ref.region), ref.master, signal, (ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  redisWriteProbe(ref: RedisRef): Promise<string> {
+    return sentinelWriteProbe(this.sentinel(ref.region), ref.master);
+  }
+
+  async cloneExists(spec: CloneSpec, signal: AbortSignal): Promise<boolean> {
+    return (await this.cluster(spec.region).client.find(this.crPath(spec.region, spec.name), signal)) !== undefined;
+  }
+
+  async applyClone(spec: CloneSpec, signal: AbortSignal): Promise<string> {
+    const { client, namespace } = this.cluster(spec.region);
+    const source = await client.get(this.crPath(spec.region, spec.source), signal);
+    const manifest = renderCloneManifest(source, spec);
+    await client.request({ method: "POST", path: `${PG}/namespaces/${namespace}/postgresqls`, body: manifest, signal });
+    return `created postgresql ${spec.name} cloning ${spec.source} at ${manifest.spec.clone.timestamp}`;
+  }
+
+  async deleteClone(spec: CloneSpec, signal: AbortSignal): Promise<string> {
+    try {
+      await this.cluster(spec.region).client.request({ method: "DELETE", path: this.crPath(spec.region, spec.name), signal });
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return `postgresql ${spec.name} does not exist`;
+      throw e;
+    }
+    return `deleted postgresql ${spec.name}`;
+  }
+
+  /** Start a Job from the restore-check CronJob (what `kubectl create job --from=cronjob/...` does) and wait for its verdict. */
+  async verifyRestore(ref: PgRef, signal: AbortSignal): Promise<string> {
+    const cronJob = this.opts.restoreCheckCronJob;
+    if (!cronJob) throw new Error("no restore-check CronJob configured");
+    const { client, namespace } = this.cluster(ref.region);
+    const cj = await client.get(`/apis/batch/v1/namespaces/${namespace}/cronjobs/${cronJob}`, signal);
+    const name = `${cronJob.slice(0, 40)}-manual-${Date.now().toString(36)}`;
+    const job = {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name,
+        namespace,
+        labels: { ...(cj.spec.jobTemplate.metadata?.labels ?? {}), "agent-dr/triggered-by": "runbook" },
+        annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+        ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJob, uid: cj.metadata.uid, controller: true }],
+      },
+      spec: cj.spec.jobTemplate.spec,
+    };
+    await client.request({ method: "POST", path: `/apis/batch/v1/namespaces/${namespace}/jobs`, body: job, signal });
+    for (;;) {
+      const j = await client.get(`/apis/batch/v1/namespaces/${namespace}/jobs/${name}`, signal);
+      const cond = (t: string) => (j.status?.conditions ?? []).find((c: any) => c.type === t && c.status === "True");
+      if (cond("Complete")) return `Job ${name} from CronJob ${cronJob} completed`;
+      const failed = cond("Failed");
+      if (failed) throw new Error(`Job ${name} from CronJob ${cronJob} failed: ${failed.reason ?? ""} ${failed.message ?? ""}`.trim());
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 5000);
+        signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.opts.route53?.client.destroy();
+  }
+}
