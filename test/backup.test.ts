@@ -115,6 +115,13 @@ describe.each([
     }
   });
 
+  test("every taggable AWS resource (buckets, keys, roles, health checks, alarms) carries environment and owner", () => {
+    const taggable = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:route53/healthCheck:HealthCheck", "aws:cloudwatch/metricAlarm:MetricAlarm"];
+    const resources = rs.filter((r) => taggable.includes(r.type));
+    expect(resources.length).toBeGreaterThanOrEqual(bucketCount * 2 + 3);
+    for (const r of resources) expect([r.name, r.inputs.tags?.environment, r.inputs.tags?.owner]).toEqual([r.name, stack, "platform-team"]);
+  });
+
   test("buckets and keys carry environment, owner and the PostgreSQL data classes", () => {
     for (const r of [...byType(rs, T.bucket), ...byType(rs, T.key)]) {
       expect(r.inputs.tags).toMatchObject({ environment: stack, owner: "platform-team", purpose: "postgres-backups" });
