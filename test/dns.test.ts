@@ -170,3 +170,26 @@ describe("the budget uses the Route53 numbers from the resources", () => {
     for (const r of dnsRows) expect(r.ok).toBe(true);
   });
 });
+
+describe("observeDns on preview inputs", () => {
+  const config = parseStackConfig(rawConfigOf(readStackFile(stackFilePath("prod"))), "prod");
+  const record = (type: string, target: string, extra: Record<string, any> = {}) => ({
+    type: REC,
+    name: `r-${type}`,
+    inputs: { name: config.endpoints.api!.name, zoneId: config.endpoints.api!.zoneId, ttl: 60, records: [target], failoverRoutingPolicies: [{ type }], ...extra },
+  });
+  const check = { type: HC, name: "c", inputs: { fqdn: config.endpoints.api!.primaryTarget, requestInterval: 10, failureThreshold: 3 } };
+
+  test("a health check id that is still unknown (it throws on read, as under CrossGuard's preview proxy) counts as set", () => {
+    const primary = record("PRIMARY", config.endpoints.api!.primaryTarget);
+    Object.defineProperty(primary.inputs, "healthCheckId", { enumerable: true, get: () => { throw new Error("unknown during preview"); } });
+    const dns = observeDns([primary, record("SECONDARY", config.endpoints.api!.drTarget!), check], config);
+    expect(dns.hasSecondary).toBe(true);
+  });
+
+  test("a PRIMARY without a health check id, or a SECONDARY in another zone, gives no failover", () => {
+    expect(observeDns([record("PRIMARY", config.endpoints.api!.primaryTarget), record("SECONDARY", config.endpoints.api!.drTarget!), check], config).hasSecondary).toBe(false);
+    const otherZone = record("SECONDARY", config.endpoints.api!.drTarget!, { zoneId: "ZOTHER" });
+    expect(observeDns([record("PRIMARY", config.endpoints.api!.primaryTarget, { healthCheckId: "hc" }), otherZone, check], config).hasSecondary).toBe(false);
+  });
+});

@@ -7,6 +7,20 @@ const failoverType = (r: ObservedResource): string | undefined => (r.inputs.fail
 const target = (r: ObservedResource): string | undefined => (r.inputs.records ?? [])[0];
 
 /**
+ * Is an input set? A health check id is computed by AWS, so during a CrossGuard preview of a new
+ * stack it is unknown and reading it throws; set-but-unknown still means the record has a check.
+ */
+function isSet(inputs: Record<string, any>, key: string): boolean {
+  if (!(key in inputs)) return false;
+  try {
+    const v = inputs[key];
+    return v !== undefined && v !== null && v !== "";
+  } catch {
+    return true;
+  }
+}
+
+/**
  * DNS failover of the platform's public endpoint (agent-dr:endpoints.api), from its Route53 records
  * and health check as deployed. The TTL is the PRIMARY's (the answer clients cached before the
  * failure); interval and threshold are those of the health check that probes the PRIMARY's target.
@@ -22,7 +36,7 @@ export function observeDns(resources: ObservedResource[], config: StackConfig): 
   const checks = ofType(resources, "aws:route53/healthCheck:HealthCheck");
   const primaryTarget = primary ? target(primary) : api?.primaryTarget;
   const check = checks.find((c) => primaryTarget !== undefined && c.inputs.fqdn === primaryTarget);
-  const checked = primary !== undefined && typeof primary.inputs.healthCheckId === "string" && primary.inputs.healthCheckId !== "";
+  const checked = primary !== undefined && isSet(primary.inputs, "healthCheckId");
   return {
     ttlSeconds: primary?.inputs.ttl ?? ROUTE53.recommendedTtlSeconds,
     healthCheckIntervalSeconds: check?.inputs.requestInterval ?? 30,
