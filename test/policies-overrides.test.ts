@@ -69,7 +69,7 @@ describe("override keys set to unsafe values in prod", () => {
     const hits = named(plan, row);
     expect(hits.map((v) => v.message)).not.toEqual([]);
     expect(named(await baseline(row.context), row)).toEqual([]);
-  });
+  }, 240_000);
 
   it("covers every override key of the public contract", () => {
     const contract = [
