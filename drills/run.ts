@@ -3,6 +3,8 @@ import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
 import { Supervisor } from "./runtime/supervisor";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
+import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
+import { postgresSwitchover } from "./scenarios/postgres-switchover";
 import type { DrillStack } from "./stack";
 import type { ScenarioResult } from "./types";
 
@@ -15,6 +17,8 @@ export interface DrillDefinition {
 
 export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-primary-loss-sync", "postgres-primary-loss-async"], store: "postgres", run: postgresPrimaryLoss },
+  { ids: ["postgres-switchover"], store: "postgres", run: postgresSwitchover },
+  { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
 ];
 
 export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);

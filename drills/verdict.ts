@@ -62,7 +62,7 @@ export function judge(target: DrillTarget, predicted: Prediction, measured: Meas
   if (expectedUnsafe && targetMet) {
     // An unsafe configuration is never shown as meeting its target, even when this run got lucky.
     targetMet = false;
-    notes.push("deliberately unsafe configuration: the target is not claimed even though this run lost nothing");
+    notes.push("deliberately unsafe configuration: the model bounds nothing here (the loss grows until the node is fenced), so the target is not claimed whatever this run measured");
   }
   const ok = expectedUnsafe ? agrees : targetMet && agrees;
   return { targetMet, agreesWithPrediction: agrees, ok, notes };

@@ -162,11 +162,12 @@ export class PatroniCluster {
     };
   }
 
-  async startMember(name: string): Promise<void> {
+  /** Start a member's Patroni; `adopt` lets it take over a PostgreSQL that is still running (split brain). */
+  async startMember(name: string, adopt = false): Promise<void> {
     const m = this.member(name);
     // A SIGKILLed postmaster may linger as a zombie; its lock file would stop the restart.
     const pm = this.postmasterPid(name);
-    if (pm !== undefined) await waitFor(`old postmaster ${pm} of ${name} to be gone`, 10000, () => !isAlive(pm));
+    if (pm !== undefined && !adopt) await waitFor(`old postmaster ${pm} of ${name} to be gone`, 10000, () => !isAlive(pm));
     await this.sup.start(`patroni-${name}`, "/usr/bin/patroni", [m.configFile], { env: { PYTHONUNBUFFERED: "1" } });
   }
 

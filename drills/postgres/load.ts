@@ -43,9 +43,15 @@ export class PgWriteLoad {
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
-    await this.client?.end().catch(() => undefined);
+    // A commit hanging on a lost sync standby would hold the loop until query_timeout; end it now
+    // (it is recorded as not acknowledged, which it is not).
+    const c = this.client;
     this.client = undefined;
+    await c?.end().catch(() => undefined);
+    await this.loop;
+    const late = this.client as Client | undefined;
+    this.client = undefined;
+    await late?.end().catch(() => undefined);
   }
 
   acked(): WriteAttempt[] {
@@ -76,16 +82,18 @@ export class PgWriteLoad {
           continue;
         }
       }
+      const client = this.client;
+      if (!client) continue;
       const id = this.nextId++;
       const member = (target as PgTarget).member;
       const startMs = this.now();
       try {
-        await this.client.query(`insert into ${DRILL_TABLE} (run, id, member) values ($1, $2, $3)`, [this.opts.run, id, member]);
+        await client.query(`insert into ${DRILL_TABLE} (run, id, member) values ($1, $2, $3)`, [this.opts.run, id, member]);
         this.attempts.push({ id, startMs, endMs: this.now(), ok: true, target: member });
       } catch (e) {
         this.attempts.push({ id, startMs, endMs: this.now(), ok: false, target: member, error: firstLine((e as Error).message) });
-        await this.client.end().catch(() => undefined);
-        this.client = undefined;
+        await client.end().catch(() => undefined);
+        if (this.client === client) this.client = undefined;
         await sleep(50);
       }
       if (this.opts.intervalMs) await sleep(this.opts.intervalMs);
