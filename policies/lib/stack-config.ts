@@ -24,7 +24,7 @@ export function stackConfigFromResources(resources: ObservedResource[], classes:
     endpoints: planning.endpoints ?? {},
     postgres: {
       enabled: hasStore("postgres"),
-      clusterName: "",
+      clusterName: planning.postgres.clusterName,
       instances: planning.postgres.instances,
       installOperator: false,
       version: "15",

@@ -15,6 +15,7 @@ export interface Planning {
   regions: StackConfig["regions"];
   endpoints: StackConfig["endpoints"];
   postgres: {
+    clusterName: string;
     instances: number;
     dataSizeBytes: number;
     writeRateBytesPerSecond: number;
@@ -33,6 +34,7 @@ export function planningOf(config: StackConfig): Planning {
     regions: config.regions,
     endpoints: config.endpoints,
     postgres: {
+      clusterName: config.postgres.clusterName,
       instances: config.postgres.instances,
       dataSizeBytes: config.postgres.dataSizeBytes,
       writeRateBytesPerSecond: config.postgres.writeRateBytesPerSecond,
