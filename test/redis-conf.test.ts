@@ -175,7 +175,7 @@ describe("every valid override combination renders files the real servers accept
 });
 
 describe("start scripts", () => {
-  it.each(["role-discovery.sh", "sentinel-start.sh"])("%s is shellcheck-clean as POSIX sh", (file) => {
+  it.each(["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh"])("%s is shellcheck-clean as POSIX sh", (file) => {
     const r = spawnSync("shellcheck", ["-s", "sh", "-f", "gcc", path.resolve(__dirname, "../components/redis/scripts", file)], { encoding: "utf8" });
     if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);
     expect(r.stdout).toBe("");

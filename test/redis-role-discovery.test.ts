@@ -17,6 +17,11 @@ const settings = {
 let set: LoopbackRedisSet;
 const primaryOf = () => [0, 1, 2].filter((i) => set.isRunning(`node-${i}`) && set.role(i) === "master");
 const port = (i: number) => String(set.nodePort(i));
+/** min-replicas-to-write: a primary takes writes once 2 replicas have acknowledged within the lag (about 1-2 s after they attach). */
+const formed = (i: number) =>
+  waitFor(`node ${i} to have 2 good replicas`, 20_000, () =>
+    set.cli("redis", set.nodePort(i), "INFO", "replication").some((l) => l.trim() === "min_slaves_good_slaves:2") ? true : undefined,
+  );
 
 afterAll(async () => {
   await set?.stop();
@@ -36,6 +41,7 @@ describe("role discovery against real Redis and Sentinel", () => {
     set.startNode(0);
     await waitFor("node 0 to start", 10_000, () => (set.role(0) === "master" ? true : undefined));
     expect(primaryOf()).toEqual([0]);
+    await formed(0);
     for (const i of [1, 2]) expect(set.cli("redis", set.nodePort(i), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(0)]);
     // Sentinels see the whole set before anything is killed (a failover needs known replicas and peers).
     await waitFor("Sentinels to know 2 replicas and 2 peers", 30_000, () =>
@@ -93,8 +99,7 @@ describe("role discovery against real Redis and Sentinel", () => {
     const current = primaryOf();
     expect(current).toHaveLength(1);
     const victim = current[0];
-    // Writes need a replica within the lag (min-replicas-to-write): the set must have re-formed.
-    await waitFor("the set to re-form", 20_000, () => (set.cli("redis", set.nodePort(victim), "WAIT", "2", "500")[0] === "2" ? true : undefined));
+    await formed(victim);
     expect(set.cli("redis", set.nodePort(victim), "SET", "kept", "yes")).toEqual(["OK"]);
     expect(set.cli("redis", set.nodePort(victim), "WAIT", "2", "2000")).toEqual(["2"]);
 
@@ -121,5 +126,28 @@ describe("role discovery against real Redis and Sentinel", () => {
     // The replicas kept their data: the write made before the kill is on the new primary.
     expect(set.cli("redis", set.nodePort(successor), "GET", "kept")).toEqual(["yes"]);
     expect(primaryOf()).toEqual([successor]);
+  });
+  it("a planned stop of the primary (preStop, then SIGTERM) hands over first and loses no acknowledged write", async () => {
+    const [p] = primaryOf();
+    await formed(p);
+    for (let k = 0; k < 50; k++) expect(set.cli("redis", set.nodePort(p), "SET", `planned:${k}`, String(k))).toEqual(["OK"]);
+
+    const startedAt = Date.now();
+    const hook = set.preStop(p);
+    const handoverMs = Date.now() - startedAt;
+    expect(hook).toMatch(/accepted the failover/);
+    const successor = primaryOf().filter((i) => i !== p);
+    expect(successor).toHaveLength(1);
+    // The old primary already follows the new one: a direct write is refused before it even stops.
+    expect(set.role(p)).toBe("slave");
+    expect(set.cli("redis", set.nodePort(p), "SET", "after-handover", "1").join(" ")).toMatch(/READONLY/);
+    expect(set.cli("redis", set.nodePort(successor[0]), "GET", "planned:49")).toEqual(["49"]);
+    expect(handoverMs).toBeLessThan(15_000);
+
+    await set.stopNode(p);
+    set.startNode(p);
+    await waitFor("the stopped node to come back", 15_000, () => (set.role(p) === "slave" ? true : undefined), 20);
+    expect(primaryOf()).toEqual(successor);
+    expect(set.log(`node-${p}`)).toMatch(new RegExp(`starting as replica of 127.0.0.1:${port(successor[0])}`));
   });
 });

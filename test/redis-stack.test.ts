@@ -79,6 +79,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     expect(headless.map((s) => s.inputs.metadata.name).sort()).toEqual(["agent-redis-headless", "agent-redis-sentinel-headless"]);
     for (const s of headless) expect(s.inputs.spec.publishNotReadyAddresses).toBe(true);
     expect(redis.inputs.spec.serviceName).toBe("agent-redis-headless");
+    expect(redis.inputs.spec.template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(["sh", "/etc/redis-source/pre-stop.sh"]);
     const env = Object.fromEntries(redis.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.ANNOUNCE_HOST).toBe("$(POD_NAME).agent-redis-headless.agent-dr.svc.cluster.local");
     expect(env.SENTINELS.split(",")).toEqual([0, 1, 2].map((j) => `agent-redis-sentinel-${j}.agent-redis-sentinel-headless.agent-dr.svc.cluster.local:26379`));
@@ -117,7 +118,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     const data = kind(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
     expect(checkConfWithServer(data["redis.conf"], "redis").error).toBeUndefined();
     expect(checkConfWithServer(data["sentinel.conf"], "sentinel").error).toBeUndefined();
-    for (const script of ["role-discovery.sh", "sentinel-start.sh"]) {
+    for (const script of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh"]) {
       const r = spawnSync("shellcheck", ["-s", "sh", "-f", "gcc", "-"], { input: data[script], encoding: "utf8" });
       if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);
       expect(r.stdout).toBe("");

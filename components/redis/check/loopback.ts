@@ -83,20 +83,44 @@ export class LoopbackRedisSet {
     });
   }
 
-  /** Start Redis node i through role-discovery.sh, as a pod (re)start would. */
-  startNode(i: number, env: Record<string, string> = {}): void {
+  /** The environment a Redis node's container has (role-discovery.sh and pre-stop.sh read it). */
+  nodeEnv(i: number): Record<string, string> {
     const d = path.join(this.dir, `node-${i}`);
-    this.launch(`node-${i}`, path.join(SCRIPTS, "role-discovery.sh"), path.join(d, "log.txt"), {
+    return {
       REDIS_CONF_SOURCE: path.join(d, "redis.src.conf"),
       REDIS_CONF: path.join(d, "redis.conf"),
       REDIS_PASSWORD_FILE: path.join(this.dir, "redis-password"),
       SENTINEL_PASSWORD_FILE: path.join(this.dir, "sentinel-password"),
       SENTINELS: this.sentinelAddresses,
       ANNOUNCE_HOST: "127.0.0.1",
+      ANNOUNCE_PORT: String(this.nodePort(i)),
       ORDINAL: String(i),
       DISCOVERY_TIMEOUT_SECONDS: "60",
-      ...env,
+    };
+  }
+
+  /** Start Redis node i through role-discovery.sh, as a pod (re)start would. */
+  startNode(i: number, env: Record<string, string> = {}): void {
+    this.launch(`node-${i}`, path.join(SCRIPTS, "role-discovery.sh"), path.join(this.dir, `node-${i}`, "log.txt"), { ...this.nodeEnv(i), ...env });
+  }
+
+  /** Run pre-stop.sh for node i, as the kubelet runs the preStop hook; returns its log. */
+  preStop(i: number): string {
+    const r = spawnSync("sh", [path.join(SCRIPTS, "pre-stop.sh")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...this.nodeEnv(i), PRESTOP_WAIT_SECONDS: "15" },
     });
+    return `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  }
+
+  /** SIGTERM node i (a graceful stop, as the kubelet does after preStop) and wait for it to exit. */
+  async stopNode(i: number): Promise<void> {
+    const p = this.procs.get(`node-${i}`);
+    if (!p) throw new Error(`node-${i} is not running`);
+    p.child.kill("SIGTERM");
+    await p.exited;
+    this.procs.delete(`node-${i}`);
   }
 
   /** SIGKILL node i (the script execs redis-server, so the spawned PID is the server). */

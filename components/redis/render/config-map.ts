@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { roleDiscoveryScript, sentinelStartScript } from "../scripts";
+import { preStopScript, roleDiscoveryScript, sentinelStartScript } from "../scripts";
 import { podFqdn, RedisNames, REDIS_PORT } from "./names";
 import { renderRedisConf } from "./redis-conf";
 import { renderSentinelConf } from "./sentinel-conf";
@@ -13,12 +13,13 @@ export interface ConfigDataInput {
   dataClasses: string[];
 }
 
-/** Keys of the tier's ConfigMap: the two rendered configs and the two start scripts. */
+/** Keys of the tier's ConfigMap: the two rendered configs, the two start scripts and the Redis preStop hook. */
 export interface RedisConfigData {
   "redis.conf": string;
   "sentinel.conf": string;
   "role-discovery.sh": string;
   "sentinel-start.sh": string;
+  "pre-stop.sh": string;
 }
 
 /** The ConfigMap's data. It holds no secret: passwords are added at start from the Secret. */
@@ -31,6 +32,7 @@ export function renderConfigData(i: ConfigDataInput): RedisConfigData {
     }),
     "role-discovery.sh": roleDiscoveryScript(),
     "sentinel-start.sh": sentinelStartScript(),
+    "pre-stop.sh": preStopScript(),
   };
 }
 

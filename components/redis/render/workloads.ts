@@ -111,7 +111,10 @@ export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
       { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
       { name: "FAILOVER_WAIT_SECONDS", value: String(failoverWait) },
       { name: "DISCOVERY_TIMEOUT_SECONDS", value: "300" },
+      { name: "PRESTOP_WAIT_SECONDS", value: "20" },
     ],
+    // A planned stop of the primary hands over first (SENTINEL FAILOVER), within the grace period below.
+    lifecycle: { preStop: { exec: { command: ["sh", `${SOURCE_DIR}/pre-stop.sh`] } } },
     volumeMounts: [
       { name: "source", mountPath: SOURCE_DIR, readOnly: true },
       { name: "auth", mountPath: AUTH_DIR, readOnly: true },
@@ -132,7 +135,7 @@ export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
     terminationGracePeriodSeconds: 30,
     topologySpreadConstraints: spread(labels),
     containers: [container],
-    volumes: [...configVolumes(i.names, ["redis.conf", "role-discovery.sh"]), { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+    volumes: [...configVolumes(i.names, ["redis.conf", "role-discovery.sh", "pre-stop.sh"]), { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
   };
   return {
     serviceName: i.names.redisHeadless,

@@ -9,3 +9,7 @@ export function roleDiscoveryScript(): string {
 export function sentinelStartScript(): string {
   return fs.readFileSync(path.join(__dirname, "sentinel-start.sh"), "utf8");
 }
+
+export function preStopScript(): string {
+  return fs.readFileSync(path.join(__dirname, "pre-stop.sh"), "utf8");
+}
