@@ -6,6 +6,7 @@ import { BackupBuckets } from "./backup";
 import { FailoverDns } from "./dns";
 import { clusterProvider } from "./providers";
 import { RedisSentinel } from "./redis";
+import { Signals } from "./signals";
 import { baseLabels } from "./tags";
 import { PLANNING_ANNOTATION, serializePlanning } from "../policies/observe/planning";
 
@@ -37,6 +38,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   /** Sentinel-managed Redis for session state in the primary region, and the (empty) set in the DR region. */
   readonly redis?: RedisSentinel;
   readonly drRedis?: RedisSentinel;
+  /** Alert rules and CloudWatch alarms that watch the live RPO/RTO exposure against the targets. */
+  readonly signals: Signals;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -61,6 +64,17 @@ export class AgentPlatform extends pulumi.ComponentResource {
       this.redis = new RedisSentinel(`${name}-redis`, redisArgs(this.primary, "primary"), { parent: this });
       if (redisSettings.drRegion && this.dr) this.drRedis = new RedisSentinel(`${name}-redis-dr`, redisArgs(this.dr, "dr"), { parent: this });
     }
+
+    // Last: the signals watch what the tiers above created (replication rule id as components/backup names it).
+    const replication =
+      this.backup.dr && this.backup.replicationRoleArn
+        ? { sourceBucket: this.backup.primary.bucketName, destinationBucket: this.backup.dr.bucketName, ruleId: "primary-to-dr" }
+        : undefined;
+    this.signals = new Signals(
+      `${name}-signals`,
+      { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), ...(replication ? { replication } : {}), healthCheckIds: this.dns.healthCheckIds },
+      { parent: this },
+    );
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,
