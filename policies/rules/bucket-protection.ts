@@ -1,6 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
+import { known } from "../lib/unknown";
 
 /** Side-car resources of a bucket (v7 splits a bucket's settings into resources naming it). */
 export function sideCars(resources: StackResource[], type: string, bucket: StackResource): StackResource[] {
@@ -53,7 +54,12 @@ export function checkBucketProtection(resources: StackResource[], report: (m: st
       missing.push(`a public access block with ${blocks.join(", ")} all true`);
     }
     const policies = sideCars(resources, TYPES.bucketPolicy, b);
-    if (!policies.some((p) => statements(p.inputs.policy).some(deniesInsecureTransport))) {
+    // A policy document built from a new bucket's ARN is unknown in a preview: it is checked at `pulumi up`.
+    const tlsOnly = policies.some((p) => {
+      const doc = known(() => JSON.parse(JSON.stringify(p.inputs.policy ?? null)));
+      return doc === undefined || statements(doc).some(deniesInsecureTransport);
+    });
+    if (!tlsOnly) {
       missing.push('a bucket policy that denies every request with aws:SecureTransport "false" (TLS only)');
     }
     if (missing.length > 0) report(`backup bucket ${name} lacks ${missing.join("; ")}.`, b.urn);

@@ -5,6 +5,7 @@ import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { dur } from "../lib/report";
 import { awsRegion, TYPES } from "../lib/resources";
 import { declaredClasses, tightestTarget } from "../lib/targets";
+import { known } from "../lib/unknown";
 import { bucketLabel, sideCars } from "./bucket-protection";
 
 interface Config {
@@ -22,7 +23,10 @@ const configSchema: PolicyConfigSchema = {
   },
 };
 
-const arnOf = (b: StackResource) => b.inputs.arn ?? `arn:aws:s3:::${bucketLabel(b)}`;
+/** A bucket's ARN; a new bucket's `arn` output is unknown in a preview, but the name it is built from is not. */
+const arnOf = (b: StackResource) => known(() => b.inputs.arn as string | undefined) ?? `arn:aws:s3:::${bucketLabel(b)}`;
+/** A rule's destination ARN, undefined while the engine does not know it yet (preview of a new bucket). */
+const destinationOf = (rule: any): string | undefined => known(() => rule?.destination?.bucket);
 
 /**
  * When any class must survive region loss (a finite region-loss RPO), every bucket that is not
@@ -36,19 +40,24 @@ export function checkBucketReplication(resources: StackResource[], config: Confi
   const pgRegionRpo = tightestTarget(classes.filter((c) => c.store === "postgres"), ["region-loss"], "rpoSeconds");
   const buckets = resources.filter((r) => r.type === TYPES.bucket);
   const replications = resources.filter((r) => r.type === TYPES.bucketReplication);
-  const destinations = new Set(replications.flatMap((rc) => ((rc.inputs.rules ?? []) as any[]).map((rule) => rule?.destination?.bucket)));
+  const destinations = new Set(replications.flatMap((rc) => ((rc.inputs.rules ?? []) as any[]).map(destinationOf)));
   for (const b of buckets) {
     if (destinations.has(arnOf(b))) continue;
     const rules = sideCars(resources, TYPES.bucketReplication, b).flatMap((rc) => (rc.inputs.rules ?? []) as any[]).filter((rule) => rule?.status === "Enabled");
     const why = `${regionRpo.dataClass} must survive region loss (RPO ${dur(regionRpo.seconds)})`;
     if (rules.length === 0) {
+      // In a preview of new buckets a destination may still be unknown: this bucket could be it.
+      if (destinations.has(undefined)) continue;
       report(`S3 cross-region replication: backup bucket ${bucketLabel(b)} is not replicated to another region, yet ${why}. Fix: remove backup.overrides.crossRegionReplication: false (a BucketReplicationConfig to the DR bucket).`, b.urn);
       continue;
     }
     for (const rule of rules) {
-      const dest = buckets.find((d) => arnOf(d) === rule.destination?.bucket);
-      if (!dest) {
-        report(`S3 cross-region replication: bucket ${bucketLabel(b)} replicates to ${rule.destination?.bucket}, which this stack does not manage, so its region cannot be confirmed. Fix: replicate to the stack's DR-region bucket.`, b.urn);
+      const destArn = destinationOf(rule);
+      const dest = buckets.find((d) => arnOf(d) === destArn);
+      if (destArn === undefined) {
+        // Unknown until the destination bucket exists: its region is checked at `pulumi up`.
+      } else if (!dest) {
+        report(`S3 cross-region replication: bucket ${bucketLabel(b)} replicates to ${destArn}, which this stack does not manage, so its region cannot be confirmed. Fix: replicate to the stack's DR-region bucket.`, b.urn);
       } else if (awsRegion(dest) === undefined || awsRegion(dest) === awsRegion(b)) {
         report(`S3 cross-region replication: bucket ${bucketLabel(b)} replicates to ${bucketLabel(dest)} in the same region (${awsRegion(b) ?? "unknown"}); a region loss takes both. Fix: a destination bucket in the DR region.`, b.urn);
       }
