@@ -1,8 +1,10 @@
 /**
  * The role-discovery script on real servers: 3 redis-server + 3 redis-sentinel on loopback
- * (ports 21100-21112), configs from the same render functions the ConfigMap uses, every node
- * started through components/redis/scripts/role-discovery.sh. Wall time about 15-25 s.
+ * (ports 21100-21112; 21199 as an address nobody listens on), configs from the same render functions the ConfigMap uses, every node
+ * started through components/redis/scripts/role-discovery.sh. Wall time 40-60 s.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import { deriveSettings } from "../dr/settings";
 import { parseStackConfig } from "../dr/targets";
 import { LoopbackRedisSet, waitFor } from "../components/redis/check/loopback";
@@ -105,9 +107,9 @@ describe("role discovery against real Redis and Sentinel", () => {
 
     await set.killNode(victim);
     // Its volume is lost: the node restarts at once, empty, while every Sentinel still names it.
-    require("fs").rmSync(set.nodeDataDir(victim), { recursive: true, force: true });
-    require("fs").mkdirSync(set.nodeDataDir(victim));
-    if (process.getuid?.() === 0) require("child_process").spawnSync("chown", ["agentdr:", set.nodeDataDir(victim)]);
+    fs.rmSync(set.nodeDataDir(victim), { recursive: true, force: true });
+    fs.mkdirSync(set.nodeDataDir(victim));
+    if (process.getuid?.() === 0) spawnSync("chown", ["agentdr:", set.nodeDataDir(victim)]);
     set.startNode(victim);
 
     const seen: string[] = [];
@@ -149,5 +151,42 @@ describe("role discovery against real Redis and Sentinel", () => {
     await waitFor("the stopped node to come back", 15_000, () => (set.role(p) === "slave" ? true : undefined), 20);
     expect(primaryOf()).toEqual(successor);
     expect(set.log(`node-${p}`)).toMatch(new RegExp(`starting as replica of 127.0.0.1:${port(successor[0])}`));
+  });
+  it("Sentinels keep their state across a restart, and one that lost it asks its peers, not the rendered bootstrap node", async () => {
+    // Make sure the primary is not the rendered bootstrap node, or this would prove nothing.
+    if (primaryOf()[0] === 0) {
+      await formed(0);
+      expect(set.preStop(0)).toMatch(/now name/);
+    }
+    const [p] = primaryOf();
+    expect(p).not.toBe(0);
+    const expected = `127.0.0.1:${port(p)}`;
+
+    const myid = set.cli("sentinel", set.sentinelPort(0), "SENTINEL", "MYID")[0];
+    await set.kill("sentinel-0");
+    set.startSentinel(0);
+    await waitFor("Sentinel 0 to come back", 10_000, () => (set.sentinelPrimaries()[0] === expected ? true : undefined));
+    expect(set.cli("sentinel", set.sentinelPort(0), "SENTINEL", "MYID")).toEqual([myid]);
+    expect(set.log("sentinel-0")).toMatch(new RegExp(`keeping this Sentinel's own record: primary 127.0.0.1 ${port(p)}`));
+
+    await set.kill("sentinel-1");
+    fs.rmSync(set.sentinelStateFile(1));
+    set.startSentinel(1);
+    await waitFor("Sentinel 1 to come back", 10_000, () => (set.sentinelPrimaries()[1] === expected ? true : undefined));
+    expect(set.log("sentinel-1")).toMatch(new RegExp(`peer 127\\.0\\.0\\.1:\\d+ names primary 127.0.0.1 ${port(p)}`));
+    // No Sentinel ever named a second primary meanwhile.
+    expect(new Set(set.sentinelPrimaries())).toEqual(new Set([expected]));
+  });
+
+  it("the decision alone (ROLE_DISCOVERY_EXEC=0): replica of the primary, primary for the primary, and no guess without Sentinels", () => {
+    const [p] = primaryOf();
+    const other = [0, 1, 2].find((i) => i !== p)!;
+    expect(set.decide(other).output).toMatch(new RegExp(`^role=replica primary=127.0.0.1:${port(p)}$`, "m"));
+    expect(set.decide(p).output).toMatch(/^role=primary primary=:$/m);
+    const alone = set.decide(other, { SENTINELS: "127.0.0.1:21199", DISCOVERY_TIMEOUT_SECONDS: "2", QUERY_TIMEOUT_SECONDS: "1" });
+    expect(alone.status).toBe(1);
+    expect(alone.output).toMatch(/no Sentinel answered; waiting/);
+    expect(alone.output).toMatch(/not starting rather than risk a second primary/);
+    expect(alone.output).not.toMatch(/^role=/m);
   });
 });

@@ -125,11 +125,31 @@ export class LoopbackRedisSet {
 
   /** SIGKILL node i (the script execs redis-server, so the spawned PID is the server). */
   async killNode(i: number): Promise<void> {
-    const p = this.procs.get(`node-${i}`);
-    if (!p) throw new Error(`node-${i} is not running`);
+    await this.kill(`node-${i}`);
+  }
+
+  /** SIGKILL any process of the set by name (`node-<i>`, `sentinel-<j>`). */
+  async kill(name: string): Promise<void> {
+    const p = this.procs.get(name);
+    if (!p) throw new Error(`${name} is not running`);
     p.child.kill("SIGKILL");
     await p.exited;
-    this.procs.delete(`node-${i}`);
+    this.procs.delete(name);
+  }
+
+  /** The file a Sentinel keeps its state in (its writable config). */
+  sentinelStateFile(j: number): string {
+    return path.join(this.dir, `sentinel-${j}`, "sentinel.conf");
+  }
+
+  /** Run role-discovery.sh for node i without starting Redis (ROLE_DISCOVERY_EXEC=0): its decision line and log. */
+  decide(i: number, env: Record<string, string> = {}): { status: number | null; output: string } {
+    const r = spawnSync("sh", [path.join(SCRIPTS, "role-discovery.sh")], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...this.nodeEnv(i), REDIS_CONF: path.join(this.dir, `node-${i}`, "decide.conf"), ROLE_DISCOVERY_EXEC: "0", ...env },
+    });
+    return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
   }
 
   log(name: string): string {

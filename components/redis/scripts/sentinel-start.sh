@@ -91,8 +91,4 @@ fi
 } >>"$tmp"
 mv "$tmp" "$SENTINEL_CONF"
 
-if [ "${SENTINEL_START_EXEC:-1}" = 0 ]; then
-  cat "$SENTINEL_CONF"
-  exit 0
-fi
 exec "$REDIS_SENTINEL" "$SENTINEL_CONF"
