@@ -2,6 +2,7 @@ import type { Store } from "../dr/targets";
 import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
 import { Supervisor } from "./runtime/supervisor";
+import { postgresArchive } from "./scenarios/postgres-archive";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
 import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
@@ -19,6 +20,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-primary-loss-sync", "postgres-primary-loss-async"], store: "postgres", run: postgresPrimaryLoss },
   { ids: ["postgres-switchover"], store: "postgres", run: postgresSwitchover },
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
+  { ids: ["postgres-archive-s3-outage"], store: "postgres", run: postgresArchive },
 ];
 
 export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);

@@ -8,7 +8,7 @@ import type { PostgresSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { isAlive, portOpen, sleep, waitFor } from "../runtime/procfs";
 import { Supervisor, tail } from "../runtime/supervisor";
-import { BUCKET, S3Endpoint } from "./s3";
+import { S3Endpoint } from "./s3";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 const SCOPE = "drill";
@@ -42,7 +42,7 @@ export function drillDynamicConfig(pg: PostgresSettings, archiveCommand: string)
     postgresql: {
       use_pg_rewind: true,
       use_slots: true,
-      // Local adjustment only: the deployed archiver is WAL-G; here the aws CLI uploads to s3rver.
+      // Local adjustment only: the deployed archiver is WAL-G; here curl (SigV4) uploads to s3rver.
       parameters: { ...rendered.postgresql.parameters, archive_command: archiveCommand },
     },
   };
@@ -73,7 +73,7 @@ export class PatroniCluster {
       dataDir: path.join(sup.dir, "pg", `pg${i}`),
       configFile: path.join(sup.dir, "conf", `pg${i}.yml`),
     }));
-    this.dynamicConfig = drillDynamicConfig(settings, `${this.s3.shellPrefix()} cp --only-show-errors %p s3://${BUCKET}/${this.walPrefix}/%f`);
+    this.dynamicConfig = drillDynamicConfig(settings, this.s3.curlCommand("put", "%p", `${this.walPrefix}/%f`));
   }
 
   member(name: string): Member {

@@ -34,6 +34,18 @@ export class S3Endpoint {
     return `${env} ${AWS_CLI} --endpoint-url ${this.url} s3`;
   }
 
+  /**
+   * curl's SigV4 PUT/GET of one file: a real S3 request without the aws CLI's 1-2 s of Python
+   * start-up per segment (drills.md section 3a), which on a busy 2-core box pushed archive lag past
+   * archive_timeout + 5 s. Fails (exit 7 or 22) when the endpoint is down or refuses, so PostgreSQL
+   * keeps the segment and retries.
+   */
+  curlCommand(mode: "put" | "get", localPath: string, key: string): string {
+    const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_DEFAULT_REGION: region } = S3RVER_CREDENTIALS;
+    const io = mode === "put" ? `-T ${localPath}` : `-o ${localPath}`;
+    return `/usr/bin/curl -sS -f --max-time 60 --aws-sigv4 aws:amz:${region}:s3 --user ${id}:${secret} -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' ${io} ${this.url}/${BUCKET}/${key}`;
+  }
+
   /** Run the aws CLI against the endpoint (as the caller; objects are files of s3rver, not of this user). */
   aws(args: string[], timeoutMs = 120000): Promise<string> {
     return new Promise((resolve, reject) => {
