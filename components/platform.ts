@@ -4,6 +4,7 @@ import type { DrSettings } from "../dr/settings";
 import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { FailoverDns } from "./dns";
+import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
 import { RedisSentinel } from "./redis";
 import { Signals } from "./signals";
@@ -38,6 +39,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   /** Sentinel-managed Redis for session state in the primary region, and the (empty) set in the DR region. */
   readonly redis?: RedisSentinel;
   readonly drRedis?: RedisSentinel;
+  /** PostgreSQL: the primary cluster, the DR-region standby (prod) and a point-in-time clone when asked for. */
+  readonly postgres?: PostgresTier;
   /** Alert rules and CloudWatch alarms that watch the live RPO/RTO exposure against the targets. */
   readonly signals: Signals;
 
@@ -75,6 +78,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
       { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), ...(replication ? { replication } : {}), healthCheckIds: this.dns.healthCheckIds },
       { parent: this },
     );
+
+    this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,

@@ -1,0 +1,276 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { BackupSettings, PostgresSettings } from "../../dr/settings";
+import { ConfigError, DataClass } from "../../dr/targets";
+import { renderWalgEnv } from "./render/env";
+import { renderConfigureJob, renderLogicalBackupCronJob, renderRestoreDrillCronJob, renderRoleSynchronousCommit } from "./render/jobs";
+import { ClusterRole, renderPostgresql } from "./render/manifest";
+import {
+  clusterPodLabels,
+  credentialSecretName,
+  OPERATOR_CHART,
+  ownerRole,
+  patroniServiceName,
+  REPLICATION_USER,
+  SERVICE_ACCOUNTS,
+  SUPERUSER,
+  nestedWalArchiveUrl,
+  walArchiveUrl,
+} from "./render/names";
+import { renderDatabaseNetworkPolicy, renderMembersPdb, renderPoolerNetworkPolicy, renderPoolerPdb } from "./render/network";
+import { renderOperatorValues } from "./render/operator";
+import { parameterProblems } from "./render/parameters";
+import { cronMaxGapSeconds } from "../../dr/settings/cron";
+
+/** Passwords a standby cluster must share with its source: the replication user's and the superuser's (spilo.md 3.1). */
+export interface SharedCredentials {
+  superuser: pulumi.Output<string>;
+  replication: pulumi.Output<string>;
+}
+
+export interface PostgresClusterArgs {
+  /** The region's Kubernetes cluster: provider and the tier's namespace. */
+  region: string;
+  provider: k8s.Provider;
+  namespace: pulumi.Input<string>;
+  clusterName: string;
+  /** primary: serves the platform; standby: follows the primary from the DR region; clone: a point-in-time copy. */
+  role: ClusterRole;
+  version: string;
+  volumeSize: string;
+  settings: PostgresSettings;
+  backup: BackupSettings;
+  retentionDays: number;
+  /** The postgres data classes (each with a database). */
+  classes: DataClass[];
+  /** Extra postgresql.conf parameters (agent-dr:postgres.overrides.parameters), checked by name. */
+  extraParameters: Record<string, string>;
+  installOperator: boolean;
+  /** This region's backup bucket and the IRSA roles of the backup component. */
+  backupBucket: pulumi.Input<string>;
+  walgRoleArn: pulumi.Input<string>;
+  logicalBackupRoleArn?: pulumi.Input<string>;
+  restoreDrillRoleArn?: pulumi.Input<string>;
+  /** Standby: stream from `host` and/or replay the source's archive replicated into this region's bucket. */
+  standbyOf?: { clusterName: string; host?: pulumi.Input<string>; archiveBucket?: pulumi.Input<string> };
+  /** Clone: restore `clusterName`'s archive (in backupBucket) up to targetTime. */
+  cloneOf?: { clusterName: string; targetTime: string };
+  /** Credentials shared with the source cluster (standby), instead of new random ones. */
+  credentials?: SharedCredentials;
+  /** Platform namespaces allowed to connect (the tier's own is always allowed). */
+  clientNamespaces?: string[];
+  /** Where a DR standby streams from (CIDRs admitted on 5432). */
+  replicationPeerCidrs?: string[];
+  labels: Record<string, string>;
+  resources?: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+}
+
+const OPERATOR_NAMESPACE = "postgres-operator";
+const DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } };
+
+/**
+ * A PostgreSQL cluster run by the Zalando postgres-operator (Patroni in Spilo): the operator
+ * (optionally, by Helm), the `postgresql` resource with the derived Patroni timings, parameters
+ * and WAL-G archiving by IRSA, credentials from random passwords, the configure Job, the logical
+ * backup and restore drill CronJobs, NetworkPolicies and PodDisruptionBudgets.
+ */
+export class PostgresCluster extends pulumi.ComponentResource {
+  /** The postgresql custom resource. */
+  readonly resource: k8s.apiextensions.CustomResource;
+  /** Host of the primary inside the cluster (the operator's master Service). */
+  readonly primaryHost: string;
+  /** Host of the pooler in front of the primary. */
+  readonly poolerHost: string;
+  /** Passwords of postgres and standby (a standby in the DR region takes these). */
+  readonly credentials: SharedCredentials;
+
+  constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agent-dr:postgres:PostgresCluster", name, {}, opts);
+    const { provider, settings, clusterName } = args;
+    const child = { parent: this, provider };
+    // Not the operator's pod labels (application: spilo): Patroni and the operator select by those.
+    const labels = { ...args.labels, "agent-dr/postgres-cluster": clusterName };
+    const problems = parameterProblems(args.extraParameters);
+    if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems).message);
+    const databases = args.classes.filter((c) => c.database).map((c) => c.database!);
+    this.primaryHost = clusterName;
+    this.poolerHost = `${clusterName}-pooler`;
+
+    const operator = args.installOperator
+      ? new k8s.helm.v3.Release(
+          `${name}-operator`,
+          {
+            name: "postgres-operator",
+            chart: OPERATOR_CHART.chart,
+            version: OPERATOR_CHART.version,
+            repositoryOpts: { repo: OPERATOR_CHART.repo },
+            namespace: OPERATOR_NAMESPACE,
+            createNamespace: true,
+            values: renderOperatorValues({ region: args.region, watchedNamespace: "*", settings }),
+          },
+          child,
+        )
+      : undefined;
+
+    // ServiceAccounts the backup component's IAM roles trust (IRSA).
+    const sa = (key: string, saName: string, roleArn: pulumi.Input<string>) =>
+      new k8s.core.v1.ServiceAccount(
+        `${name}-${key}`,
+        { metadata: { name: saName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": roleArn } } },
+        child,
+      );
+    const podSa = sa("sa-walg", SERVICE_ACCOUNTS.walg, args.walgRoleArn);
+
+    // Credentials: the operator adopts a Secret that exists under its name (username and password from it).
+    const password = (key: string) => new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result;
+    this.credentials = args.credentials ?? { superuser: password("pw-postgres"), replication: password("pw-standby") };
+    const secrets: k8s.core.v1.Secret[] = [];
+    const credential = (user: string, pw: pulumi.Output<string>) =>
+      secrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-cred-${user.replace(/_/g, "-")}`,
+          {
+            metadata: { name: credentialSecretName(user, clusterName), namespace: args.namespace, labels: { ...labels, ...clusterPodLabels(clusterName) } },
+            type: "Opaque",
+            stringData: { username: user, password: pulumi.secret(pw) },
+          },
+          child,
+        ),
+      );
+    credential(SUPERUSER, this.credentials.superuser);
+    credential(REPLICATION_USER, this.credentials.replication);
+    if (args.role !== "standby") {
+      // A standby receives roles and their passwords from the source through WAL.
+      for (const db of databases) credential(ownerRole(db), password(`pw-${db.replace(/_/g, "-")}`));
+    }
+
+    // A DR standby or a clone archives inside its source's prefix: the prefix its IAM role is scoped to.
+    const archiveOwner = args.standbyOf?.clusterName ?? args.cloneOf?.clusterName;
+    const env = pulumi
+      .all([args.backupBucket, args.walgRoleArn])
+      .apply(([bucket, roleArn]) =>
+        renderWalgEnv({
+          clusterName,
+          region: args.region,
+          bucket,
+          settings,
+          retentionDays: args.retentionDays,
+          walgRoleArn: roleArn,
+          ...(archiveOwner ? { archiveUrl: nestedWalArchiveUrl(bucket, archiveOwner, clusterName, args.version) } : {}),
+          ...(args.standbyOf ? { standby: { region: args.region, roleArn } } : {}),
+          ...(args.cloneOf ? { clone: { region: args.region, roleArn } } : {}),
+        }),
+      );
+    const manifest = pulumi
+      .all([env, args.standbyOf?.host, args.standbyOf?.archiveBucket, args.backupBucket])
+      .apply(([envVars, standbyHost, standbyBucket, bucket]) =>
+        renderPostgresql({
+          clusterName,
+          role: args.role,
+          version: args.version,
+          volumeSize: args.volumeSize,
+          settings,
+          extraParameters: args.extraParameters,
+          classes: args.classes,
+          env: envVars,
+          labels: args.labels,
+          resources: args.resources ?? DEFAULT_RESOURCES,
+          ...(args.standbyOf
+            ? {
+                standby: {
+                  ...(standbyHost ? { host: standbyHost } : {}),
+                  ...(standbyBucket ? { s3WalPath: walArchiveUrl(standbyBucket, args.standbyOf.clusterName, args.version) } : {}),
+                },
+              }
+            : {}),
+          ...(args.cloneOf
+            ? { clone: { cluster: args.cloneOf.clusterName, timestamp: args.cloneOf.targetTime, s3WalPath: walArchiveUrl(bucket, args.cloneOf.clusterName, args.version) } }
+            : {}),
+        }),
+      );
+    this.resource = new k8s.apiextensions.CustomResource(
+      `${name}-postgresql`,
+      {
+        apiVersion: "acid.zalan.do/v1",
+        kind: "postgresql",
+        metadata: manifest.apply((m) => ({ ...m.metadata, namespace: args.namespace as any })),
+        spec: manifest.apply((m) => m.spec),
+      } as k8s.apiextensions.CustomResourceArgs,
+      { ...child, dependsOn: [podSa, ...secrets, ...(operator ? [operator] : [])] },
+    );
+
+    // Patroni's REST API of every member, for the configure Job (the operator publishes only 5432).
+    new k8s.core.v1.Service(
+      `${name}-patroni`,
+      {
+        metadata: { name: patroniServiceName(clusterName), namespace: args.namespace, labels },
+        spec: { clusterIP: "None", selector: clusterPodLabels(clusterName), ports: [{ name: "patroni", port: 8008, targetPort: 8008 }] },
+      },
+      child,
+    );
+
+    const configure = renderConfigureJob({
+      clusterName,
+      primaryHost: this.primaryHost,
+      settings,
+      roleSynchronousCommit: args.role === "standby" ? [] : renderRoleSynchronousCommit(settings, args.classes),
+      labels: args.labels,
+    });
+    new k8s.batch.v1.Job(
+      `${name}-configure`,
+      { metadata: { ...configure.metadata, namespace: args.namespace }, spec: configure.spec },
+      // The cluster takes minutes to bootstrap; the Job waits for it and Pulumi waits for the Job.
+      { ...child, dependsOn: [this.resource], deleteBeforeReplace: true, customTimeouts: { create: "40m", update: "40m" } },
+    );
+
+    if (args.role === "primary" && args.logicalBackupRoleArn && args.restoreDrillRoleArn && args.backup.logicalBackupSchedule) {
+      const backupSa = sa("sa-logical-backup", SERVICE_ACCOUNTS.logicalBackup, args.logicalBackupRoleArn);
+      const drillSa = sa("sa-restore-drill", SERVICE_ACCOUNTS.restoreDrill, args.restoreDrillRoleArn);
+      const schedule = args.backup.logicalBackupSchedule;
+      const backupJob = pulumi.output(args.backupBucket).apply((bucket) =>
+        renderLogicalBackupCronJob({ clusterName, primaryHost: this.primaryHost, databases, bucket, region: args.region, schedule, verifyTables: [], labels: args.labels }),
+      );
+      new k8s.batch.v1.CronJob(
+        `${name}-logical-backup`,
+        { metadata: backupJob.apply((j) => ({ ...j.metadata, namespace: args.namespace as any })), spec: backupJob.apply((j) => j.spec as any) },
+        { ...child, dependsOn: [backupSa, this.resource] },
+      );
+      // The drill fails when the newest dump is older than two backup periods (one missed run is tolerated).
+      const maxAgeHours = Math.ceil((2 * cronMaxGapSeconds(schedule)) / 3600);
+      const drillJob = pulumi.output(args.backupBucket).apply((bucket) =>
+        renderRestoreDrillCronJob({ clusterName, databases, bucket, region: args.region, schedule: args.backup.restoreDrillSchedule, maxAgeHours, verifyTables: [], labels: args.labels }),
+      );
+      new k8s.batch.v1.CronJob(
+        `${name}-restore-drill`,
+        { metadata: drillJob.apply((j) => ({ ...j.metadata, namespace: args.namespace as any })), spec: drillJob.apply((j) => j.spec as any) },
+        { ...child, dependsOn: [drillSa] },
+      );
+    }
+
+    const netInput = pulumi.output(args.namespace).apply((ns) => ({
+      clusterName,
+      clientNamespaces: [...new Set([ns, ...(args.clientNamespaces ?? [])])],
+      operatorNamespace: OPERATOR_NAMESPACE,
+      replicationPeerCidrs: args.replicationPeerCidrs ?? [],
+      labels,
+    }));
+    const policy = (key: string, render: typeof renderDatabaseNetworkPolicy) => {
+      const p = netInput.apply(render);
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${key}`,
+        { metadata: p.apply((x) => ({ ...x.metadata, namespace: args.namespace as any })), spec: p.apply((x) => x.spec as any) },
+        child,
+      );
+    };
+    policy("netpol-db", renderDatabaseNetworkPolicy);
+    if (settings.poolerInstances > 0) policy("netpol-pooler", renderPoolerNetworkPolicy);
+
+    const pdb = (key: string, rendered: { metadata: Record<string, any>; spec: Record<string, any> }) =>
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-${key}`, { metadata: { ...rendered.metadata, namespace: args.namespace }, spec: rendered.spec }, child);
+    pdb("pdb-members", renderMembersPdb(clusterName, labels));
+    if (settings.poolerInstances > 0) pdb("pdb-pooler", renderPoolerPdb(clusterName, labels));
+
+    this.registerOutputs({ clusterName, primaryHost: this.primaryHost, poolerHost: this.poolerHost });
+  }
+}

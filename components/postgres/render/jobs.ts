@@ -1,0 +1,290 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { PostgresSettings } from "../../../dr/settings";
+import type { DataClass } from "../../../dr/targets";
+import type { EnvVar } from "./env";
+import { AWS_CLI_IMAGE, credentialSecretName, logicalBackupPrefix, ownerRole, patroniServiceName, PG_CLIENT_IMAGE, SERVICE_ACCOUNTS, SPILO_IMAGE, SUPERUSER } from "./names";
+import { renderPatroniConfigPatch } from "./patroni";
+
+const SCRIPTS_DIR = path.resolve(__dirname, "../scripts");
+
+/** A script of components/postgres/scripts, as the Job runs it (`bash -c <script> <name> <phase>`). */
+export function readScript(name: string): string {
+  return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+}
+
+export const JOB_LABEL = "agent-dr/job";
+export const JOB_KINDS = { logicalBackup: "logical-backup", restoreDrill: "restore-drill", configure: "configure-postgres" } as const;
+
+/** The postgres user of the Debian PostgreSQL image; the AWS CLI image runs as the same uid. */
+const RUN_AS = 999;
+
+const podSecurity = {
+  runAsNonRoot: true,
+  runAsUser: RUN_AS,
+  runAsGroup: RUN_AS,
+  fsGroup: RUN_AS,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+
+function scriptContainer(name: string, image: string, script: string, phase: string, env: Array<Record<string, any>>, mounts: Array<{ name: string; mountPath: string }>) {
+  return {
+    name,
+    image,
+    command: ["bash", "-c", readScript(script), script, phase],
+    env,
+    volumeMounts: mounts,
+    securityContext: containerSecurity,
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+  };
+}
+
+const plain = (env: EnvVar[]) => env.map((e) => ({ name: e.name, value: e.value }));
+
+function superuserPassword(clusterName: string) {
+  return { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: credentialSecretName(SUPERUSER, clusterName), key: "password" } } };
+}
+
+/**
+ * A throwaway PostgreSQL as a native sidecar (restartPolicy Always in initContainers): it runs
+ * beside the later containers and stops with the pod. Dumps are restored into it, so verification
+ * neither loads nor needs credentials for the production cluster.
+ */
+function scratchServer() {
+  return {
+    name: "scratch-postgres",
+    image: PG_CLIENT_IMAGE,
+    restartPolicy: "Always",
+    args: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_wal_size=4GB"],
+    env: [
+      { name: "PGDATA", value: "/scratch/pgdata" },
+      // Loopback inside the pod only (listen_addresses above); the server is discarded with the pod.
+      { name: "POSTGRES_HOST_AUTH_METHOD", value: "trust" },
+    ],
+    volumeMounts: [
+      { name: "scratch", mountPath: "/scratch" },
+      { name: "run", mountPath: "/var/run/postgresql" },
+    ],
+    startupProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", SUPERUSER] }, periodSeconds: 2, failureThreshold: 90 },
+    securityContext: containerSecurity,
+    resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+  };
+}
+
+const scratchVolumes = [
+  { name: "scratch", emptyDir: {} },
+  { name: "run", emptyDir: {} },
+];
+
+function verifyEnv(databases: string[], dir: string, verifyTables: string[]): EnvVar[] {
+  return [
+    { name: "DATABASES", value: databases.join(" ") },
+    { name: "RESTORE_DIR", value: dir },
+    { name: "PGHOST", value: "127.0.0.1" },
+    { name: "PGPORT", value: "5432" },
+    { name: "PGUSER", value: SUPERUSER },
+    { name: "VERIFY_TABLES", value: verifyTables.join(" ") },
+  ];
+}
+
+export interface BackupJobInput {
+  clusterName: string;
+  /** Host of the primary: the operator's master Service. */
+  primaryHost: string;
+  databases: string[];
+  bucket: string;
+  region: string;
+  schedule: string;
+  /** "database:schema.table:min_rows" key tables to check after the restore. */
+  verifyTables: string[];
+  labels: Record<string, string>;
+}
+
+/**
+ * The daily logical backup: pg_dump -Fc of every class database (PostgreSQL image) to a shared
+ * emptyDir, a real restore of each dump into a scratch server in the pod with sanity checks, and
+ * only then the upload (AWS CLI image, IRSA credentials). A dump that does not restore is never
+ * uploaded, and the failed Job is what the backup alert sees.
+ */
+export function renderLogicalBackupCronJob(input: BackupJobInput) {
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.logicalBackup };
+  const mounts = [{ name: "dump", mountPath: "/dump" }];
+  const common: EnvVar[] = [
+    { name: "DATABASES", value: input.databases.join(" ") },
+    { name: "DUMP_DIR", value: "/dump" },
+  ];
+  const dump = scriptContainer("dump", PG_CLIENT_IMAGE, "logical-backup.sh", "dump", [
+    ...plain(common),
+    ...plain([
+      { name: "PGHOST", value: input.primaryHost },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGUSER", value: SUPERUSER },
+      // Spilo rejects connections without TLS.
+      { name: "PGSSLMODE", value: "require" },
+    ]),
+    superuserPassword(input.clusterName),
+  ], mounts);
+  const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/dump", input.verifyTables)), mounts);
+  const upload = scriptContainer("upload", AWS_CLI_IMAGE, "logical-backup.sh", "upload", plain([
+    ...common,
+    { name: "BACKUP_BUCKET", value: input.bucket },
+    { name: "BACKUP_PREFIX", value: logicalBackupPrefix(input.clusterName) },
+    { name: "AWS_REGION", value: input.region },
+    { name: "HOME", value: "/tmp" },
+  ]), [...mounts, { name: "tmp", mountPath: "/tmp" }]);
+  return {
+    metadata: { name: `${input.clusterName}-logical-backup`, labels, annotations: { "agent-dr/verified-by-restore": "true" } },
+    spec: {
+      schedule: input.schedule,
+      timeZone: "Etc/UTC",
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: 4 * 3600,
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: SERVICE_ACCOUNTS.logicalBackup,
+              restartPolicy: "Never",
+              securityContext: podSecurity,
+              initContainers: [scratchServer(), dump, verify],
+              containers: [upload],
+              volumes: [{ name: "dump", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+export interface RestoreDrillInput {
+  clusterName: string;
+  databases: string[];
+  bucket: string;
+  region: string;
+  schedule: string;
+  /** Longest the newest dump may be old: the logical backup's period plus slack. */
+  maxAgeHours: number;
+  /** "database:schema.table:min_rows" key tables to check after the restore. */
+  verifyTables: string[];
+  labels: Record<string, string>;
+}
+
+/**
+ * The weekly restore drill: what the daily job cannot prove, that the dumps in the bucket are
+ * there, fresh, intact (checksum) and readable with the drill's own read-only role. Downloads the
+ * newest dump of each database (AWS CLI image) and restores it into the scratch sidecar.
+ */
+export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.restoreDrill };
+  const restore = { name: "restore", mountPath: "/restore" };
+  const common: EnvVar[] = [
+    { name: "DATABASES", value: input.databases.join(" ") },
+    { name: "RESTORE_DIR", value: "/restore" },
+  ];
+  const download = scriptContainer("download", AWS_CLI_IMAGE, "restore-verify.sh", "download", plain([
+    ...common,
+    { name: "BACKUP_BUCKET", value: input.bucket },
+    { name: "BACKUP_PREFIX", value: logicalBackupPrefix(input.clusterName) },
+    { name: "AWS_REGION", value: input.region },
+    { name: "MAX_AGE_HOURS", value: String(input.maxAgeHours) },
+    { name: "HOME", value: "/tmp" },
+  ]), [restore, { name: "tmp", mountPath: "/tmp" }]);
+  const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);
+  return {
+    metadata: { name: `${input.clusterName}-restore-drill`, labels },
+    spec: {
+      schedule: input.schedule,
+      timeZone: "Etc/UTC",
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: 0,
+          activeDeadlineSeconds: 6 * 3600,
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: SERVICE_ACCOUNTS.restoreDrill,
+              restartPolicy: "Never",
+              securityContext: podSecurity,
+              initContainers: [scratchServer(), download],
+              containers: [verify],
+              volumes: [{ name: "restore", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** "role:database:level" for every class database: RPO-0 classes "on", the rest as the settings say. */
+export function renderRoleSynchronousCommit(settings: PostgresSettings, classes: DataClass[]): string[] {
+  return classes
+    .filter((c) => c.database && settings.synchronousCommit[c.database])
+    .map((c) => `${ownerRole(c.database!)}:${c.database}:${settings.synchronousCommit[c.database!]}`);
+}
+
+export interface ConfigureJobInput {
+  clusterName: string;
+  primaryHost: string;
+  settings: PostgresSettings;
+  /** Empty on a standby cluster (read-only; the primary's role settings reach it through WAL). */
+  roleSynchronousCommit: string[];
+  labels: Record<string, string>;
+}
+
+/**
+ * The post-deploy Job for what the CRD can not say: primary_start_timeout into Patroni's dynamic
+ * config, and synchronous_commit per role and database. Its env is what the policy pack reads back.
+ */
+export function renderConfigureJob(input: ConfigureJobInput) {
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.configure };
+  const env = [
+    ...plain([
+      { name: "PATRONI_URL", value: `http://${patroniServiceName(input.clusterName)}:8008` },
+      { name: "PATRONI_CONFIG_PATCH", value: JSON.stringify(renderPatroniConfigPatch(input.settings)) },
+      { name: "ROLE_SYNCHRONOUS_COMMIT", value: input.roleSynchronousCommit.join(" ") },
+      { name: "PGHOST", value: input.primaryHost },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGUSER", value: SUPERUSER },
+      { name: "PGSSLMODE", value: "require" },
+    ]),
+    superuserPassword(input.clusterName),
+  ];
+  return {
+    metadata: { name: `${input.clusterName}-configure`, labels },
+    spec: {
+      backoffLimit: 6,
+      activeDeadlineSeconds: 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "OnFailure",
+          securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 103, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "configure",
+              image: SPILO_IMAGE,
+              command: ["bash", "-c", readScript("configure-cluster.sh"), "configure-cluster.sh"],
+              env,
+              securityContext: containerSecurity,
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

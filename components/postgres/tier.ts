@@ -1,0 +1,157 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrSettings } from "../../dr/settings";
+import { CONFIG_NAMESPACE, ConfigError, StackConfig } from "../../dr/targets";
+import type { BackupBuckets } from "../backup";
+import { baseLabels } from "../tags";
+import { PostgresCluster, PostgresClusterArgs } from "./cluster";
+import { clusterPodLabels, replicationHostname } from "./render/names";
+
+interface Region {
+  region: string;
+  provider: k8s.Provider;
+  namespace: pulumi.Output<string>;
+}
+
+export interface PostgresTier {
+  primary: PostgresCluster;
+  /** The standby cluster in the DR region (prod). */
+  standby?: PostgresCluster;
+  /** A point-in-time clone (agent-dr:postgres.clone). */
+  clone?: PostgresCluster;
+}
+
+/**
+ * The PostgreSQL tier of the platform: the primary cluster, its DR-region standby when
+ * settings.postgres.standby.enabled, and a clone when the stack asks for one. Bucket names and
+ * IRSA role ARNs come from the backup component. Returns undefined when the tier is off.
+ */
+export function buildPostgresTier(
+  name: string,
+  input: { config: StackConfig; settings: DrSettings; primary: Region; dr?: Region; backup: BackupBuckets },
+  parent: pulumi.Resource,
+): PostgresTier | undefined {
+  const { config, settings, backup } = input;
+  const pg = settings.postgres;
+  if (!pg) return undefined;
+  if (!backup.postgresPodRoleArn || !backup.logicalBackupRoleArn || !backup.restoreDrillRoleArn) {
+    throw new pulumi.RunError(
+      new ConfigError([
+        { key: `${CONFIG_NAMESPACE}:oidc`, value: undefined, expected: "expected the EKS OIDC provider ({ providerArn, issuerUrl }): WAL-G and the backup jobs authenticate by IRSA, never by static keys" },
+      ]).message,
+    );
+  }
+  const clusterName = config.postgres.clusterName;
+  const classes = config.dataClasses.filter((c) => c.store === "postgres");
+  const standbyWanted = pg.standby.enabled && input.dr !== undefined && backup.dr !== undefined && backup.drPostgresPodRoleArn !== undefined;
+  const common = {
+    version: config.postgres.version,
+    volumeSize: config.postgres.volumeSize,
+    settings: pg,
+    backup: settings.backup,
+    retentionDays: config.backup.retentionDays,
+    classes,
+    extraParameters: config.postgres.overrides.parameters ?? {},
+    installOperator: config.postgres.installOperator,
+    labels: baseLabels(config, "postgres"),
+  } satisfies Partial<PostgresClusterArgs>;
+
+  const primary = new PostgresCluster(
+    `${name}-postgres`,
+    {
+      ...common,
+      region: input.primary.region,
+      provider: input.primary.provider,
+      namespace: input.primary.namespace,
+      clusterName,
+      role: "primary",
+      backupBucket: backup.primary.bucketName,
+      walgRoleArn: backup.postgresPodRoleArn,
+      logicalBackupRoleArn: backup.logicalBackupRoleArn,
+      restoreDrillRoleArn: backup.restoreDrillRoleArn,
+    },
+    { parent },
+  );
+
+  let standby: PostgresCluster | undefined;
+  if (standbyWanted && input.dr && backup.dr && backup.drPostgresPodRoleArn) {
+    const host = replicationHostname(clusterName, input.primary.region, config.environment);
+    if (pg.standby.streaming) exposeForReplication(name, clusterName, host, input.primary, parent);
+    standby = new PostgresCluster(
+      `${name}-postgres-dr`,
+      {
+        ...common,
+        region: input.dr.region,
+        provider: input.dr.provider,
+        namespace: input.dr.namespace,
+        // A name of its own: Patroni member names become application_name, and a DR member named like
+        // a local replica could satisfy the primary's synchronous replication (patroni standby_cluster.rst).
+        clusterName: `${clusterName}-dr`,
+        role: "standby",
+        // The operator is per Kubernetes cluster; the DR cluster needs its own.
+        backupBucket: backup.dr.bucketName,
+        walgRoleArn: backup.drPostgresPodRoleArn,
+        standbyOf: {
+          clusterName,
+          ...(pg.standby.streaming ? { host } : {}),
+          // The primary's archive, replicated into the DR bucket: the fallback when the stream breaks.
+          ...(settings.backup.crossRegionReplication ? { archiveBucket: backup.dr.bucketName } : {}),
+        },
+        credentials: primary.credentials,
+      },
+      { parent },
+    );
+  }
+
+  let clone: PostgresCluster | undefined;
+  if (config.postgres.clone) {
+    clone = new PostgresCluster(
+      `${name}-postgres-clone`,
+      {
+        ...common,
+        // The clone is a copy to inspect or copy data back from, on the operator the primary uses.
+        installOperator: false,
+        region: input.primary.region,
+        provider: input.primary.provider,
+        namespace: input.primary.namespace,
+        clusterName: `${config.postgres.clone.sourceCluster}-pitr`,
+        role: "clone",
+        backupBucket: backup.primary.bucketName,
+        walgRoleArn: backup.postgresPodRoleArn,
+        cloneOf: { clusterName: config.postgres.clone.sourceCluster, targetTime: config.postgres.clone.targetTime },
+        credentials: primary.credentials,
+      },
+      { parent, dependsOn: [primary] },
+    );
+  }
+  return { primary, ...(standby ? { standby } : {}), ...(clone ? { clone } : {}) };
+}
+
+/**
+ * An internal NLB in front of the primary member for the DR standby's stream, published under
+ * `host` by external-dns into a private zone both regions resolve. Only the primary is selected
+ * (Spilo labels it spilo-role=master).
+ */
+function exposeForReplication(name: string, clusterName: string, host: string, primary: Region, parent: pulumi.Resource): void {
+  new k8s.core.v1.Service(
+    `${name}-postgres-replication`,
+    {
+      metadata: {
+        name: `${clusterName}-replication`,
+        namespace: primary.namespace,
+        annotations: {
+          "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+          "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+          "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+          "external-dns.alpha.kubernetes.io/hostname": host,
+        },
+      },
+      spec: {
+        type: "LoadBalancer",
+        selector: { ...clusterPodLabels(clusterName), "spilo-role": "master" },
+        ports: [{ name: "postgresql", port: 5432, targetPort: 5432, protocol: "TCP" }],
+      },
+    },
+    { parent, provider: primary.provider },
+  );
+}
