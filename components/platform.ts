@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrSettings } from "../dr/settings";
 import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
+import { drTestsEnabledByDefault, FailoverController } from "./controller";
 import { FailoverDns } from "./dns";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
@@ -43,6 +44,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly postgres?: PostgresTier;
   /** Alert rules and CloudWatch alarms that watch the live RPO/RTO exposure against the targets. */
   readonly signals: Signals;
+  /** Failover controller (agent-dr:failover.controller.enabled) and the scheduled DR tests. */
+  readonly failoverController?: FailoverController;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -80,6 +83,16 @@ export class AgentPlatform extends pulumi.ComponentResource {
     );
 
     this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
+
+    // Off by default; the DR test CronJobs default to staging only (components/controller/schedule.ts).
+    const drTests = drTestsEnabledByDefault(config.environment);
+    if (config.failover.controller.enabled || drTests) {
+      this.failoverController = new FailoverController(
+        `${name}-failover`,
+        { config, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), controller: config.failover.controller.enabled, drTests },
+        { parent: this },
+      );
+    }
 
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,

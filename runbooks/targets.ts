@@ -26,14 +26,14 @@ export interface RunbookTargets {
   restoreCheckCronJob?: string;
 }
 
-/** The DR region's standby cluster name: the primary's name with a `-standby` suffix (unique Patroni scope, spilo.md 3.1). */
+/** The DR region's standby cluster, as components/postgres/tier.ts names it (unique member names, spilo.md 3.1). */
 export function standbyClusterName(cluster: string): string {
-  return `${cluster}-standby`;
+  return `${cluster}-dr`;
 }
 
-/** The restore-test CronJob the backup tier provisions for a cluster. */
+/** The restore drill CronJob components/postgres provisions next to the primary cluster. */
 export function restoreCheckCronJobName(cluster: string): string {
-  return `${cluster}-restore-check`;
+  return `${cluster}-restore-drill`;
 }
 
 export function targetsFromConfig(config: StackConfig): RunbookTargets {

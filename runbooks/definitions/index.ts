@@ -8,7 +8,7 @@ import { restorePointInTime } from "./restore-point-in-time";
 import { verifyBackups } from "./verify-backups";
 
 export type { RunbookArgs } from "./args";
-export { checkTargetTime } from "./args";
+export { checkTargetTime, resolveTargetTime } from "./args";
 export { cloneClusterName, cloneStackCommands } from "./restore-point-in-time";
 
 /** Every runbook, by name, as a function of the stack's targets and the run's arguments. */

@@ -1,4 +1,4 @@
-import type { Runbook } from "../engine";
+import type { Runbook, StepSpec } from "../engine";
 import type { RunbookTargets } from "../targets";
 import type { RunbookArgs } from "./args";
 import { SHORT } from "./backoff";
@@ -36,25 +36,45 @@ export function restorePointInTime(t: RunbookTargets, args: RunbookArgs = {}): R
       "`agent-dr:postgres.clone` (the CLI prints the commands).",
     component: "postgres",
     steps: [
-      {
-        name: "create-clone",
-        description: "Create a postgresql resource with spec.clone {cluster, timestamp} copying the source's size and version.",
-        action: "postgres.applyClone",
-        params: spec,
-        timeoutSeconds: 60,
-        retries: 2,
-        backoff: SHORT,
-        rollback: { action: "postgres.deleteClone", params: spec },
-      },
-      {
-        name: "await-clone-writable",
-        description: "Wait until the clone has replayed WAL to the target time, promoted, and commits a write. Bounded by restore time (data size / restore throughput + replay).",
-        action: "postgres.awaitWritable",
-        params: { region: "primary", cluster: name },
-        timeoutSeconds: 3600,
-        retries: 0,
-        backoff: SHORT,
-      },
+      ...cloneSteps(spec, name),
+      ...(args.cleanup
+        ? [
+            {
+              name: "delete-clone",
+              description: "Scheduled restore test only (--cleanup): the clone has proven the backups restore; delete it.",
+              action: "postgres.deleteClone",
+              params: spec,
+              timeoutSeconds: 60,
+              retries: 2,
+              backoff: SHORT,
+            },
+          ]
+        : []),
     ],
   };
+}
+
+/** Create the clone (deleted again if it never becomes writable) and wait until it takes writes. */
+function cloneSteps(spec: Record<string, unknown>, name: string): StepSpec[] {
+  return [
+    {
+      name: "create-clone",
+      description: "Create a postgresql resource with spec.clone {cluster, timestamp} copying the source's size and version.",
+      action: "postgres.applyClone",
+      params: spec,
+      timeoutSeconds: 60,
+      retries: 2,
+      backoff: SHORT,
+      rollback: { action: "postgres.deleteClone", params: spec },
+    },
+    {
+      name: "await-clone-writable",
+      description: "Wait until the clone has replayed WAL to the target time, promoted, and commits a write. Bounded by restore time (data size / restore throughput + replay).",
+      action: "postgres.awaitWritable",
+      params: { region: "primary", cluster: name },
+      timeoutSeconds: 3600,
+      retries: 0,
+      backoff: SHORT,
+    },
+  ];
 }

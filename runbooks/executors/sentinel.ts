@@ -3,8 +3,10 @@ import type { RedisStatus } from "./types";
 
 export interface SentinelAccess {
   sentinels: Array<{ host: string; port: number }>;
-  /** Password of the Redis servers (and Sentinels when they require one). */
+  /** Password of the Redis servers. */
   password?: string;
+  /** Password of the Sentinels (the Redis tier's Secret keeps one per kind). */
+  sentinelPassword?: string;
   /** Probe key written by the write probe (namespaced so it never collides with application keys). */
   probeKey?: string;
 }
@@ -32,7 +34,7 @@ async function sentinelViews(a: SentinelAccess, master: string): Promise<Array<{
     a.sentinels.map(async (s) => {
       const name = `${s.host}:${s.port}`;
       try {
-        const addr = (await withClient(s.host, s.port, a.password, (c) => c.call("SENTINEL", "get-master-addr-by-name", master))) as string[] | null;
+        const addr = (await withClient(s.host, s.port, a.sentinelPassword, (c) => c.call("SENTINEL", "get-master-addr-by-name", master))) as string[] | null;
         return addr ? { sentinel: name, primary: `${addr[0]}:${addr[1]}` } : { sentinel: name, error: `does not monitor ${master}` };
       } catch (e) {
         return { sentinel: name, error: (e as Error).message };
@@ -55,7 +57,7 @@ export async function sentinelStatus(a: SentinelAccess, master: string): Promise
   let quorum = { ok: false, message: views.map((v) => `${v.sentinel}: ${v.error ?? v.primary}`).join("; ") };
   for (const s of a.sentinels) {
     try {
-      const msg = (await withClient(s.host, s.port, a.password, (c) => c.call("SENTINEL", "ckquorum", master))) as string;
+      const msg = (await withClient(s.host, s.port, a.sentinelPassword, (c) => c.call("SENTINEL", "ckquorum", master))) as string;
       quorum = { ok: true, message: msg };
       break;
     } catch (e) {
@@ -92,7 +94,7 @@ export async function sentinelFailover(a: SentinelAccess, master: string, signal
   let asked: string | undefined;
   for (const s of a.sentinels) {
     try {
-      await withClient(s.host, s.port, a.password, (c) => c.call("SENTINEL", "failover", master));
+      await withClient(s.host, s.port, a.sentinelPassword, (c) => c.call("SENTINEL", "failover", master));
       asked = `${s.host}:${s.port}`;
       break;
     } catch (e) {

@@ -10,8 +10,9 @@ export interface KubernetesAccessChoice {
    * cluster it runs in, which is this region.
    */
   inClusterRegion?: RegionRole;
-  /** Redis password (the controller gets it from the Redis Secret through its environment). */
+  /** Redis and Sentinel passwords (the controller gets them from the Redis tier's Secret through its environment). */
   redisPassword?: string;
+  sentinelPassword?: string;
 }
 
 /** The production executor for a stack: kubeconfig contexts from the stack config, or in-cluster access. */
@@ -30,7 +31,7 @@ export function kubernetesExecutor(t: RunbookTargets, choice: KubernetesAccessCh
       clusters[region] = { client: new KubeClient(kubeconfigAccess(context)), namespace };
     }
     if (t.redis) {
-      redis[region] = { sentinels: [{ host: `${t.redis.sentinelService}.${namespace}.svc`, port: t.redis.port }], ...(choice.redisPassword ? { password: choice.redisPassword } : {}) };
+      redis[region] = { sentinels: [{ host: `${t.redis.sentinelService}.${namespace}.svc`, port: t.redis.port }], ...(choice.redisPassword ? { password: choice.redisPassword } : {}), ...(choice.sentinelPassword ? { sentinelPassword: choice.sentinelPassword } : {}) };
     }
   }
   if (Object.keys(clusters).length === 0) {

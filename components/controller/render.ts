@@ -1,0 +1,222 @@
+import { CLIENT_LABEL } from "../redis/render/names";
+import type { RegionRole, RunbookTargets } from "../../runbooks/targets";
+import type { DrTest } from "./schedule";
+
+export const CONTROLLER_COMPONENT = "failover-controller";
+export const CONTROLLER_NAME = "agent-dr-failover-controller";
+export const DR_TESTS_NAME = "agent-dr-dr-tests";
+export const CONTROLLER_PORT = 8080;
+/** Secret (created by the operator of the platform, not by the stack) holding the alert webhook URL under `url`. */
+export const WEBHOOK_SECRET = "agent-dr-alert-webhook";
+const TARGETS_DIR = "/etc/agent-dr";
+
+export interface ControllerRenderInput {
+  namespace: string;
+  image: string;
+  /** Region the workloads run in (the controller: DR when there is one, so it survives the primary region). */
+  regionRole: RegionRole;
+  regionPromotion: "automatic" | "manual";
+  intervalSeconds: number;
+  failureThreshold: number;
+  targets: RunbookTargets;
+  labels: Record<string, string>;
+  /** IRSA role (Route53 access), when the stack has a failover endpoint. */
+  roleArn?: string;
+  /** The Redis tier's Secret (keys redis-password, sentinel-password). */
+  redisSecret?: string;
+}
+
+const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
+
+function podSecurity() {
+  return {
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+  };
+}
+
+function containerSecurity() {
+  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+}
+
+function commonEnv(i: ControllerRenderInput) {
+  return [
+    { name: "REGION_ROLE", value: i.regionRole },
+    { name: "RUNBOOK_TARGETS_FILE", value: `${TARGETS_DIR}/targets.json` },
+    secretEnv("ALERT_WEBHOOK_URL", WEBHOOK_SECRET, "url"),
+    ...(i.redisSecret ? [secretEnv("REDIS_PASSWORD", i.redisSecret, "redis-password"), secretEnv("SENTINEL_PASSWORD", i.redisSecret, "sentinel-password")] : []),
+  ];
+}
+
+const volumes = (configMap: string) => [
+  { name: "targets", configMap: { name: configMap } },
+  { name: "tmp", emptyDir: {} },
+];
+const mounts = [
+  { name: "targets", mountPath: TARGETS_DIR, readOnly: true },
+  { name: "tmp", mountPath: "/tmp" },
+];
+
+/** The targets the runbooks work on, as the in-cluster CLI reads them (names only, no secrets). */
+export function renderTargetsConfigMap(i: ControllerRenderInput) {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${CONTROLLER_NAME}-targets`, namespace: i.namespace, labels: i.labels },
+    data: { "targets.json": JSON.stringify(i.targets, null, 2) },
+  };
+}
+
+export function renderServiceAccount(name: string, i: ControllerRenderInput) {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name, namespace: i.namespace, labels: i.labels, ...(i.roleArn ? { annotations: { "eks.amazonaws.com/role-arn": i.roleArn } } : {}) },
+    automountServiceAccountToken: true,
+  };
+}
+
+/** Names of the Postgres objects the runbooks touch in this region. */
+function postgresNames(t: RunbookTargets, region: RegionRole): { clusters: string[]; poolers: string[] } {
+  if (!t.postgres) return { clusters: [], poolers: [] };
+  const clusters = region === "dr" ? (t.postgres.standbyCluster ? [t.postgres.standbyCluster] : []) : [t.postgres.cluster];
+  return { clusters, poolers: clusters.map((c) => `${c}${t.postgres!.poolerSuffix}`) };
+}
+
+/**
+ * The controller's Role: read its clusters' postgresql resources and patch them (promotion
+ * removes spec.standby), find Spilo pods, restart its poolers. Nothing else: no Secrets (they
+ * come through the environment), no create or delete.
+ */
+export function renderControllerRole(i: ControllerRenderInput) {
+  const pg = postgresNames(i.targets, i.regionRole);
+  const rules: any[] = [];
+  if (pg.clusters.length > 0) {
+    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: pg.clusters, verbs: ["get", "patch"] });
+    rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
+    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get", "patch"] });
+  }
+  return { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: CONTROLLER_NAME, namespace: i.namespace, labels: i.labels }, rules };
+}
+
+/**
+ * The DR tests' Role: what the four scheduled runbooks need. Clones are created and deleted
+ * (create can not be narrowed by name in RBAC; delete can, but the clone's name carries the time).
+ */
+export function renderDrTestsRole(i: ControllerRenderInput) {
+  const pg = postgresNames(i.targets, "primary");
+  const rules: any[] = [];
+  if (i.targets.postgres) {
+    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], verbs: ["get", "create", "delete"] });
+    rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
+    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get", "patch"] });
+    if (i.targets.restoreCheckCronJob) {
+      rules.push({ apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [i.targets.restoreCheckCronJob], verbs: ["get"] });
+      rules.push({ apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create"] });
+    }
+  }
+  return { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: DR_TESTS_NAME, namespace: i.namespace, labels: i.labels }, rules };
+}
+
+export function renderRoleBinding(name: string, i: ControllerRenderInput) {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name, namespace: i.namespace, labels: i.labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+    subjects: [{ kind: "ServiceAccount", name, namespace: i.namespace }],
+  };
+}
+
+/**
+ * One replica with the Recreate strategy: two controllers could start two failovers of one
+ * component, which is exactly what the controller exists to prevent.
+ */
+export function renderControllerDeployment(i: ControllerRenderInput) {
+  const selector = { "app.kubernetes.io/name": CONTROLLER_NAME };
+  const podLabels = { ...i.labels, ...selector, [CLIENT_LABEL.key]: CLIENT_LABEL.value };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: CONTROLLER_NAME, namespace: i.namespace, labels: { ...i.labels, ...selector } },
+    spec: {
+      replicas: 1,
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          serviceAccountName: CONTROLLER_NAME,
+          ...podSecurity(),
+          containers: [
+            {
+              name: "controller",
+              image: i.image,
+              args: ["controller", "--in-cluster", "--listen", `0.0.0.0:${CONTROLLER_PORT}`],
+              env: [
+                // policies/observe/failover.ts reads these three back to compute the region-loss RTO.
+                { name: "REGION_PROMOTION", value: i.regionPromotion },
+                { name: "CHECK_INTERVAL_SECONDS", value: String(i.intervalSeconds) },
+                { name: "FAILURE_THRESHOLD", value: String(i.failureThreshold) },
+                ...commonEnv(i),
+                { name: "JOURNAL_FILE", value: "/tmp/journal.jsonl" },
+              ],
+              ports: [{ name: "http", containerPort: CONTROLLER_PORT }],
+              livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
+              resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+              securityContext: containerSecurity(),
+              volumeMounts: mounts,
+            },
+          ],
+          volumes: volumes(`${CONTROLLER_NAME}-targets`),
+        },
+      },
+    },
+  };
+}
+
+/** A CronJob that runs one runbook; the journal (JSON lines with the run's RTO) goes to the pod log, failures to the webhook. */
+export function renderDrTestCronJob(test: DrTest, i: ControllerRenderInput) {
+  const labels = { ...i.labels, "agent-dr/dr-test": test.name };
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: `dr-test-${test.name}`, namespace: i.namespace, labels, annotations: { "agent-dr/description": test.description } },
+    spec: {
+      schedule: test.schedule,
+      timeZone: "Etc/UTC",
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 5,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          // A failed DR test is a finding to look at, not something to retry until it passes.
+          backoffLimit: 0,
+          activeDeadlineSeconds: 3 * 3600,
+          template: {
+            metadata: { labels: { ...labels, [CLIENT_LABEL.key]: CLIENT_LABEL.value } },
+            spec: {
+              serviceAccountName: DR_TESTS_NAME,
+              restartPolicy: "Never",
+              ...podSecurity(),
+              containers: [
+                {
+                  name: "runbook",
+                  image: i.image,
+                  args: ["runbook", test.runbook, "--in-cluster", "--journal", "-", ...test.args],
+                  env: commonEnv(i),
+                  resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                  securityContext: containerSecurity(),
+                  volumeMounts: mounts,
+                },
+              ],
+              volumes: volumes(`${CONTROLLER_NAME}-targets`),
+            },
+          },
+        },
+      },
+    },
+  };
+}
