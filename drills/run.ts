@@ -3,6 +3,7 @@ import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
 import { Supervisor } from "./runtime/supervisor";
 import { postgresArchive } from "./scenarios/postgres-archive";
+import { postgresPitr } from "./scenarios/postgres-pitr";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
 import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
@@ -21,6 +22,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-switchover"], store: "postgres", run: postgresSwitchover },
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
   { ids: ["postgres-archive-s3-outage"], store: "postgres", run: postgresArchive },
+  { ids: ["postgres-pitr"], store: "postgres", run: postgresPitr },
 ];
 
 export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);

@@ -36,7 +36,7 @@ export function judge(target: DrillTarget, predicted: Prediction, measured: Meas
     const rpo = measured.rpoSeconds ?? (measured.lostAcknowledgedWrites ? Infinity : 0);
     if (rpo > target.rpoSeconds || (target.rpoSeconds === 0 && (measured.lostAcknowledgedWrites ?? 0) > 0)) {
       targetMet = false;
-      notes.push(`lost ${measured.lostAcknowledgedWrites ?? "?"} acknowledged writes (${fmt(rpo)} s) > target RPO ${fmt(target.rpoSeconds)} s`);
+      notes.push(measured.lostAcknowledgedWrites === undefined ? `RPO ${fmt(rpo)} s > target ${fmt(target.rpoSeconds)} s` : `lost ${measured.lostAcknowledgedWrites} acknowledged writes (${fmt(rpo)} s) > target RPO ${fmt(target.rpoSeconds)} s`);
     }
   }
 

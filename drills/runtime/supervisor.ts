@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, execFileSync } from "node:child_process";
+import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -78,7 +78,8 @@ export class Supervisor {
     const p = path.join(this.dir, rel);
     fs.mkdirSync(p, { recursive: true, mode });
     fs.chmodSync(p, mode);
-    if (this.asRoot) fs.chownSync(p, this.uid, this.gid);
+    // Every directory between the drill dir and p, so the drill user can reach p.
+    for (let d = p; this.asRoot && d.startsWith(this.dir) && d !== this.dir; d = path.dirname(d)) fs.chownSync(d, this.uid, this.gid);
     return p;
   }
 
@@ -99,6 +100,17 @@ export class Supervisor {
   /** Wrap a command so it runs as the drill user when we are root. */
   command(cmd: string, args: string[]): [string, string[]] {
     return this.asRoot ? ["runuser", ["-u", DRILL_USER, "--", cmd, ...args]] : [cmd, args];
+  }
+
+  /** Run a short command as the drill user and return its stdout (throws with stderr on failure). */
+  run(cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<string> {
+    const [c, a] = this.command(cmd, args);
+    return new Promise((resolve, reject) => {
+      execFile(c, a, { cwd: opts.cwd ?? this.dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.dir, LANG: "C.UTF-8", ...opts.env }, timeout: opts.timeoutMs ?? 120000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${(stderr || err.message).trim()}`));
+        else resolve(stdout);
+      });
+    });
   }
 
   get(name: string): Supervised {
