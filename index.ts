@@ -31,3 +31,13 @@ export const backup = pulumi.output({
 /** Route53 health check ids and failover record names by key (api-primary, api-secondary, db-writer-*). */
 export const dnsHealthCheckIds = pulumi.output(platform.dns.healthCheckIds);
 export const dnsRecords = pulumi.output(platform.dns.recordNames);
+/** Where session-state clients find the Redis primary (Sentinel protocol; docs/REDIS.md), per region. */
+export const redis = platform.redis
+  ? pulumi.output({
+      masterName: platform.redis.masterName,
+      sentinels: platform.redis.sentinels,
+      sentinelService: platform.redis.sentinelService,
+      secretName: platform.redis.secretName,
+      drSentinels: platform.drRedis?.sentinels,
+    })
+  : undefined;

@@ -41,6 +41,12 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     expect(sets).toHaveLength(stack === "prod" ? 2 : 1);
     const roles = sets.map((c) => kind(childrenOf(run.resources, c), "kubernetes:core/v1:ConfigMap")[0].inputs.metadata.labels["agent-dr/region-role"]);
     expect(roles.sort()).toEqual(stack === "prod" ? ["dr", "primary"] : ["primary"]);
+    const out = run.outputs.redis as any;
+    expect(out.masterName).toBe("agent-redis");
+    expect(out.sentinels).toHaveLength(3);
+    expect(out.sentinelService).toBe("agent-redis-sentinel.agent-dr.svc.cluster.local:26379");
+    expect(out.secretName).toBe("agent-redis-auth");
+    expect(out.drSentinels === undefined).toBe(stack !== "prod");
   });
 
   it("every object of the tier validates against kubernetes-models, and the tier holds what the issue asks", () => {
