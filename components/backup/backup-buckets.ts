@@ -93,7 +93,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
     this.logicalPrefix = logicalPrefix(config.postgres.clusterName);
     if (config.oidc) {
       const access = (b: RegionalBucket, prefix: string): pulumi.Output<BucketAccess> =>
-        pulumi.all([b.bucket.arn, b.key.arn]).apply(([bucketArn, keyArn]) => ({ bucketArn, keyArn, region: b.region, prefix }));
+        b.key.arn.apply((keyArn) => ({ bucketArn: b.arn, keyArn, region: b.region, prefix }));
       const primaryOidc: OidcProvider = { providerArn: config.oidc.providerArn, issuerUrl: config.oidc.issuerUrl };
       const namespace = config.clusters.primary.namespace;
       const role = (key: string, sa: string, description: string, oidc: OidcProvider, ns: string, b: RegionalBucket, prefix: string, policy: (a: BucketAccess) => any, drRole: "primary" | "dr") =>
@@ -141,7 +141,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
       {
         name: roleName(config, "s3-replication"),
         description: `S3 replication ${src.region} -> ${dst.region} of the PostgreSQL backups`,
-        assumeRolePolicy: src.bucket.arn.apply((arn) => JSON.stringify(replicationTrustPolicy(arn, account))),
+        assumeRolePolicy: JSON.stringify(replicationTrustPolicy(src.arn, account)),
         tags,
       },
       { parent: this },
@@ -151,13 +151,13 @@ export class BackupBuckets extends pulumi.ComponentResource {
       {
         role: role.name,
         name: `${roleName(config, "s3-replication")}-s3`,
-        policy: pulumi.all([src.bucket.arn, src.key.arn, dst.bucket.arn, dst.key.arn]).apply(([sb, sk, db, dk]) =>
+        policy: pulumi.all([src.key.arn, dst.key.arn]).apply(([sk, dk]) =>
           JSON.stringify(
             replicationRolePolicy({
-              sourceBucketArn: sb,
+              sourceBucketArn: src.arn,
               sourceKeyArn: sk,
               sourceRegion: src.region,
-              destinationBucketArn: db,
+              destinationBucketArn: dst.arn,
               destinationKeyArn: dk,
               destinationRegion: dst.region,
               objectLock: config.backup.objectLock.enabled,
@@ -171,16 +171,15 @@ export class BackupBuckets extends pulumi.ComponentResource {
       `${name}-replication`,
       {
         region: src.region,
-        bucket: src.bucket.bucket,
+        bucket: src.name,
         role: role.arn,
+        // The destination is the predictable ARN, so the rule (and what the budget reads of it) is known in preview.
         rules: [
-          pulumi.all([dst.bucket.arn, dst.key.arn]).apply(([db, dk]) =>
-            replicationRule({ destinationBucketArn: db, destinationKeyArn: dk, replicationTimeControl: settings.backup.replicationTimeControl }),
-          ),
+          dst.key.arn.apply((dk) => replicationRule({ destinationBucketArn: dst.arn, destinationKeyArn: dk, replicationTimeControl: settings.backup.replicationTimeControl })),
         ],
       },
       // S3 refuses replication until versioning is on at both ends; the role must hold its policy first.
-      { parent: this, dependsOn: [src.versioning, dst.versioning, policy] },
+      { parent: this, dependsOn: [src.bucket, src.versioning, dst.versioning, policy] },
     );
     return role.arn;
   }

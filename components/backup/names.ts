@@ -53,3 +53,19 @@ export function roleName(config: StackConfig, purpose: string): string {
   if (name.length > 64) throw new Error(`IAM role name ${name} is ${name.length} characters; IAM allows at most 64`);
   return name;
 }
+
+/** The AWS partition a region belongs to (ARNs differ in GovCloud and China). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("cn-")) return "aws-cn";
+  return "aws";
+}
+
+/**
+ * A bucket's ARN, known before the bucket exists. Side-cars, replication and policies use the
+ * predictable name and ARN rather than the bucket's computed outputs, so a preview of a new stack
+ * (and the policy pack reading it) sees real values instead of unknowns; ordering comes from dependsOn.
+ */
+export function bucketArn(name: string, region: string): string {
+  return `arn:${partitionOf(region)}:s3:::${name}`;
+}

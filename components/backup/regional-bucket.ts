@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupBucketPolicy } from "./iam-documents";
 import { backupLifecycleRules } from "./lifecycle";
+import { bucketArn } from "./names";
 
 export interface RegionalBucketInput {
   /** Logical name prefix of the resources, e.g. agent-dr-backup-primary. */
@@ -18,6 +19,9 @@ export interface RegionalBucketInput {
 export interface RegionalBucket {
   region: string;
   bucket: aws.s3.Bucket;
+  /** Name and ARN as plain strings (known in preview). */
+  name: string;
+  arn: string;
   key: aws.kms.Key;
   versioning: aws.s3.BucketVersioning;
 }
@@ -56,57 +60,60 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
     },
     opts,
   );
-  const bucketOpts = { parent };
+  // Side-cars name the bucket by its predictable name (known in preview) and wait for it explicitly.
+  const bucketOpts = { parent, dependsOn: [bucket] };
+  const name = i.bucketName;
+  const arn = bucketArn(name, region);
 
   const versioning = new aws.s3.BucketVersioning(
     `${i.name}-versioning`,
-    { region, bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+    { region, bucket: name, versioningConfiguration: { status: "Enabled" } },
     bucketOpts,
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     `${i.name}-encryption`,
     {
       region,
-      bucket: bucket.bucket,
+      bucket: name,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
     },
     bucketOpts,
   );
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${i.name}-public-access`,
-    { region, bucket: bucket.bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    { region, bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
     bucketOpts,
   );
   new aws.s3.BucketOwnershipControls(
     `${i.name}-ownership`,
-    { region, bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    { region, bucket: name, rule: { objectOwnership: "BucketOwnerEnforced" } },
     bucketOpts,
   );
   new aws.s3.BucketPolicy(
     `${i.name}-policy`,
-    { region, bucket: bucket.bucket, policy: bucket.arn.apply((arn) => JSON.stringify(backupBucketPolicy(arn))) },
+    { region, bucket: name, policy: JSON.stringify(backupBucketPolicy(arn)) },
     // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
-    { parent, dependsOn: [publicAccess] },
+    { parent, dependsOn: [bucket, publicAccess] },
   );
   new aws.s3.BucketLifecycleConfiguration(
     `${i.name}-lifecycle`,
-    { region, bucket: bucket.bucket, rules: backupLifecycleRules(i.retentionDays) },
+    { region, bucket: name, rules: backupLifecycleRules(i.retentionDays) },
     // Lifecycle rules on versions only make sense once versioning is on.
-    { parent, dependsOn: [versioning] },
+    { parent, dependsOn: [bucket, versioning] },
   );
   if (i.objectLock.enabled) {
     new aws.s3.BucketObjectLockConfiguration(
       `${i.name}-object-lock`,
       {
         region,
-        bucket: bucket.bucket,
+        bucket: name,
         objectLockEnabled: "Enabled",
         // Governance mode: a compromised workload credential cannot delete locked versions; an
         // administrator with s3:BypassGovernanceRetention still can, unlike compliance mode.
         rule: { defaultRetention: { mode: "GOVERNANCE", days: i.objectLock.days } },
       },
-      { parent, dependsOn: [versioning] },
+      { parent, dependsOn: [bucket, versioning] },
     );
   }
-  return { region, bucket, key, versioning };
+  return { region, bucket, name, arn, key, versioning };
 }
