@@ -176,6 +176,11 @@ describe("role discovery against real Redis and Sentinel", () => {
     expect(set.log("sentinel-1")).toMatch(new RegExp(`peer 127\\.0\\.0\\.1:\\d+ names primary 127.0.0.1 ${port(p)}`));
     // No Sentinel ever named a second primary meanwhile.
     expect(new Set(set.sentinelPrimaries())).toEqual(new Set([expected]));
+    // The peers replace the entry of the Sentinel that came back with a new id: still 2 others each,
+    // or the majority needed to elect a failover leader would grow.
+    await waitFor("every Sentinel to count exactly 2 peers", 20_000, () =>
+      [0, 1, 2].every((j) => set.sentinelField(j, "num-other-sentinels") === "2") ? true : undefined,
+    );
   });
 
   it("the decision alone (ROLE_DISCOVERY_EXEC=0): replica of the primary, primary for the primary, and no guess without Sentinels", () => {
