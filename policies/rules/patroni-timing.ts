@@ -1,13 +1,14 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { PATRONI } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
-import { num, TYPES } from "../lib/resources";
+import { num, objectName, TYPES } from "../lib/resources";
 
 /**
  * Patroni's rule loop_wait + 2 * retry_timeout <= ttl, and the floors Patroni 3.2+ applies without
  * a word (a value below is not what runs, so the budget and the manifest would disagree).
  */
-export function checkPatroniTiming(r: ObservedResource, report: (m: string) => void): void {
+export function checkPatroniTiming(r: ObservedResource, reportRaw: (m: string) => void): void {
+  const report = (m: string) => reportRaw(`postgresql ${objectName(r)}: ${m}`);
   const p = r.inputs.spec?.patroni ?? {};
   const ttl = p.ttl === undefined ? PATRONI.defaultTtlSeconds : num(p.ttl);
   const loop = p.loop_wait === undefined ? PATRONI.defaultLoopWaitSeconds : num(p.loop_wait);

@@ -1,12 +1,12 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
-import { num } from "../lib/resources";
-import { TYPES } from "../lib/resources";
+import { num, objectName, TYPES } from "../lib/resources";
 import { classesOn } from "../lib/targets";
 
 const IN_REGION = ["instance-loss", "zone-loss"] as const;
 
-export function checkSynchronousMode(r: ObservedResource, report: (m: string) => void): void {
+export function checkSynchronousMode(r: ObservedResource, reportRaw: (m: string) => void): void {
+  const report = (m: string) => reportRaw(`postgresql ${objectName(r)}: ${m}`);
   const spec = r.inputs.spec ?? {};
   // A standby cluster replicates from another cluster; synchronous mode applies once it is promoted.
   if (spec.standby) return;

@@ -4,7 +4,7 @@ import type { ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { dur } from "../lib/report";
-import { TYPES } from "../lib/resources";
+import { objectName, TYPES } from "../lib/resources";
 import { classesOn, tightestTarget } from "../lib/targets";
 
 interface Config {
@@ -25,7 +25,8 @@ const configSchema: PolicyConfigSchema = {
 /** The archive serves point-in-time recovery of every class on the cluster (logical corruption). */
 const ARCHIVE_SCENARIOS = ["logical-corruption"] as const;
 
-export function checkWalArchiving(r: ObservedResource, config: Config, report: (m: string) => void): void {
+export function checkWalArchiving(r: ObservedResource, config: Config, reportRaw: (m: string) => void): void {
+  const report = (m: string) => reportRaw(`postgresql ${objectName(r)}: ${m}`);
   const params: Record<string, unknown> = r.inputs.spec?.postgresql?.parameters ?? {};
   // Spilo turns archiving on by default; an explicit "off" is what breaks PITR.
   const mode = params.archive_mode === undefined ? true : pgBool(params.archive_mode) ?? String(params.archive_mode) === "always";

@@ -3,7 +3,7 @@ import { SENTINEL } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
 import { lastDirective, redisDirectives } from "../lib/conf-files";
 import { dur } from "../lib/report";
-import { TYPES } from "../lib/resources";
+import { objectName, TYPES } from "../lib/resources";
 import { classesOn, tightestTarget } from "../lib/targets";
 
 const IN_REGION = ["instance-loss", "zone-loss"] as const;
@@ -13,7 +13,8 @@ const IN_REGION = ["instance-loss", "zone-loss"] as const;
  * AOF everything since the last RDB save point. Where a class's RPO is shorter, AOF (and an fsync
  * policy within the RPO) is required.
  */
-export function checkRedisPersistence(r: ObservedResource, report: (m: string) => void): void {
+export function checkRedisPersistence(r: ObservedResource, reportRaw: (m: string) => void): void {
+  const report = (m: string) => reportRaw(`ConfigMap ${objectName(r)}: ${m}`);
   const conf: string | undefined = r.inputs.data?.["redis.conf"];
   if (conf === undefined) return;
   const rpo = tightestTarget(classesOn(r), IN_REGION, "rpoSeconds");
