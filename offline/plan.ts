@@ -1,6 +1,8 @@
 import { computeBudget, BudgetRow } from "../dr/budget";
 import { parseStackConfig, StackConfig, CONFIG_NAMESPACE } from "../dr/targets";
 import { observeSettings } from "../policies/observe";
+import { signalsFromResources } from "../components/signals/render/from-resources";
+import type { ClassSignals } from "../components/signals/render/by-data-class";
 import type { CapturedResource } from "./capture";
 import { runOffline } from "./run-program";
 import { readStackFile, stackFilePath, StackConfigFile } from "./stack-files";
@@ -25,6 +27,8 @@ export interface PlanResult {
   budget: BudgetEntry[];
   violations: Violation[];
   costs: string[];
+  /** Per data class, the alerts and alarms the resources declare (components/signals); [] = unwatched. */
+  signals: ClassSignals[];
 }
 
 /** Raw `agent-dr:*` config from a stack file, as the program would read it. */
@@ -60,6 +64,7 @@ export async function planFromResources(stack: string, config: StackConfig, reso
     budget: budget.rows.map(toEntry),
     violations,
     costs: budget.costs,
+    signals: signalsFromResources(resources, config.dataClasses.map((c) => c.name)),
   };
 }
 

@@ -59,7 +59,8 @@ describe("Signals in the prod stack (mock run)", () => {
     expect(buckets).toEqual(expect.arrayContaining([latency.inputs.dimensions.SourceBucket, latency.inputs.dimensions.DestinationBucket]));
     expect(latency.inputs.tags["data-classes"].split(" ").sort()).toEqual(["agent_configurations", "analytics_logs", "conversation_history", "usage_billing_data"]);
     expect(latency.inputs.tags.runbook).toBe("docs/runbooks/s3-replication.md");
-    expect(latency.inputs.alarmDescription).toMatch(/Protects RPO 1m \(region-loss\).*Runbook: docs\/runbooks\/s3-replication\.md/);
+    expect(latency.inputs.alarmDescription).toMatch(/Protects conversation_history=RPO 1m \(region-loss\);.*analytics_logs=RPO 1h \(region-loss\)\..*Runbook: docs\/runbooks\/s3-replication\.md/);
+    expect(latency.inputs.tags["target/analytics_logs"]).toBe("RPO 1h region-loss");
   });
 
   it("alarms when OperationsPendingReplication never drains for the RTC window, and on failed replication", () => {

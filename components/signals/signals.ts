@@ -12,7 +12,7 @@ import { AlarmSpec, describeTarget } from "./render/model";
 import { deriveCloudWatchAlarms } from "./render/cloudwatch";
 import { renderPostgresExporterQueries } from "./render/exporter-queries";
 import { LOGICAL_BACKUP_CRONJOB, RESTORE_DRILL_CRONJOB } from "./render/by-data-class";
-import { alertRules, prometheusRuleObject, renderRulesFile, ruleGroups } from "./render/prometheus-rules";
+import { alertRules, classTargetsText, prometheusRuleObject, renderRulesFile, ruleGroups } from "./render/prometheus-rules";
 
 export interface SignalsArgs {
   /** Validated stack config: data classes, signals (operator switch, webhook, overrides). */
@@ -62,18 +62,18 @@ export class Signals extends pulumi.ComponentResource {
     // An override for an alert this stack does not have would be ignored silently.
     checkOverridesUsed(config, new Set([...rules.map((r) => r.alert), ...alarms.map((a) => a.alert)]));
 
-    this.clusterObjects(name, config, args.primary, ruleGroups(rules, "prometheus-primary", config.environment), !!settings.postgres);
+    this.clusterObjects(name, config, args.primary, "primary", ruleGroups(rules, "prometheus-primary", config.environment), !!settings.postgres);
     if (args.dr && config.clusters.dr) {
-      this.clusterObjects(`${name}-dr`, config, args.dr, ruleGroups(rules, "prometheus-dr", config.environment), !!settings.postgres?.standby.enabled);
+      this.clusterObjects(`${name}-dr`, config, args.dr, "dr", ruleGroups(rules, "prometheus-dr", config.environment), !!settings.postgres?.standby.enabled);
     }
     this.cloudWatch(name, config, alarms);
 
     this.registerOutputs({ topicArns: this.topicArns, alarmNames: this.alarmNames });
   }
 
-  private clusterObjects(name: string, config: StackConfig, cluster: RegionCluster, groups: ReturnType<typeof ruleGroups>, postgres: boolean): void {
+  private clusterObjects(name: string, config: StackConfig, cluster: RegionCluster, role: "primary" | "dr", groups: ReturnType<typeof ruleGroups>, postgres: boolean): void {
     const opts = { parent: this, provider: cluster.provider };
-    const labels = { ...baseLabels(config, "signals"), "agent-dr/region": cluster.region };
+    const labels = { ...baseLabels(config, "signals"), "agent-dr/region": cluster.region, "agent-dr/region-role": role };
     if (postgres) {
       // Mounted by the PostgreSQL tier into its exporter sidecar (--extend.query-path).
       new k8s.core.v1.ConfigMap(
@@ -139,7 +139,7 @@ export class Signals extends pulumi.ComponentResource {
         {
           region: a.region,
           name: `agent-dr-${config.environment}-${a.key}`,
-          alarmDescription: `${a.description} Protects ${describeTarget(a.target)} of ${a.dataClasses.join(", ")}. Threshold: ${a.why} Runbook: ${a.runbook}`.slice(0, 1024),
+          alarmDescription: `${a.description} Protects ${classTargetsText(a.classTargets)}. Threshold: ${a.why} Runbook: ${a.runbook}`.slice(0, 1024),
           namespace: a.namespace,
           metricName: a.metricName,
           dimensions: a.dimensions,
@@ -158,6 +158,8 @@ export class Signals extends pulumi.ComponentResource {
             severity: a.severity,
             "data-classes": a.dataClasses.join(" "),
             target: tagValue(describeTarget(a.target)),
+            // Each class's own target, read back by the plan (render/from-resources).
+            ...Object.fromEntries(Object.entries(a.classTargets).map(([c, t]) => [`target/${c}`, tagValue(describeTarget(t))])),
             runbook: tagValue(a.runbook),
           },
         },

@@ -4,7 +4,7 @@ import type { SignalAlert, StackConfig } from "../../../dr/targets";
 import { CloudWatchInputs, deriveCloudWatchAlarms } from "./cloudwatch";
 import { checkOverridesUsed } from "./grouping";
 import type { CronJobNames } from "./job-rules";
-import { describeTarget, SignalSource } from "./model";
+import { describeTarget, ProtectedTarget, SignalSource } from "./model";
 import { alertRules } from "./prometheus-rules";
 
 export interface ClassSignal {
@@ -54,18 +54,18 @@ export function signalsByDataClass(config: StackConfig, settings: DrSettings, wi
   const alarms = deriveCloudWatchAlarms(config, settings, wiring.cloudWatch);
   checkOverridesUsed(config, new Set([...rules.map((r) => r.alert), ...alarms.map((a) => a.alert)]));
   const out = new Map<string, ClassSignal[]>(config.dataClasses.map((c) => [c.name, []]));
-  const add = (classes: string[], s: ClassSignal) => {
-    for (const c of classes) {
+  const add = (targets: Record<string, ProtectedTarget>, s: Omit<ClassSignal, "target">) => {
+    for (const [c, t] of Object.entries(targets)) {
       const list = out.get(c);
       // Route53 alarms repeat per health check; one line per alert is enough for the plan.
-      if (list && !list.some((x) => x.alert === s.alert && x.threshold === s.threshold)) list.push(s);
+      if (list && !list.some((x) => x.alert === s.alert && x.threshold === s.threshold)) list.push({ ...s, target: describeTarget(t) });
     }
   };
   for (const r of rules) {
-    add(r.dataClasses, { alert: r.alert, source: r.source, mechanism: r.mechanism, target: describeTarget(r.target), threshold: r.threshold, unit: r.unit, runbook: r.runbook });
+    add(r.classTargets, { alert: r.alert, source: r.source, mechanism: r.mechanism, threshold: r.threshold, unit: r.unit, runbook: r.runbook });
   }
   for (const a of alarms) {
-    add(a.dataClasses, { alert: a.alert, source: "cloudwatch", mechanism: a.mechanism, target: describeTarget(a.target), threshold: a.threshold, unit: a.metricName === "ReplicationLatency" ? "seconds" : "count", runbook: a.runbook });
+    add(a.classTargets, { alert: a.alert, source: "cloudwatch", mechanism: a.mechanism, threshold: a.threshold, unit: a.metricName === "ReplicationLatency" ? "seconds" : "count", runbook: a.runbook });
   }
   return [...out.entries()].map(([dataClass, signals]) => ({ dataClass, signals }));
 }

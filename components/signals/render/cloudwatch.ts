@@ -54,7 +54,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
   const why = streamingCredited
     ? `With a streaming standby the replicated archive is its fallback; the budget credits it with the RTC promise (${S3_REPLICATION.rtcSeconds}s).`
     : `The replicated archive is the region-loss path: ${describeTarget(g.target)} minus archive_timeout (${archiveTimeout}s) and upload (${POSTGRES.archiveUploadSeconds}s), at most the RTC promise (${S3_REPLICATION.rtcSeconds}s).`;
-  const common = { region, dataClasses: g.dataClasses, target: g.target, mechanism: "s3-replication", namespace: "AWS/S3", dimensions, runbook: runbookLink(config, "s3-replication") };
+  const common = { region, dataClasses: g.dataClasses, target: g.target, classTargets: g.targets, mechanism: "s3-replication", namespace: "AWS/S3", dimensions, runbook: runbookLink(config, "s3-replication") };
   return [
     {
       ...common,
@@ -69,7 +69,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: "notBreaching",
-      description: `Backups reach the DR region more than ${formatSeconds(latency)} late: ${describeTarget(g.target)} of ${g.dataClasses.join(", ")} at risk.`,
+      description: `Backups reach the DR region more than ${formatSeconds(latency)} late.`,
       why: latencyOverride !== undefined ? `agent-dr:signals.overrides.S3ReplicationLatencyHigh = ${latency}s` : why,
       overridden: latencyOverride !== undefined,
     },
@@ -133,6 +133,7 @@ function route53Alarms<V>(config: StackConfig, inputs: CloudWatchInputs<V>): Arr
     region: ROUTE53_METRICS_REGION,
     dataClasses: g.dataClasses,
     target: g.target,
+    classTargets: g.targets,
     mechanism: "route53-health-check",
     severity: "critical" as const,
     namespace: "AWS/Route53",

@@ -20,6 +20,8 @@ export interface ClassGroup<K> {
   key: K;
   dataClasses: string[];
   target: ProtectedTarget;
+  /** Each class's own target (the group's `target` is the tightest of them). */
+  targets: Record<string, ProtectedTarget>;
 }
 
 export function groupClasses<K extends string | number>(items: Array<{ dataClass: string; key: K; target: ProtectedTarget }>): Array<ClassGroup<K>> {
@@ -27,10 +29,11 @@ export function groupClasses<K extends string | number>(items: Array<{ dataClass
   for (const it of items) {
     const g = groups.get(it.key);
     if (!g) {
-      groups.set(it.key, { key: it.key, dataClasses: [it.dataClass], target: { ...it.target, scenarios: [...it.target.scenarios] } });
+      groups.set(it.key, { key: it.key, dataClasses: [it.dataClass], target: { ...it.target, scenarios: [...it.target.scenarios] }, targets: { [it.dataClass]: it.target } });
       continue;
     }
     g.dataClasses.push(it.dataClass);
+    g.targets[it.dataClass] = it.target;
     if (it.target.seconds < g.target.seconds) g.target = { ...it.target, scenarios: [...it.target.scenarios] };
     else if (it.target.seconds === g.target.seconds) {
       for (const s of it.target.scenarios) if (!g.target.scenarios.includes(s)) g.target.scenarios.push(s);

@@ -10,3 +10,5 @@ export type { CronJobNames } from "./job-rules";
 export { cronJobAgeExpr } from "./job-rules";
 export { archiveScenarios, backupGraceSeconds } from "./postgres-rules";
 export { checkOverridesUsed } from "./grouping";
+export { signalsFromResources } from "./from-resources";
+export type { ResourceLike } from "./from-resources";

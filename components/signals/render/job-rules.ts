@@ -48,6 +48,7 @@ export function jobRules(config: StackConfig, settings: DrSettings, jobs: CronJo
       source: "prometheus-primary",
       dataClasses: g.dataClasses,
       target: g.target,
+      classTargets: g.targets,
       mechanism: alert === "LogicalBackupStale" ? "logical-backup" : "restore-drill",
       severity: alert === "LogicalBackupStale" ? "critical" : "warning",
       threshold,

@@ -21,6 +21,8 @@ export interface AlertRule {
   source: Exclude<SignalSource, "cloudwatch">;
   dataClasses: string[];
   target: ProtectedTarget;
+  /** Each class's own target; `target` is the tightest of them. */
+  classTargets: Record<string, ProtectedTarget>;
   mechanism: string;
   severity: Severity;
   /** The number the expression compares with (unit below); for status alerts it equals forSeconds. */
@@ -44,6 +46,8 @@ export interface AlarmSpec<V = string> {
   region: string;
   dataClasses: string[];
   target: ProtectedTarget;
+  /** Each class's own target; `target` is the tightest of them. */
+  classTargets: Record<string, ProtectedTarget>;
   mechanism: string;
   severity: Severity;
   namespace: string;

@@ -2,7 +2,7 @@ import * as YAML from "yaml";
 import type { DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
 import { CronJobNames, jobRules } from "./job-rules";
-import { AlertRule, describeTarget, formatSeconds } from "./model";
+import { AlertRule, describeTarget, formatSeconds, ProtectedTarget } from "./model";
 import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
 
@@ -35,6 +35,13 @@ export function ruleLabels(r: AlertRule, environment: string): Record<string, st
   };
 }
 
+/** "class=RPO 1m (region-loss); other=RPO 1h (region-loss)": each class with its own target (parsed back by from-resources). */
+export function classTargetsText(targets: Record<string, ProtectedTarget>): string {
+  return Object.entries(targets)
+    .map(([c, t]) => `${c}=${describeTarget(t)}`)
+    .join("; ");
+}
+
 function entry(r: AlertRule, environment: string): PrometheusRuleEntry {
   return {
     alert: r.alert,
@@ -45,7 +52,7 @@ function entry(r: AlertRule, environment: string): PrometheusRuleEntry {
       summary: r.summary,
       description: r.description,
       data_classes: r.dataClasses.join(", "),
-      protects: `${describeTarget(r.target)} of ${r.dataClasses.join(", ")}`,
+      protects: classTargetsText(r.classTargets),
       threshold: `${r.threshold} ${r.unit}${r.overridden ? " (override)" : ""}`,
       why: r.why,
       runbook_url: r.runbook,
