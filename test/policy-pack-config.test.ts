@@ -57,3 +57,20 @@ it("parsePlanning names the annotation on bad input", () => {
   expect(() => parsePlanning("{")).toThrow(/annotation agent-dr\/planning: expected JSON/);
   expect(() => parsePlanning("{}")).toThrow(/annotation agent-dr\/planning: missing "environment"/);
 });
+
+describe("the pack's budget is the plan's budget", () => {
+  // The plan computes the budget from stack config + resources; the pack only sees resources (the
+  // targets and planning annotations). Same rows, or one of them is reading something the other is not.
+  it.each(["staging", "prod"])("%s: recovery-targets computes the same rows from the resources alone", async (stack) => {
+    const { planStack } = require("./harness/offline") as typeof import("./harness/offline");
+    const { checkRecoveryTargets } = require("../policies/rules/recovery-targets") as typeof import("../policies/rules/recovery-targets");
+    const plan = await planStack(stack);
+    const resources = plan.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs as Record<string, any> }));
+    const rows = checkRecoveryTargets(resources, { scenarios: ["instance-loss", "zone-loss", "region-loss", "logical-corruption"] }, () => undefined);
+    const fin = (n: number) => (Number.isFinite(n) ? n : null);
+    const packRows = rows.map((r) => `${r.dataClass}/${r.scenario} ${fin(r.predicted.rpoSeconds)} ${fin(r.predicted.rtoSeconds)} ${r.ok}`).sort();
+    const planRows = plan.budget.map((b) => `${b.dataClass}/${b.scenario} ${b.predicted.rpoSeconds} ${b.predicted.rtoSeconds} ${b.ok}`).sort();
+    expect(packRows).toEqual(planRows);
+    expect(planRows).toHaveLength(20);
+  }, 120_000);
+});
