@@ -100,7 +100,7 @@ function finishRun(result: RunResult, start: Date, journal: (e: Omit<JournalEntr
 /** The dry-run line for one step. */
 export function describeStep(step: StepSpec, index: number, actions: ActionSet): string {
   const d = (c: ActionCall) => actions[c.action].describe(c.params);
-  let line = `${index + 1}. ${step.name}: ${d(step)} [timeout ${step.timeoutSeconds}s, ${step.retries} retries]`;
+  let line = `${index + 1}. ${step.name}: ${d(step)} [timeout ${step.timeoutSeconds}s, ${step.retries} ${step.retries === 1 ? "retry" : "retries"}]`;
   if (step.verify) line += `; verify: ${d(step.verify)}`;
   if (step.rollback) line += `; rollback: ${d(step.rollback)}`;
   return line;

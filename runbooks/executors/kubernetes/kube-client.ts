@@ -59,6 +59,7 @@ const b64 = (s: string) => Buffer.from(s, "base64");
 /** Access for one context of a kubeconfig (file path, or KUBECONFIG / ~/.kube/config). */
 export function kubeconfigAccess(context?: string, file?: string): KubeAccess {
   const path = file ?? process.env.KUBECONFIG?.split(":")[0] ?? `${process.env.HOME}/.kube/config`;
+  if (!fs.existsSync(path)) throw new Error(`kubeconfig ${path} does not exist; expected a kubeconfig with context ${JSON.stringify(context ?? "(current)")} (set KUBECONFIG), or --local / --in-cluster`);
   const doc = YAML.parse(fs.readFileSync(path, "utf8")) as any;
   const ctxName = context ?? doc["current-context"];
   const ctx = doc.contexts?.find((c: any) => c.name === ctxName)?.context;
