@@ -7,6 +7,7 @@ import { postgresPitr } from "./scenarios/postgres-pitr";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
 import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
+import { redisPrimaryLoss } from "./scenarios/redis-primary-loss";
 import type { DrillStack } from "./stack";
 import type { ScenarioResult } from "./types";
 
@@ -23,6 +24,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
   { ids: ["postgres-archive-s3-outage"], store: "postgres", run: postgresArchive },
   { ids: ["postgres-pitr"], store: "postgres", run: postgresPitr },
+  { ids: ["redis-primary-loss"], store: "redis", run: redisPrimaryLoss },
 ];
 
 export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);
