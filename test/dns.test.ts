@@ -8,7 +8,19 @@ import { rawConfigOf } from "../offline/plan";
 import { readStackFile, stackFilePath } from "../offline/stack-files";
 import { observeSettings } from "../policies/observe";
 import { observeDns } from "../policies/observe/dns";
-import { byType, planStack, runStack, stackFileWith } from "./harness/offline";
+import { byType, planStack as planStackOnce, runStack as runStackOnce, stackFileWith } from "./harness/offline";
+
+/** Each distinct (stack, patch) runs once per file: mock runs cost seconds each on a loaded machine. */
+const memo = <T>(fn: (stack: string, patch?: Record<string, unknown>) => Promise<T>) => {
+  const cache = new Map<string, Promise<T>>();
+  return (stack: string, patch: Record<string, unknown> = {}) => {
+    const key = `${stack} ${JSON.stringify(patch)}`;
+    if (!cache.has(key)) cache.set(key, fn(stack, patch));
+    return cache.get(key)!;
+  };
+};
+const runStack = memo(runStackOnce);
+const planStack = memo(planStackOnce);
 
 const HC = "aws:route53/healthCheck:HealthCheck";
 const REC = "aws:route53/record:Record";
@@ -145,7 +157,7 @@ describe("planFailoverDns (pure)", () => {
 describe("the budget uses the Route53 numbers from the resources", () => {
   test("prod with dns.overrides.ttlSeconds 3600: region-loss rows miss, naming the record TTL (budget over this stack's resources)", async () => {
     const patch = { "agent-dr:dns": { overrides: { ttlSeconds: 3600 } } };
-    const run = await runStack("prod", patch);
+    const run = await planStack("prod", patch);
     const config = configOf("prod", patch);
     const observed = observeSettings(run.resources, config);
     expect(observed.dns).toMatchObject({ ttlSeconds: 3600, healthCheckIntervalSeconds: 10, failureThreshold: 3, hasSecondary: true });
