@@ -3,6 +3,7 @@ import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
 import { Supervisor } from "./runtime/supervisor";
 import { postgresArchive } from "./scenarios/postgres-archive";
+import { postgresLogicalBackup } from "./scenarios/postgres-logical-backup";
 import { postgresPitr } from "./scenarios/postgres-pitr";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
 import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
@@ -24,6 +25,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
   { ids: ["postgres-archive-s3-outage"], store: "postgres", run: postgresArchive },
   { ids: ["postgres-pitr"], store: "postgres", run: postgresPitr },
+  { ids: ["postgres-logical-backup"], store: "postgres", run: postgresLogicalBackup },
   { ids: ["redis-primary-loss"], store: "redis", run: redisPrimaryLoss },
 ];
 
