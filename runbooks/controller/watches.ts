@@ -22,15 +22,15 @@ export function watchesFor(t: RunbookTargets, ex: DrExecutor, opts: WatchOptions
       component: "postgres-region",
       requiresApproval: opts.regionPromotion === "manual",
       runbook: () => buildRunbook("promote-dr-region", t),
-      // The failover endpoint's health checks see the region as clients do; without one, ask the
-      // primary cluster itself. Once the DR cluster is promoted there is nothing left to do.
+      // In the cloud the failover endpoint's health checks see the region from outside (the
+      // controller runs in the DR region and can not reach the primary cluster's API); locally
+      // the primary cluster itself is asked. Once the DR cluster is promoted nothing is left to do.
       check: async (signal) => {
         let primary: { healthy: boolean; detail: string };
-        try {
-          if (!t.failoverEndpoint && ex.kind !== "local") throw new Error("no failover endpoint");
+        if (t.failoverEndpoint && ex.kind === "kubernetes") {
           const s = await ex.endpointState(signal);
           primary = { healthy: s.primaryHealthy, detail: `endpoint serving ${s.serving}; primary healthy: ${s.primaryHealthy}` };
-        } catch {
+        } else {
           const s = await ex.postgresStatus({ region: "primary", cluster }, signal).catch(() => ({ reachable: false, leader: undefined }));
           primary = { healthy: s.reachable && !!s.leader, detail: s.reachable ? `primary leader ${s.leader ?? "none"}` : "primary cluster unreachable" };
         }

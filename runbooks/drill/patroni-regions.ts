@@ -1,0 +1,200 @@
+import type { ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import type { LocalTopology } from "../executors/local/topology";
+import { alive, killPid, serverDir, serverFile, startServer, stopPid, waitFor } from "./processes";
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+/** Ports of the two-region topology, in this helper's range (23500-23999), below the ephemeral range. */
+export const REGION_PORTS = {
+  primary: { etcdClient: 23700, etcdPeer: 23701, rest: 23720, postgres: 23730 },
+  dr: { etcdClient: 23710, etcdPeer: 23711, rest: 23721, postgres: 23731 },
+} as const;
+
+const SUPERUSER = { user: "postgres", password: "local-drill-super" };
+const REPLICATION = { user: "replicator", password: "local-drill-repl" };
+
+export interface RegionProcs {
+  etcd: ChildProcess;
+  patroni: ChildProcess;
+  dataDir: string;
+}
+
+export interface TwoRegionTopology {
+  dir: string;
+  primaryCluster: string;
+  drCluster: string;
+  regions: { primary: RegionProcs; dr: RegionProcs };
+  /** The local executor's view; the endpoint record lives in `dir`. */
+  topology: LocalTopology;
+  /** Region loss of the database tier: SIGKILL the region's Patroni, postmaster and backends (and its etcd when asked). */
+  killRegion(region: "primary" | "dr", opts?: { etcd?: boolean }): void;
+  stop(): Promise<void>;
+}
+
+function etcd(dir: string, name: string, client: number, peer: number, log: string): ChildProcess {
+  const data = serverDir(path.join(dir, `etcd-${name}`));
+  return startServer(
+    "etcd",
+    [
+      "--name", name,
+      "--data-dir", data,
+      "--listen-client-urls", `http://127.0.0.1:${client}`,
+      "--advertise-client-urls", `http://127.0.0.1:${client}`,
+      "--listen-peer-urls", `http://127.0.0.1:${peer}`,
+      "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
+      "--initial-cluster", `${name}=http://127.0.0.1:${peer}`,
+      "--initial-cluster-state", "new",
+      "--initial-cluster-token", `runbook-${name}`,
+    ],
+    log,
+  );
+}
+
+/** patroni.yml of one member; the DR member bootstraps as a standby cluster streaming from the primary. */
+export function patroniConfig(opts: { scope: string; name: string; dir: string; rest: number; postgres: number; etcd: number; standbyOf?: number }): string {
+  const data = path.join(opts.dir, `data-${opts.name}`);
+  const run = path.join(opts.dir, `run-${opts.name}`);
+  const doc: Record<string, unknown> = {
+    scope: opts.scope,
+    namespace: "/service/",
+    name: opts.name,
+    restapi: { listen: `127.0.0.1:${opts.rest}`, connect_address: `127.0.0.1:${opts.rest}` },
+    etcd3: { hosts: `127.0.0.1:${opts.etcd}` },
+    log: { level: "INFO" },
+    bootstrap: {
+      dcs: {
+        // Short timings for a quick drill (Debian's Patroni 3.0.2 takes them as given).
+        ttl: 10,
+        loop_wait: 1,
+        retry_timeout: 4,
+        postgresql: { use_pg_rewind: false, use_slots: false, parameters: { wal_level: "replica", max_wal_senders: 5, wal_keep_size: "256MB", hot_standby: "on" } },
+        ...(opts.standbyOf ? { standby_cluster: { host: "127.0.0.1", port: opts.standbyOf, create_replica_methods: ["basebackup"] } } : {}),
+      },
+      initdb: [{ encoding: "UTF8" }],
+    },
+    postgresql: {
+      listen: `127.0.0.1:${opts.postgres}`,
+      connect_address: `127.0.0.1:${opts.postgres}`,
+      data_dir: data,
+      bin_dir: PG_BIN,
+      pgpass: path.join(run, "pgpass"),
+      authentication: {
+        superuser: { username: SUPERUSER.user, password: SUPERUSER.password },
+        replication: { username: REPLICATION.user, password: REPLICATION.password },
+      },
+      pg_hba: ["local all all trust", "host replication replicator 127.0.0.1/32 scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256"],
+      parameters: { unix_socket_directories: run },
+    },
+    watchdog: { mode: "off" },
+  };
+  return YAML.stringify(doc);
+}
+
+/** PIDs whose parent is `pid` (postmaster backends), from /proc. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Two "regions" on loopback, each with its own etcd and a one-member Patroni cluster: the primary
+ * cluster, and a standby cluster in the DR region streaming from it (Patroni standby_cluster, the
+ * same mechanism the operator's spec.standby configures). Started fresh; `stop()` ends everything by PID.
+ */
+export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string }): Promise<TwoRegionTopology> {
+  const dir = serverDir(fs.mkdtempSync(path.join(os.tmpdir(), "runbook-regions-")), 0o755);
+  const started: ChildProcess[] = [];
+  const dataDirs: string[] = [];
+  const region = (role: "primary" | "dr"): RegionProcs => {
+    const p = REGION_PORTS[role];
+    const name = role === "primary" ? "pg-a0" : "pg-b0";
+    const rdir = serverDir(path.join(dir, role), 0o755);
+    serverDir(path.join(rdir, `run-${name}`));
+    const e = etcd(rdir, `etcd-${role}`, p.etcdClient, p.etcdPeer, path.join(rdir, "etcd.log"));
+    started.push(e);
+    const conf = serverFile(
+      path.join(rdir, `${name}.yml`),
+      patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: p.rest, postgres: p.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: REGION_PORTS.primary.postgres } : {}) }),
+    );
+    const patroni = startServer("patroni", [conf], path.join(rdir, "patroni.log"));
+    started.push(patroni);
+    const dataDir = path.join(rdir, `data-${name}`);
+    dataDirs.push(dataDir);
+    return { etcd: e, patroni, dataDir };
+  };
+  const stop = async () => {
+    for (const d of dataDirs) {
+      const pm = postmasterPid(d);
+      if (pm && alive(pm)) for (const c of childrenOf(pm)) killPid(c, "SIGKILL");
+      if (pm) killPid(pm, "SIGKILL");
+    }
+    await Promise.all(started.map((c) => stopPid(c.pid, 3000)));
+    for (const d of dataDirs) {
+      const pm = postmasterPid(d);
+      if (pm && alive(pm)) killPid(pm, "SIGKILL");
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const primary = region("primary");
+    const rest = (role: "primary" | "dr", p: string) => `http://127.0.0.1:${REGION_PORTS[role].rest}${p}`;
+    await waitFor("the primary cluster's leader", 60_000, async () => ((await fetch(rest("primary", "/primary"))).status === 200 ? true : undefined));
+    const dr = region("dr");
+    await waitFor("the DR standby leader streaming from the primary", 90_000, async () => {
+      const r = (await (await fetch(rest("dr", "/patroni"))).json()) as { role?: string; state?: string };
+      return r.role === "standby_leader" && r.state === "running" ? true : undefined;
+    });
+    const topology: LocalTopology = {
+      postgres: {
+        clusters: { [opts.primaryCluster]: { restUrls: [rest("primary", "")] }, [opts.drCluster]: { restUrls: [rest("dr", "")] } },
+        superuser: SUPERUSER,
+        database: "postgres",
+        binDir: PG_BIN,
+      },
+      endpoint: { recordFile: path.join(dir, "endpoint.json"), healthUrls: { primary: [rest("primary", "/primary")], dr: [rest("dr", "/primary")] } },
+    };
+    return {
+      dir,
+      primaryCluster: opts.primaryCluster,
+      drCluster: opts.drCluster,
+      regions: { primary, dr },
+      topology,
+      killRegion(role, killOpts = {}) {
+        const r = role === "primary" ? primary : dr;
+        const pm = postmasterPid(r.dataDir);
+        killPid(r.patroni.pid, "SIGKILL");
+        if (pm) {
+          for (const c of childrenOf(pm)) killPid(c, "SIGKILL");
+          killPid(pm, "SIGKILL");
+        }
+        if (killOpts.etcd) killPid(r.etcd.pid, "SIGKILL");
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
