@@ -54,7 +54,7 @@ describe("role discovery against real Redis and Sentinel", () => {
 
   it("kill -9 of the primary: Sentinel promotes a replica; the old node restarts as its replica from its first answer", async () => {
     for (let k = 0; k < 100; k++) expect(set.cli("redis", set.nodePort(0), "SET", `before:${k}`, String(k))).toEqual(["OK"]);
-    expect(set.cli("redis", set.nodePort(0), "WAIT", "2", "2000")).toEqual(["2"]);
+    expect(set.cli("redis", set.nodePort(0), "WAIT", "2", "5000")).toEqual(["2"]);
 
     const killedAt = Date.now();
     await set.killNode(0);
@@ -66,7 +66,8 @@ describe("role discovery against real Redis and Sentinel", () => {
     await waitFor("every Sentinel to name the promoted node", 10_000, () =>
       set.sentinelPrimaries().every((a) => a === `127.0.0.1:${port(promoted)}`) ? true : undefined,
     );
-    expect(failoverMs).toBeLessThan(settings.downAfterMilliseconds + 8000);
+    // Generous: this asserts that Sentinel fails over, not how fast (the drills measure that).
+    expect(failoverMs).toBeLessThan(settings.downAfterMilliseconds + 15_000);
     expect(set.cli("redis", set.nodePort(promoted), "GET", "before:99")).toEqual(["99"]);
 
     // The old primary restarts with its data (AOF) and the same script.
@@ -84,12 +85,17 @@ describe("role discovery against real Redis and Sentinel", () => {
     const until = Date.now() + 3000;
     while (Date.now() < until) {
       roles.push(set.role(0));
-      expect(primaryOf()).toEqual([promoted]);
+      // A query that times out on a loaded machine names no primary; never may two be named, nor the old node.
+      const named = primaryOf();
+      expect(named.length).toBeLessThanOrEqual(1);
+      expect(named).not.toContain(0);
       await new Promise((r) => setTimeout(r, 100));
     }
+    expect(primaryOf()).toEqual([promoted]);
     expect(first).toBe("slave");
     expect(firstAnswerMs).toBeLessThan(10_000);
-    expect(roles.every((r) => r === "slave" || /LOADING/.test(r))).toBe(true);
+    expect(roles).not.toContain("master");
+    expect(roles).toContain("slave");
     expect(write.join(" ")).toMatch(/READONLY/);
     expect(set.cli("redis", set.nodePort(0), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(promoted)]);
     await waitFor("the old node to finish its resync", 15_000, () => (set.cli("redis", set.nodePort(0), "GET", "before:42")[0] === "42" ? true : undefined));
@@ -103,7 +109,7 @@ describe("role discovery against real Redis and Sentinel", () => {
     const victim = current[0];
     await formed(victim);
     expect(set.cli("redis", set.nodePort(victim), "SET", "kept", "yes")).toEqual(["OK"]);
-    expect(set.cli("redis", set.nodePort(victim), "WAIT", "2", "2000")).toEqual(["2"]);
+    expect(set.cli("redis", set.nodePort(victim), "WAIT", "2", "5000")).toEqual(["2"]);
 
     await set.killNode(victim);
     // Its volume is lost: the node restarts at once, empty, while every Sentinel still names it.

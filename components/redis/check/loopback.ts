@@ -161,7 +161,8 @@ export class LoopbackRedisSet {
   cli(kind: "redis" | "sentinel", port: number, ...args: string[]): string[] {
     const r = spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--no-auth-warning", "--raw", ...args], {
       encoding: "utf8",
-      timeout: 3000,
+      // Generous for loaded CI machines; a timed-out call returns what it got (usually nothing).
+      timeout: 10_000,
       env: { ...process.env, REDISCLI_AUTH: kind === "redis" ? this.redisPassword : this.sentinelPassword },
     });
     return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n");
