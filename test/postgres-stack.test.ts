@@ -42,7 +42,7 @@ function shipped(stack: string): Promise<CapturedResource[]> {
   return runs.get(stack)!;
 }
 
-const env = (list: Array<{ name: string; value?: string }>) => Object.fromEntries(list.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+const env = (list: Array<{ name: string; value?: string }>): Record<string, string> => Object.fromEntries(list.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 
 describe.each(["staging", "prod"])("%s", (stack) => {
   let resources: CapturedResource[];
