@@ -26,4 +26,5 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code));
+// Exit only once stdout has drained: a large --json piped into another program must arrive whole.
+main().then((code) => process.stdout.write("", () => process.exit(code)));

@@ -10,7 +10,7 @@ import { clusterProvider } from "./providers";
 import { RedisSentinel } from "./redis";
 import { Signals } from "./signals";
 import { baseLabels } from "./tags";
-import { PLANNING_ANNOTATION, serializePlanning } from "../policies/observe/planning";
+import { PLANNING_ANNOTATION, serializePlanning } from "../dr/targets/planning";
 
 export interface AgentPlatformArgs {
   /** Validated stack config (dr/targets). */
@@ -71,6 +71,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
       if (redisSettings.drRegion && this.dr) this.drRedis = new RedisSentinel(`${name}-redis-dr`, redisArgs(this.dr, "dr"), { parent: this });
     }
 
+    this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
+
     // Last: the signals watch what the tiers above created (replication rule id as components/backup names it).
     const replication =
       this.backup.dr && this.backup.replicationRoleArn
@@ -81,8 +83,6 @@ export class AgentPlatform extends pulumi.ComponentResource {
       { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), ...(replication ? { replication } : {}), healthCheckIds: this.dns.healthCheckIds },
       { parent: this },
     );
-
-    this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
 
     // Off by default; the DR test CronJobs default to staging only (components/controller/schedule.ts).
     const drTests = drTestsEnabledByDefault(config.environment);

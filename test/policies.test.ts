@@ -6,7 +6,7 @@ import * as policy from "@pulumi/policy";
 import { parseStackConfig, serializeTargets, TARGETS_ANNOTATION } from "../dr/targets";
 import type { DataClass } from "../dr/targets";
 import { policies } from "../policies/pack";
-import { PLANNING_ANNOTATION, serializePlanning } from "../policies/observe/planning";
+import { PLANNING_ANNOTATION, serializePlanning } from "../dr/targets/planning";
 import { defaultBounds } from "../policies/rules/target-bounds";
 import { configWithDefaults } from "../policies/lib/config";
 import { pgSeconds, redisDirectives } from "../policies/lib/conf-files";

@@ -5,7 +5,7 @@
 import { evaluatePack, reconcilePackConfig } from "../offline/violations";
 import type { CapturedResource } from "../offline/capture";
 import { policies } from "../policies/pack";
-import { parsePlanning } from "../policies/observe/planning";
+import { parsePlanning } from "../dr/targets/planning";
 
 describe("reconcilePackConfig", () => {
   it("fills schema defaults and keeps each policy's own level without config", () => {

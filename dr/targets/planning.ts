@@ -1,4 +1,4 @@
-import type { StackConfig } from "../../dr/targets";
+import type { StackConfig } from "./config";
 
 /**
  * What the budget needs that no setting holds: the environment and regions of the stack, the data

@@ -1,7 +1,7 @@
 import type { StackConfig } from "../../dr/targets";
 import type { DataClass } from "../../dr/targets";
 import type { ObservedResource } from "../observe";
-import { parsePlanning, Planning, PLANNING_ANNOTATION } from "../observe/planning";
+import { parsePlanning, Planning, PLANNING_ANNOTATION } from "../../dr/targets/planning";
 import { annotations, environmentOf, TYPES } from "./resources";
 
 /**
