@@ -164,3 +164,12 @@ describe("budget laws", () => {
     }
   });
 });
+
+test("Redis without AOF and without save points loses everything on restart", () => {
+  const config = parseStackConfig(prodRaw, "prod");
+  const settings = deriveSettings(config);
+  settings.redis = { ...settings.redis!, appendonly: false, save: [] };
+  const r = row(computeBudget(config.dataClasses, settings).rows, "session_state", "instance-loss");
+  expect(r.predicted.rpoSeconds).toBe(Infinity);
+  expect(r.limitedBy).toMatch(/no RDB save points/);
+});

@@ -55,9 +55,12 @@ function inRegionRpo(r: RedisSettings): Bound {
       : r.minReplicasToWrite >= 1
         ? { seconds: r.minReplicasMaxLagSeconds, mechanism: `asynchronous replication: a primary without a replica acknowledged within min-replicas-max-lag ${r.minReplicasMaxLagSeconds} s stops taking writes`, fix: "lower redis.overrides.minReplicasMaxLagSeconds" }
         : { seconds: Infinity, mechanism: "asynchronous replication with min-replicas-to-write 0: a lagging replica can be promoted with any amount missing", fix: "set redis.overrides.minReplicasToWrite to 1" };
-  const maxSave = Math.max(...r.save.map(([sec]) => sec));
+  // No save points at all (save "") means nothing is ever persisted without AOF.
+  const maxSave = r.save.length > 0 ? Math.max(...r.save.map(([sec]) => sec)) : Infinity;
   const persistence: Bound = r.appendonly
     ? { seconds: SENTINEL.appendfsyncLossSeconds[r.appendfsync], mechanism: `AOF appendfsync ${r.appendfsync} loses up to ${SENTINEL.appendfsyncLossSeconds[r.appendfsync]} s on restart`, fix: "set redis.overrides.appendfsync to everysec or always" }
-    : { seconds: maxSave, mechanism: `appendonly off: a restart loses everything since the last RDB save (up to ${maxSave} s)`, fix: "turn on redis.overrides.appendonly (AOF)" };
+    : Number.isFinite(maxSave)
+      ? { seconds: maxSave, mechanism: `appendonly off: a restart loses everything since the last RDB save (up to ${maxSave} s)`, fix: "turn on redis.overrides.appendonly (AOF)" }
+      : { seconds: Infinity, mechanism: "appendonly off and no RDB save points: a restart loses everything", fix: "turn on redis.overrides.appendonly (AOF)" };
   return replication.seconds >= persistence.seconds ? replication : persistence;
 }
