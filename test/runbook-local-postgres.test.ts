@@ -6,8 +6,8 @@ import { LocalExecutor } from "../runbooks/executors/local/executor";
 import { startTwoRegions, TwoRegionTopology } from "../runbooks/drill/patroni-regions";
 import type { RunbookTargets } from "../runbooks/targets";
 
-// Real etcd + Patroni 3.0.2 + PostgreSQL 15: a primary cluster and a DR standby cluster on
-// 127.0.0.1:23700-23731. Wall time about 20 s.
+// Real etcd + Patroni 3.0.2 + PostgreSQL 15: a two-member primary cluster and a DR standby
+// cluster on 127.0.0.1:23700-23732. Wall time about 40 s.
 const targets: RunbookTargets = {
   stack: "local",
   environment: "prod",
@@ -21,7 +21,7 @@ let topo: TwoRegionTopology;
 let ex: LocalExecutor;
 
 beforeAll(async () => {
-  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr" });
+  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2 });
   ex = new LocalExecutor(topo.topology);
   const c = new Client({ host: "127.0.0.1", port: 23730, user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();
@@ -38,7 +38,7 @@ test("promote-dr-region refuses while the primary region still takes writes, and
   const r = await runRunbook(buildRunbook("promote-dr-region", targets), { actions: actionsFor(ex), journal });
   expect(r.ok).toBe(false);
   expect(r.failedStep).toBe("confirm-primary-lost");
-  expect(r.error).toMatch(/still has a writable leader pg-a0; refusing to promote the standby/);
+  expect(r.error).toMatch(/still has a writable leader pg-a\d; refusing to promote the standby/);
   expect(journal.entries.filter((e) => e.step === "promote-standby")).toHaveLength(0);
   const dr = await ex.postgresStatus({ region: "dr", cluster: "agent-pg-local-dr" }, AbortSignal.timeout(5000));
   expect(dr.standby).toBe(true);
@@ -65,6 +65,20 @@ test("restore-point-in-time is refused locally with the reason, before anything 
   expect(r.error).toMatch(/not available on the local executor: the local topology keeps no base backups/);
   expect(r.rolledBack).toEqual([]);
 }, 60_000);
+
+test("postgres-switchover moves the leader to the other member, which takes writes, and the old leader rejoins", async () => {
+  const before = await ex.postgresStatus({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000));
+  const r = await runRunbook(buildRunbook("postgres-switchover", targets), { actions: actionsFor(ex) });
+  expect(r.error).toBeUndefined();
+  // await-writable may find the new leader already writable (then it is skipped as done).
+  expect(r.steps.map((s) => s.outcome)).toEqual(["ok", "ok", expect.stringMatching(/^(ok|skipped)$/), "ok", "ok"]);
+  const after = await ex.postgresStatus({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000));
+  expect(after.leader).toBeDefined();
+  expect(after.leader).not.toBe(before.leader);
+  expect(r.steps[1].output).toContain(`leader ${before.leader} -> ${after.leader}`);
+  expect(await ex.writeProbe({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000))).toMatch(new RegExp(`write committed on ${after.leader}`));
+  expect(after.members.filter((m) => m.name !== after.leader).map((m) => m.name)).toEqual([before.leader]);
+}, 120_000);
 
 test("promotion through Patroni REST: the DR leader takes writes and the primary's rows are there", async () => {
   topo.killRegion("primary");

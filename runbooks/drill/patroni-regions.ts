@@ -19,8 +19,13 @@ const REPLICATION = { user: "replicator", password: "local-drill-repl" };
 
 export interface RegionProcs {
   etcd: ChildProcess;
-  patroni: ChildProcess;
-  dataDir: string;
+  members: Array<{ name: string; patroni: ChildProcess; dataDir: string; rest: number; postgres: number }>;
+}
+
+/** Member i of a region: the primary region's members take every other port (23720, 23722, ...), the DR member the odd ones. */
+export function memberPorts(role: "primary" | "dr", i: number): { rest: number; postgres: number } {
+  const p = REGION_PORTS[role];
+  return { rest: p.rest + 2 * i, postgres: p.postgres + 2 * i };
 }
 
 export interface TwoRegionTopology {
@@ -123,26 +128,30 @@ function postmasterPid(dataDir: string): number | undefined {
  * cluster, and a standby cluster in the DR region streaming from it (Patroni standby_cluster, the
  * same mechanism the operator's spec.standby configures). Started fresh; `stop()` ends everything by PID.
  */
-export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string }): Promise<TwoRegionTopology> {
+export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string; primaryMembers?: number }): Promise<TwoRegionTopology> {
   const dir = serverDir(fs.mkdtempSync(path.join(os.tmpdir(), "runbook-regions-")), 0o755);
   const started: ChildProcess[] = [];
   const dataDirs: string[] = [];
-  const region = (role: "primary" | "dr"): RegionProcs => {
+  const region = (role: "primary" | "dr", count: number): RegionProcs => {
     const p = REGION_PORTS[role];
-    const name = role === "primary" ? "pg-a0" : "pg-b0";
     const rdir = serverDir(path.join(dir, role), 0o755);
-    serverDir(path.join(rdir, `run-${name}`));
     const e = etcd(rdir, `etcd-${role}`, p.etcdClient, p.etcdPeer, path.join(rdir, "etcd.log"));
     started.push(e);
-    const conf = serverFile(
-      path.join(rdir, `${name}.yml`),
-      patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: p.rest, postgres: p.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: REGION_PORTS.primary.postgres } : {}) }),
-    );
-    const patroni = startServer("patroni", [conf], path.join(rdir, "patroni.log"));
-    started.push(patroni);
-    const dataDir = path.join(rdir, `data-${name}`);
-    dataDirs.push(dataDir);
-    return { etcd: e, patroni, dataDir };
+    const members = Array.from({ length: count }, (_, i) => {
+      const name = `${role === "primary" ? "pg-a" : "pg-b"}${i}`;
+      const ports = memberPorts(role, i);
+      serverDir(path.join(rdir, `run-${name}`));
+      const conf = serverFile(
+        path.join(rdir, `${name}.yml`),
+        patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: ports.rest, postgres: ports.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: REGION_PORTS.primary.postgres } : {}) }),
+      );
+      const patroni = startServer("patroni", [conf], path.join(rdir, `${name}-patroni.log`));
+      started.push(patroni);
+      const dataDir = path.join(rdir, `data-${name}`);
+      dataDirs.push(dataDir);
+      return { name, patroni, dataDir, ...ports };
+    });
+    return { etcd: e, members };
   };
   const stop = async () => {
     for (const d of dataDirs) {
@@ -158,22 +167,26 @@ export async function startTwoRegions(opts: { primaryCluster: string; drCluster:
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const primary = region("primary");
-    const rest = (role: "primary" | "dr", p: string) => `http://127.0.0.1:${REGION_PORTS[role].rest}${p}`;
-    await waitFor("the primary cluster's leader", 60_000, async () => ((await fetch(rest("primary", "/primary"))).status === 200 ? true : undefined));
-    const dr = region("dr");
+    const primary = region("primary", opts.primaryMembers ?? 1);
+    const urls = (r: RegionProcs, p: string) => r.members.map((m) => `http://127.0.0.1:${m.rest}${p}`);
+    await waitFor("the primary cluster's leader and streaming replicas", 90_000, async () => {
+      const c = (await (await fetch(`${urls(primary, "")[0]}/cluster`)).json()) as { members?: Array<{ role: string; state: string }> };
+      const ms = c.members ?? [];
+      return ms.length === primary.members.length && ms.some((m) => m.role === "leader" && m.state === "running") && ms.every((m) => m.state === "running" || m.state === "streaming") ? true : undefined;
+    });
+    const dr = region("dr", 1);
     await waitFor("the DR standby leader streaming from the primary", 90_000, async () => {
-      const r = (await (await fetch(rest("dr", "/patroni"))).json()) as { role?: string; state?: string };
+      const r = (await (await fetch(`${urls(dr, "")[0]}/patroni`)).json()) as { role?: string; state?: string };
       return r.role === "standby_leader" && r.state === "running" ? true : undefined;
     });
     const topology: LocalTopology = {
       postgres: {
-        clusters: { [opts.primaryCluster]: { restUrls: [rest("primary", "")] }, [opts.drCluster]: { restUrls: [rest("dr", "")] } },
+        clusters: { [opts.primaryCluster]: { restUrls: urls(primary, "") }, [opts.drCluster]: { restUrls: urls(dr, "") } },
         superuser: SUPERUSER,
         database: "postgres",
         binDir: PG_BIN,
       },
-      endpoint: { recordFile: path.join(dir, "endpoint.json"), healthUrls: { primary: [rest("primary", "/primary")], dr: [rest("dr", "/primary")] } },
+      endpoint: { recordFile: path.join(dir, "endpoint.json"), healthUrls: { primary: urls(primary, "/primary"), dr: urls(dr, "/primary") } },
     };
     return {
       dir,
@@ -183,11 +196,13 @@ export async function startTwoRegions(opts: { primaryCluster: string; drCluster:
       topology,
       killRegion(role, killOpts = {}) {
         const r = role === "primary" ? primary : dr;
-        const pm = postmasterPid(r.dataDir);
-        killPid(r.patroni.pid, "SIGKILL");
-        if (pm) {
-          for (const c of childrenOf(pm)) killPid(c, "SIGKILL");
-          killPid(pm, "SIGKILL");
+        for (const m of r.members) {
+          const pm = postmasterPid(m.dataDir);
+          killPid(m.patroni.pid, "SIGKILL");
+          if (pm) {
+            for (const c of childrenOf(pm)) killPid(c, "SIGKILL");
+            killPid(pm, "SIGKILL");
+          }
         }
         if (killOpts.etcd) killPid(r.etcd.pid, "SIGKILL");
       },
