@@ -36,6 +36,8 @@ export interface RunOptions {
   /** Live progress: scenario id and phase. */
   onProgress?: (scenario: string, phase: string) => void;
   keepDir?: boolean;
+  /** Run each selected drill this many times in the same servers (the benchmark). */
+  repeat?: number;
 }
 
 export interface DrillRun {
@@ -80,12 +82,14 @@ export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promi
   const results: ScenarioResult[] = [];
   try {
     for (const d of drills) {
-      current = d.ids.join(" + ");
-      progress("start");
-      const rs = await d.run(ctx);
-      const wanted = opts.scenarios && opts.scenarios.length > 0 ? rs.filter((r) => opts.scenarios?.includes(r.id)) : rs;
-      results.push(...wanted);
-      for (const r of wanted) opts.onProgress?.(r.id, r.ok ? "ok" : `FAILED: ${r.notes.join("; ")}`);
+      for (let i = 0; i < (opts.repeat ?? 1); i++) {
+        current = d.ids.join(" + ") + ((opts.repeat ?? 1) > 1 ? ` #${i + 1}` : "");
+        progress("start");
+        const rs = await d.run(ctx);
+        const wanted = opts.scenarios && opts.scenarios.length > 0 ? rs.filter((r) => opts.scenarios?.includes(r.id)) : rs;
+        results.push(...wanted);
+        for (const r of wanted) opts.onProgress?.(r.id, r.ok ? "ok" : `FAILED: ${r.notes.join("; ")}`);
+      }
     }
   } finally {
     current = "teardown";
