@@ -56,7 +56,22 @@ export function actionsFor(ex: DrExecutor): ActionSet {
     "postgres.assertPrimaryLost": {
       describe: (p) => `check that ${where(p)} has no writable leader, so promoting the standby can not split the brain`,
       run: async (p, ctx) => {
-        const s = await ex.postgresStatus(pg(p), ctx.signal).catch((e: Error) => ({ reachable: false, standby: false, leader: undefined, members: [], error: e.message }));
+        let s: Awaited<ReturnType<DrExecutor["postgresStatus"]>>;
+        try {
+          s = await ex.postgresStatus(pg(p), ctx.signal);
+        } catch (e) {
+          // No view of the primary cluster (the controller runs in the DR region): ask the
+          // failover endpoint's health checks, which see the primary region from outside.
+          const reason = (e as Error).message;
+          let endpoint;
+          try {
+            endpoint = await ex.endpointState(ctx.signal);
+          } catch {
+            throw new Error(`no view of ${where(p)} (${reason}) and no failover endpoint to ask; make sure the primary region is fenced and run with --force`);
+          }
+          if (endpoint.primaryHealthy) throw new Error(`${where(p)} is out of reach (${reason}) but the primary health check still passes; fence the primary region and run with --force`);
+          return `out of reach (${reason}); the primary health check fails too`;
+        }
         if (s.reachable && s.leader && !s.standby) {
           try {
             await ex.writeProbe(pg(p), ctx.signal);

@@ -15,7 +15,10 @@ export interface WatchOptions {
  */
 export function watchesFor(t: RunbookTargets, ex: DrExecutor, opts: WatchOptions): ComponentWatch[] {
   const watches: ComponentWatch[] = [];
-  if (t.postgres?.standbyCluster && t.regions.dr) {
+  // In the cloud the controller sees the primary region only through the failover endpoint's
+  // health checks; without one it would read "no access" as "region down", so it does not watch.
+  const regionVisible = ex.kind === "local" || t.failoverEndpoint !== undefined;
+  if (t.postgres?.standbyCluster && t.regions.dr && regionVisible) {
     const cluster = t.postgres.cluster;
     const standby = t.postgres.standbyCluster;
     watches.push({
