@@ -80,7 +80,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         : undefined;
     this.signals = new Signals(
       `${name}-signals`,
-      { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), ...(replication ? { replication } : {}), healthCheckIds: this.dns.healthCheckIds },
+      { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), ...(replication ? { replication } : {}), healthCheckIds: this.dns.healthCheckIds, ...(this.postgres?.primary.cronJobNames ? { cronJobs: this.postgres.primary.cronJobNames } : {}) },
       { parent: this },
     );
 

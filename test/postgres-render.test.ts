@@ -73,7 +73,7 @@ test("NetworkPolicy: peers admitted only when given, platform namespaces by name
   const input = { clusterName: "x", clientNamespaces: ["b", "a"], operatorNamespace: "op", replicationPeerCidrs: [] as string[], labels: {} };
   const without = renderDatabaseNetworkPolicy(input);
   expect(JSON.stringify(without)).not.toContain("ipBlock");
-  expect(without.spec.ingress.some((r: any) => r.from[0].namespaceSelector?.matchExpressions[0].values.join() === "a,b")).toBe(true);
+  expect(without.spec.ingress.some((r: any) => r.from[0].namespaceSelector?.matchExpressions?.[0].values.join() === "a,b")).toBe(true);
   const withPeers = renderDatabaseNetworkPolicy({ ...input, replicationPeerCidrs: ["10.20.0.0/16"] });
   expect(withPeers.spec.ingress.at(-1)).toEqual({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] });
 });

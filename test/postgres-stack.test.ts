@@ -150,6 +150,15 @@ describe.each(["staging", "prod"])("%s", (stack) => {
     expect(secrets.map((s) => s.inputs.metadata.name)).toContain(`postgres.${config.postgres.clusterName}.credentials.postgresql.acid.zalan.do`);
   });
 
+  test("the exporter sidecar mounts the signals' queries ConfigMap, which exists in the same cluster", () => {
+    for (const cr of crs()) {
+      expect(cr.inputs.spec.sidecars.map((c: any) => c.name)).toEqual(["postgres-exporter"]);
+      const cm = cr.inputs.spec.additionalVolumes[0].volumeSource.configMap.name;
+      const provided = byType(resources, "kubernetes:core/v1:ConfigMap").filter((c) => c.inputs.metadata.name === cm && c.provider === cr.provider);
+      expect({ cr: cr.inputs.metadata.name, configMaps: provided.length }).toEqual({ cr: cr.inputs.metadata.name, configMaps: 1 });
+    }
+  });
+
   test("the observer reads back the derived settings", () => {
     const observed = observePostgres(resources, config, observeBackup(resources, config))!;
     // Without a standby resource there is nothing to stream; the config's default says nothing then.

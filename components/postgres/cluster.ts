@@ -82,6 +82,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
   readonly primaryHost: string;
   /** Host of the pooler in front of the primary. */
   readonly poolerHost: string;
+  /** Names of the backup CronJobs (primary only), for the signals' job alerts. */
+  readonly cronJobNames?: { logicalBackup: string; restoreDrill: string };
   /** Passwords of postgres and standby (a standby in the DR region takes these). */
   readonly credentials: SharedCredentials;
 
@@ -228,6 +230,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       const backupSa = sa("sa-logical-backup", SERVICE_ACCOUNTS.logicalBackup, args.logicalBackupRoleArn);
       const drillSa = sa("sa-restore-drill", SERVICE_ACCOUNTS.restoreDrill, args.restoreDrillRoleArn);
       const schedule = args.backup.logicalBackupSchedule;
+      this.cronJobNames = { logicalBackup: `${clusterName}-logical-backup`, restoreDrill: `${clusterName}-restore-drill` };
       const backupJob = pulumi.output(args.backupBucket).apply((bucket) =>
         renderLogicalBackupCronJob({ clusterName, primaryHost: this.primaryHost, databases, bucket, region: args.region, schedule, verifyTables: [], labels: args.labels }),
       );

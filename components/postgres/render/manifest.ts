@@ -1,7 +1,7 @@
 import type { PostgresSettings } from "../../../dr/settings";
 import { DataClass, serializeTargets, TARGETS_ANNOTATION } from "../../../dr/targets";
 import type { EnvVar } from "./env";
-import { clusterPodLabels, ownerRole } from "./names";
+import { clusterPodLabels, EXPORTER_IMAGE, EXPORTER_PORT, EXPORTER_QUERIES_CONFIGMAP, ownerRole } from "./names";
 import { renderPostgresParameters } from "./parameters";
 import { renderCrPatroni } from "./patroni";
 
@@ -55,6 +55,31 @@ export function renderPostgresql(input: PostgresqlInput): { metadata: Record<str
     enableConnectionPooler: settings.poolerInstances > 0,
     ...(settings.poolerInstances > 0 ? { connectionPooler: { numberOfInstances: settings.poolerInstances, mode: "transaction" } } : {}),
     env: input.env,
+    // postgres_exporter beside each member: the signals' alert rules read its custom queries
+    // (archive age, replication and standby lag, base backup age). The operator injects
+    // POSTGRES_USER / POSTGRES_PASSWORD (the superuser) into sidecars.
+    sidecars: [
+      {
+        name: "postgres-exporter",
+        image: EXPORTER_IMAGE,
+        ports: [{ name: "exporter", containerPort: EXPORTER_PORT, protocol: "TCP" }],
+        env: [
+          { name: "DATA_SOURCE_URI", value: "localhost:5432/postgres?sslmode=require" },
+          { name: "DATA_SOURCE_USER", value: "$(POSTGRES_USER)" },
+          { name: "DATA_SOURCE_PASS", value: "$(POSTGRES_PASSWORD)" },
+          { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: "/etc/postgres-exporter/queries.yaml" },
+        ],
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+      },
+    ],
+    additionalVolumes: [
+      {
+        name: "exporter-queries",
+        mountPath: "/etc/postgres-exporter",
+        targetContainers: ["postgres-exporter"],
+        volumeSource: { configMap: { name: EXPORTER_QUERIES_CONFIGMAP } },
+      },
+    ],
   };
   if (settings.spreadAcrossZones) {
     // One member per zone at most (skew 1): losing a zone takes at most one member with it.

@@ -18,6 +18,12 @@ export const PG_CLIENT_IMAGE = "postgres:17.6-bookworm";
 /** The PostgreSQL image has no AWS CLI; uploads and downloads run in this one. */
 export const AWS_CLI_IMAGE = "amazon/aws-cli:2.32.8";
 
+/** Metrics sidecar of every Spilo pod; components/signals ships its custom queries. */
+export const EXPORTER_IMAGE = "quay.io/prometheuscommunity/postgres-exporter:v0.17.1";
+/** ConfigMap with queries.yaml that components/signals creates in each region (EXPORTER_QUERIES_NAME there). */
+export const EXPORTER_QUERIES_CONFIGMAP = "agent-dr-postgres-exporter-queries";
+export const EXPORTER_PORT = 9187;
+
 /** Kubernetes ServiceAccounts agreed with the backup component (its IAM roles trust these). */
 export const SERVICE_ACCOUNTS = {
   walg: "postgres-pod",

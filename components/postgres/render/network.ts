@@ -1,4 +1,4 @@
-import { clusterPodLabels, poolerPodLabels } from "./names";
+import { clusterPodLabels, EXPORTER_PORT, poolerPodLabels } from "./names";
 import { JOB_KINDS, JOB_LABEL } from "./jobs";
 
 export interface NetworkInput {
@@ -30,6 +30,8 @@ export function renderDatabaseNetworkPolicy(input: NetworkInput) {
       ports: tcp(5432, 8008),
     },
     { from: [byName([input.operatorNamespace])], ports: tcp(5432, 8008) },
+    // Metrics only (no data): Prometheus may run in any namespace.
+    { from: [{ namespaceSelector: {} }], ports: tcp(EXPORTER_PORT) },
   ];
   if (input.clientNamespaces.length > 0) ingress.push({ from: [byName(input.clientNamespaces)], ports: tcp(5432) });
   if (input.replicationPeerCidrs.length > 0) {
