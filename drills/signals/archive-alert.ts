@@ -245,18 +245,22 @@ export async function runArchiveAlertDrill(log: (m: string) => void = () => unde
       const clearAfterRestartSeconds = (Date.now() - restartedAt) / 1000;
       log(`archive alert cleared ${clearAfterRestartSeconds.toFixed(1)} s after restarting the endpoint`);
 
-      // Redis: a replica that stops processing (DEBUG SLEEP) falls behind the primary's offset.
+      // Redis: a replica that stops processing (SIGSTOP, a hung process) falls behind the primary's offset.
+      const replicaPid = sup.get("redis-replica").pid;
       const pausedAt = Date.now();
-      const pause = Math.ceil(lagRule.threshold + 8 * SCRAPE_SECONDS);
-      const sleeping = sup.run("/usr/bin/redis-cli", ["-p", String(P.redisReplica), "debug", "sleep", String(pause)], { timeoutMs: (pause + 30) * 1000 }).catch(() => undefined);
-      let redisPolls = 0;
-      await waitFor("RedisReplicaOffsetLag to fire", (pause + 10) * 1000, async () => {
-        if (redisPolls++ % 10 === 0) log(`redis offsets: ${await redisOffsets(P.prometheus, lagRule.threshold)}`);
-        return firing(await alerts(), "RedisReplicaOffsetLag").length > 0;
-      }, 500);
-      const redisLagFireSeconds = (Date.now() - pausedAt) / 1000;
+      process.kill(replicaPid, "SIGSTOP");
+      let redisLagFireSeconds: number;
+      try {
+        let redisPolls = 0;
+        await waitFor("RedisReplicaOffsetLag to fire", (lagRule.threshold + 10 * SCRAPE_SECONDS) * 1000, async () => {
+          if (redisPolls++ % 10 === 0) log(`redis offsets: ${await redisOffsets(P.prometheus, lagRule.threshold)}`);
+          return firing(await alerts(), "RedisReplicaOffsetLag").length > 0;
+        }, 500);
+        redisLagFireSeconds = (Date.now() - pausedAt) / 1000;
+      } finally {
+        process.kill(replicaPid, "SIGCONT");
+      }
       log(`redis offset-lag alert fired ${redisLagFireSeconds.toFixed(1)} s after pausing the replica`);
-      await sleeping;
 
       return {
         thresholdSeconds: archiveRule.threshold,
