@@ -3,6 +3,7 @@ import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
 import { Supervisor } from "./runtime/supervisor";
 import { postgresArchive } from "./scenarios/postgres-archive";
+import { postgresDcsOutage } from "./scenarios/postgres-dcs-outage";
 import { postgresLogicalBackup } from "./scenarios/postgres-logical-backup";
 import { postgresPitr } from "./scenarios/postgres-pitr";
 import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
@@ -23,6 +24,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-primary-loss-sync", "postgres-primary-loss-async"], store: "postgres", run: postgresPrimaryLoss },
   { ids: ["postgres-switchover"], store: "postgres", run: postgresSwitchover },
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },
+  { ids: ["postgres-dcs-outage-failsafe", "postgres-dcs-outage-no-failsafe"], store: "postgres", run: postgresDcsOutage },
   { ids: ["postgres-archive-s3-outage"], store: "postgres", run: postgresArchive },
   { ids: ["postgres-pitr"], store: "postgres", run: postgresPitr },
   { ids: ["postgres-logical-backup"], store: "postgres", run: postgresLogicalBackup },

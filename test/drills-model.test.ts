@@ -5,6 +5,7 @@ import { drillDynamicConfig } from "../drills/postgres/cluster";
 import { selectDrills, SCENARIO_IDS } from "../drills/run";
 import { longestAckGap } from "../drills/scenarios/postgres-switchover";
 import { splitBrainPrediction } from "../drills/scenarios/postgres-split-brain";
+import { dcsOutagePrediction } from "../drills/scenarios/postgres-dcs-outage";
 import { loadDrillStack } from "../drills/stack";
 import type { ScenarioResult, WriteAttempt } from "../drills/types";
 import { archivedPast, nextSegment, segmentRange } from "../drills/postgres/wal";
@@ -97,6 +98,11 @@ describe("what is drilled is what is deployed", () => {
     expect(splitBrainPrediction(false, true).lostAcknowledgedWrites).toBe(Infinity);
     expect(splitBrainPrediction(false, true).mechanism).toMatch(/watchdog/);
     expect(splitBrainPrediction(true, false).lostAcknowledgedWrites).toBe(Infinity);
+  });
+
+  it("the DCS outage model: no gap with failsafe_mode, outage - retry_timeout + loop_wait without", () => {
+    expect(dcsOutagePrediction(true, 7, 5, 30).rtoSeconds).toBe(0);
+    expect(dcsOutagePrediction(false, 7, 5, 30).rtoSeconds).toBeCloseTo(28.5);
   });
 
   it("rejects an unknown scenario id naming the known ones", () => {

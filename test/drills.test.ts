@@ -70,6 +70,16 @@ describe("DR drills on real local servers (prod settings)", () => {
     expect(s.targetMet).toBe(true);
   });
 
+  it("etcd down 30 s: with failsafe_mode (derived) writes continue; without it the leader demotes and writes return after etcd; nothing lost", () => {
+    const on = result("postgres-dcs-outage-failsafe");
+    expect(on.measured.failsafeMode).toBe(true);
+    expect(on.measured.rtoSeconds).toBeLessThanOrEqual(2);
+    expect(on.measured.lostAcknowledgedWrites).toBe(0);
+    const off = result("postgres-dcs-outage-no-failsafe");
+    expect(off.measured.rtoSeconds).toBeGreaterThan(10);
+    expect(off.measured.lostAcknowledgedWrites).toBe(0);
+  });
+
   it("WAL archive: lag within archive_timeout + 5 s, no segment lost across the S3 outage, archiving caught up", () => {
     const r = result("postgres-archive-s3-outage");
     expect(r.measured.archiveLagSeconds).toBeLessThanOrEqual(r.target.rpoSeconds as number);

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { deriveSettings, DrSettings } from "../../dr/settings";
 import { parseStackConfig, StackConfig } from "../../dr/targets";
-import { alertRules, renderPostgresExporterQueries, renderRulesFile, ruleGroups } from "../../components/signals/render";
+import { alertRules, POSTGRES_EXPORTER_QUERIES, renderPostgresExporterQueries, renderRulesFile, ruleGroups } from "../../components/signals/render";
 import { portOpen, sleep, waitFor } from "../runtime/procfs";
 import { Supervisor } from "../runtime/supervisor";
 
@@ -58,6 +58,10 @@ export interface ArchiveDrillResult {
   archiveTimeoutSeconds: number;
   /** Alerts firing while everything was healthy (expected: none). */
   firingWhileHealthy: string[];
+  /** Exporter queries PostgreSQL refused (expected: none). */
+  queryErrors: string[];
+  /** Base backup metric before and after a real pg_basebackup, and when the backup ended (Unix seconds). */
+  baseBackup: { before: number; after: number; endedAt: number };
   /** Seconds from stopping the S3 endpoint to the archive alert firing in Prometheus. */
   fireAfterStopSeconds: number;
   /** Seconds from restarting the endpoint to the alert being gone. */
@@ -225,6 +229,22 @@ export async function runArchiveAlertDrill(log: (m: string) => void = () => unde
       const firingWhileHealthy = (await alerts()).filter((a) => a.state === "firing").map((a) => a.labels.alertname);
       log(`healthy: firing=${JSON.stringify(firingWhileHealthy)}`);
 
+      // Every exporter query must be valid SQL for this PostgreSQL (standby-only ones return no rows here).
+      const queryErrors: string[] = [];
+      for (const [name, q] of Object.entries(POSTGRES_EXPORTER_QUERIES)) {
+        await psql(q.query).catch((e: Error) => queryErrors.push(`${name}: ${e.message}`));
+      }
+      // A real base backup moves pg_base_backup_last_completed_time_seconds (the backup history file in pg_wal).
+      const metric = async () => Number((await getJson(P.prometheus, "/api/v1/query?query=pg_base_backup_last_completed_time_seconds").catch(() => undefined))?.data?.result?.[0]?.value?.[1] ?? 0);
+      const before = await metric();
+      await sup.run("/usr/bin/pg_basebackup", ["-h", "127.0.0.1", "-p", String(P.postgres), "-U", "postgres", "-D", path.join(sup.dir, "basebackup"), "-X", "none", "-c", "fast"]);
+      const endedAt = Date.now() / 1000;
+      const after = await waitFor("the base backup to show in the metric", 30000, async () => {
+        const v = await metric();
+        return v > before ? v : undefined;
+      }, 500);
+      log(`base backup metric ${before} -> ${after} (backup ended ${endedAt.toFixed(1)})`);
+
       // Stop the S3 endpoint: archive_command fails from the next segment on.
       const stoppedAt = Date.now();
       await sup.stop("s3rver", 5000);
@@ -266,6 +286,8 @@ export async function runArchiveAlertDrill(log: (m: string) => void = () => unde
         thresholdSeconds: archiveRule.threshold,
         archiveTimeoutSeconds: settings.postgres!.archiveTimeoutSeconds,
         firingWhileHealthy,
+        queryErrors,
+        baseBackup: { before, after, endedAt },
         fireAfterStopSeconds,
         clearAfterRestartSeconds,
         redisLagFireSeconds,
