@@ -185,6 +185,16 @@ test("prod: a standby cluster in the DR region streams from the primary and fall
   expect(secrets.length).toBe(2);
 });
 
+test("prod: the operator is installed by its pinned chart in both regions, configured for this use", async () => {
+  const releases = byType(await shipped("prod"), "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "postgres-operator");
+  expect(releases.map((r) => r.inputs.values.configAwsOrGcp.aws_region).sort()).toEqual(["us-east-1", "us-west-2"]);
+  for (const r of releases) {
+    expect(r.inputs).toMatchObject({ version: "2.0.1", repositoryOpts: { repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator" } });
+    expect(r.inputs.values.podServiceAccount.name).toBe("postgres-pod");
+    expect(r.inputs.values.configGeneral.docker_image).toMatch(/^ghcr\.io\/zalando\/spilo-\d+:/);
+  }
+});
+
 test("staging: no standby cluster", async () => {
   expect(byType(await shipped("staging"), POSTGRESQL_CR_TYPE).map((r) => r.inputs.metadata.labels["agent-dr/postgres-role"])).toEqual(["primary"]);
 });
