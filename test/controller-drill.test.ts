@@ -26,8 +26,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
-  report = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3 });
-  faulty = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, injectPoolerFailure: true, alert: webhookAlerter(url) });
+  report = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, basePort: 23700 });
+  faulty = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, injectPoolerFailure: true, alert: webhookAlerter(url), basePort: 23700 });
   const out = path.join(os.tmpdir(), "region-loss-report.json");
   fs.writeFileSync(out, JSON.stringify({ measured: { ...report, journal: undefined }, failingStep: { ...faulty, journal: undefined } }, null, 2));
   process.stdout.write(`region-loss report (${out}):\n${JSON.stringify(report.measured)}\n`);

@@ -7,7 +7,7 @@ import { startTwoRegions, TwoRegionTopology } from "../runbooks/drill/patroni-re
 import type { RunbookTargets } from "../runbooks/targets";
 
 // Real etcd + Patroni 3.0.2 + PostgreSQL 15: a two-member primary cluster and a DR standby
-// cluster on 127.0.0.1:23700-23732. Wall time about 40 s.
+// cluster on 127.0.0.1:23800-23832. Wall time about 40 s.
 const targets: RunbookTargets = {
   stack: "local",
   environment: "prod",
@@ -20,10 +20,18 @@ const targets: RunbookTargets = {
 let topo: TwoRegionTopology;
 let ex: LocalExecutor;
 
+/** Port of the member leading the primary cluster (either may win the bootstrap race). */
+async function primaryLeaderPort(): Promise<number> {
+  for (const m of topo.regions.primary.members) {
+    if ((await fetch(`http://127.0.0.1:${m.rest}/primary`)).status === 200) return m.postgres;
+  }
+  throw new Error("no primary-region member answers /primary with 200");
+}
+
 beforeAll(async () => {
-  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2 });
+  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2, basePort: 23800 });
   ex = new LocalExecutor(topo.topology);
-  const c = new Client({ host: "127.0.0.1", port: 23730, user: "postgres", password: "local-drill-super", database: "postgres" });
+  const c = new Client({ host: "127.0.0.1", port: await primaryLeaderPort(), user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();
   await c.query("CREATE TABLE conversations (id int PRIMARY KEY, body text); INSERT INTO conversations SELECT g, 'm' || g FROM generate_series(1, 1234) g");
   await c.end();
@@ -51,7 +59,7 @@ test("verify-backups dumps the leader, restores into a fresh database and finds 
   // agent_dr_probe may exist from other probes; conversations' 1234 rows must be counted.
   expect(Number(/(\d+) rows/.exec(r.steps[0].output)![1])).toBeGreaterThanOrEqual(1234);
   // The fresh database is dropped afterwards.
-  const c = new Client({ host: "127.0.0.1", port: 23730, user: "postgres", password: "local-drill-super", database: "postgres" });
+  const c = new Client({ host: "127.0.0.1", port: await primaryLeaderPort(), user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();
   const left = await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'restore_check_%'");
   await c.end();
@@ -90,7 +98,7 @@ test("promotion through Patroni REST: the DR leader takes writes and the primary
     ["await-writable", "ok"],
     ["reconnect-pooler", "ok"],
   ]);
-  const c = new Client({ host: "127.0.0.1", port: 23731, user: "postgres", password: "local-drill-super", database: "postgres" });
+  const c = new Client({ host: "127.0.0.1", port: topo.ports.dr.postgres, user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();
   expect(Number((await c.query("SELECT count(*) AS n FROM conversations")).rows[0].n)).toBe(1234);
   expect((await c.query("SELECT pg_is_in_recovery() AS r")).rows[0].r).toBe(false);

@@ -8,11 +8,17 @@ import { alive, killPid, serverDir, serverFile, startServer, stopPid, waitFor } 
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
-/** Ports of the two-region topology, in this helper's range (23500-23999), below the ephemeral range. */
-export const REGION_PORTS = {
-  primary: { etcdClient: 23700, etcdPeer: 23701, rest: 23720, postgres: 23730 },
-  dr: { etcdClient: 23710, etcdPeer: 23711, rest: 23721, postgres: 23731 },
-} as const;
+/**
+ * Ports of a two-region topology from its base (this helper's range is 23500-23999, below the
+ * ephemeral range); two topologies with bases 50 apart can run side by side (parallel jest workers).
+ */
+export function regionPorts(base: number) {
+  return {
+    primary: { etcdClient: base, etcdPeer: base + 1, rest: base + 20, postgres: base + 30 },
+    dr: { etcdClient: base + 10, etcdPeer: base + 11, rest: base + 21, postgres: base + 31 },
+  };
+}
+export type RegionPorts = ReturnType<typeof regionPorts>;
 
 const SUPERUSER = { user: "postgres", password: "local-drill-super" };
 const REPLICATION = { user: "replicator", password: "local-drill-repl" };
@@ -23,13 +29,14 @@ export interface RegionProcs {
 }
 
 /** Member i of a region: the primary region's members take every other port (23720, 23722, ...), the DR member the odd ones. */
-export function memberPorts(role: "primary" | "dr", i: number): { rest: number; postgres: number } {
-  const p = REGION_PORTS[role];
+export function memberPorts(ports: RegionPorts, role: "primary" | "dr", i: number): { rest: number; postgres: number } {
+  const p = ports[role];
   return { rest: p.rest + 2 * i, postgres: p.postgres + 2 * i };
 }
 
 export interface TwoRegionTopology {
   dir: string;
+  ports: RegionPorts;
   primaryCluster: string;
   drCluster: string;
   regions: { primary: RegionProcs; dr: RegionProcs };
@@ -128,28 +135,29 @@ function postmasterPid(dataDir: string): number | undefined {
  * cluster, and a standby cluster in the DR region streaming from it (Patroni standby_cluster, the
  * same mechanism the operator's spec.standby configures). Started fresh; `stop()` ends everything by PID.
  */
-export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string; primaryMembers?: number }): Promise<TwoRegionTopology> {
+export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string; primaryMembers?: number; basePort: number }): Promise<TwoRegionTopology> {
+  const ports = regionPorts(opts.basePort);
   const dir = serverDir(fs.mkdtempSync(path.join(os.tmpdir(), "runbook-regions-")), 0o755);
   const started: ChildProcess[] = [];
   const dataDirs: string[] = [];
   const region = (role: "primary" | "dr", count: number): RegionProcs => {
-    const p = REGION_PORTS[role];
+    const p = ports[role];
     const rdir = serverDir(path.join(dir, role), 0o755);
     const e = etcd(rdir, `etcd-${role}`, p.etcdClient, p.etcdPeer, path.join(rdir, "etcd.log"));
     started.push(e);
     const members = Array.from({ length: count }, (_, i) => {
       const name = `${role === "primary" ? "pg-a" : "pg-b"}${i}`;
-      const ports = memberPorts(role, i);
+      const mp = memberPorts(ports, role, i);
       serverDir(path.join(rdir, `run-${name}`));
       const conf = serverFile(
         path.join(rdir, `${name}.yml`),
-        patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: ports.rest, postgres: ports.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: REGION_PORTS.primary.postgres } : {}) }),
+        patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: mp.rest, postgres: mp.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: ports.primary.postgres } : {}) }),
       );
       const patroni = startServer("patroni", [conf], path.join(rdir, `${name}-patroni.log`));
       started.push(patroni);
       const dataDir = path.join(rdir, `data-${name}`);
       dataDirs.push(dataDir);
-      return { name, patroni, dataDir, ...ports };
+      return { name, patroni, dataDir, ...mp };
     });
     return { etcd: e, members };
   };
@@ -190,6 +198,7 @@ export async function startTwoRegions(opts: { primaryCluster: string; drCluster:
     };
     return {
       dir,
+      ports,
       primaryCluster: opts.primaryCluster,
       drCluster: opts.drCluster,
       regions: { primary, dr },

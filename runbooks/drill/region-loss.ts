@@ -14,6 +14,8 @@ import type { RunbookTargets } from "../targets";
 import { startTwoRegions } from "./patroni-regions";
 
 export interface RegionLossOptions {
+  /** First of the ports the topology uses (base..base+40; default 23700). */
+  basePort?: number;
   intervalMs?: number;
   failureThreshold?: number;
   /** Make the controller's run fail at reconnect-pooler (pooler restart exits 1), then fix it and re-run. */
@@ -40,9 +42,6 @@ export interface RegionLossReport {
   notes: string[];
 }
 
-/** The stand-in for the primary region's API health check, in this helper's port range. */
-const API_HEALTH_PORT = 23740;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -56,7 +55,10 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
   const log = opts.log ?? (() => undefined);
   const primaryCluster = "agent-pg-local";
   const drCluster = "agent-pg-local-dr";
-  const regions = await startTwoRegions({ primaryCluster, drCluster });
+  const base = opts.basePort ?? 23700;
+  const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base });
+  // The stand-in for the primary region's API health check.
+  const apiHealthPort = base + 40;
   const notes: string[] = [];
   const alerts: Alert[] = [];
   const journal = new MemoryJournal();
@@ -68,10 +70,10 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
     // The primary region's API health check (what the Route53 record follows): shallow, so it
     // stays green while the database tier is gone, and the runbook has to force the switch.
     apiHealth = http.createServer((_req, res) => res.writeHead(200).end("ok"));
-    await new Promise<void>((r) => apiHealth!.listen(API_HEALTH_PORT, "127.0.0.1", r));
+    await new Promise<void>((r) => apiHealth!.listen(apiHealthPort, "127.0.0.1", r));
     const ex = new LocalExecutor({
       ...regions.topology,
-      endpoint: { ...regions.topology.endpoint!, healthUrls: { primary: [`http://127.0.0.1:${API_HEALTH_PORT}/healthz`], dr: regions.topology.endpoint!.healthUrls.dr } },
+      endpoint: { ...regions.topology.endpoint!, healthUrls: { primary: [`http://127.0.0.1:${apiHealthPort}/healthz`], dr: regions.topology.endpoint!.healthUrls.dr } },
       poolerRestart: { [drCluster]: opts.injectPoolerFailure ? ["/bin/false"] : ["/bin/true"] },
     });
     const targets: RunbookTargets = {
@@ -86,7 +88,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
     const leaderOf = async (cluster: string) => {
       const s = await ex.postgresStatus({ region: cluster === primaryCluster ? "primary" : "dr", cluster }, AbortSignal.timeout(2000));
       if (!s.leader) throw new Error(`no leader in ${cluster}`);
-      const port = cluster === primaryCluster ? 23730 : 23731;
+      const port = cluster === primaryCluster ? regions.ports.primary.postgres : regions.ports.dr.postgres;
       return { cluster, port };
     };
     const connect = async (port: number) => {
@@ -95,7 +97,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
       await c.connect();
       return c;
     };
-    const setup = await connect(23730);
+    const setup = await connect(regions.ports.primary.postgres);
     await setup.query("CREATE TABLE IF NOT EXISTS region_loss_writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
     await setup.end();
 
@@ -182,7 +184,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
     }
 
     // Loss: acknowledged by the old primary, absent from the promoted cluster.
-    const check = await connect(23731);
+    const check = await connect(regions.ports.dr.postgres);
     const present = new Set<number>((await check.query("SELECT id FROM region_loss_writes")).rows.map((r) => Number(r.id)));
     await check.end();
     const lost = acks.filter((a) => a.cluster === primaryCluster && !present.has(a.id));
