@@ -284,14 +284,10 @@ describe("the budget uses the replication the resources hold", () => {
     const plan = await planStack("prod", patch);
     const named = (p: typeof plan) => p.violations.filter((v) => v.level === "mandatory" && /S3 cross-region replication/.test(v.message));
     expect(named(base)).toHaveLength(0);
-    // The replicated archive matters only to PostgreSQL classes: without that tier's resources the
-    // plan can only say they are unprotected (the row above, over derived settings, covers the rest).
-    if (!plan.resources.some((r) => r.type === "kubernetes:acid.zalan.do/v1:postgresql")) {
-      const pgRegionRows = plan.budget.filter((b) => b.scenario === "region-loss" && config.dataClasses.some((c) => c.name === b.dataClass && c.store === "postgres"));
-      for (const r of pgRegionRows) expect(r.rpoMechanism).toBe("unprotected: no PostgreSQL tier is deployed");
-      return;
-    }
+    expect(plan.resources.some((r) => r.type === "kubernetes:acid.zalan.do/v1:postgresql")).toBe(true);
     expect(named(plan).length).toBeGreaterThan(0);
-    expect(plan.budget.some((b) => !b.ok && b.scenario === "region-loss" && /S3 cross-region replication is off/.test(b.limitedBy))).toBe(true);
+    const pgRegionRows = plan.budget.filter((b) => b.scenario === "region-loss" && config.dataClasses.some((c) => c.name === b.dataClass && c.store === "postgres"));
+    expect(pgRegionRows).toHaveLength(4);
+    for (const r of pgRegionRows) expect([r.dataClass, r.ok, /S3 cross-region replication is off/.test(r.limitedBy)]).toEqual([r.dataClass, false, true]);
   });
 });
