@@ -210,6 +210,9 @@ test("the clone option creates a point-in-time clone that validates against the 
     s3_wal_path: expect.stringMatching(/^s3:\/\/agent-dr-staging-backups-.*\/spilo\/agent-pg-staging\/wal\/15$/),
   });
   expect(validateK8sObject(clone)).toEqual([]);
+  // One ServiceAccount object per name and namespace: the clone uses its source's.
+  const sas = byType(run.resources, "kubernetes:core/v1:ServiceAccount").map((s) => `${s.provider}/${s.inputs.metadata.name}`);
+  expect(sas.length).toBe(new Set(sas).size);
   expect(env(clone.inputs.spec.env)).toMatchObject({ CLONE_USE_WALG_RESTORE: "true", CLONE_AWS_REGION: "us-east-1" });
 });
 

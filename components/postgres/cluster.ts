@@ -122,7 +122,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
         { metadata: { name: saName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": roleArn } } },
         child,
       );
-    const podSa = sa("sa-walg", SERVICE_ACCOUNTS.walg, args.walgRoleArn);
+    // A clone runs beside its source in the same namespace and uses the source's ServiceAccount.
+    const podSa = args.role === "clone" ? undefined : sa("sa-walg", SERVICE_ACCOUNTS.walg, args.walgRoleArn);
 
     // Credentials: the operator adopts a Secret that exists under its name (username and password from it).
     const password = (key: string) => new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result;
@@ -199,7 +200,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         metadata: manifest.apply((m) => ({ ...m.metadata, namespace: args.namespace as any })),
         spec: manifest.apply((m) => m.spec),
       } as k8s.apiextensions.CustomResourceArgs,
-      { ...child, dependsOn: [podSa, ...secrets, ...(operator ? [operator] : [])] },
+      { ...child, dependsOn: [...(podSa ? [podSa] : []), ...secrets, ...(operator ? [operator] : [])] },
     );
 
     // Patroni's REST API of every member, for the configure Job (the operator publishes only 5432).
