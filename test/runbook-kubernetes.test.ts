@@ -75,10 +75,10 @@ afterAll(async () => {
 beforeEach(() => {
   seen.length = 0;
   objects.clear();
-  objects.set(`${PGS}/agent-pg-prod-standby`, {
+  objects.set(`${PGS}/agent-pg-prod-dr`, {
     apiVersion: "acid.zalan.do/v1",
     kind: "postgresql",
-    metadata: { name: "agent-pg-prod-standby", namespace: NS, uid: "0f3c6c52-1c1e-4d7e-9a57-2b3c4d5e6f70" },
+    metadata: { name: "agent-pg-prod-dr", namespace: NS, uid: "0f3c6c52-1c1e-4d7e-9a57-2b3c4d5e6f70" },
     spec: { teamId: "agent", numberOfInstances: 3, postgresql: { version: "17" }, volume: { size: "20Gi" }, standby: { s3_wal_path: "s3://b/spilo/x/wal/17" } },
   });
   objects.set(`${PGS}/agent-pg-prod`, {
@@ -87,33 +87,33 @@ beforeEach(() => {
     metadata: { name: "agent-pg-prod", namespace: NS, uid: "9a3c6c52-1c1e-4d7e-9a57-2b3c4d5e6f71" },
     spec: { teamId: "agent", numberOfInstances: 3, postgresql: { version: "17" }, volume: { size: "20Gi" } },
   });
-  objects.set(`/apis/batch/v1/namespaces/${NS}/cronjobs/agent-pg-prod-restore-check`, {
+  objects.set(`/apis/batch/v1/namespaces/${NS}/cronjobs/agent-pg-prod-restore-drill`, {
     kind: "CronJob",
-    metadata: { name: "agent-pg-prod-restore-check", uid: "c1" },
+    metadata: { name: "agent-pg-prod-restore-drill", uid: "c1" },
     spec: { jobTemplate: { metadata: { labels: { app: "restore-check" } }, spec: { template: { spec: { containers: [{ name: "c", image: "i" }], restartPolicy: "Never" } } } } },
   });
 });
 
 function executor(): KubernetesExecutor {
   const client = new KubeClient({ server: base, token: async () => "t0ken" });
-  return new KubernetesExecutor({ clusters: { dr: { client, namespace: NS }, primary: { client, namespace: NS } }, restoreCheckCronJob: "agent-pg-prod-restore-check" });
+  return new KubernetesExecutor({ clusters: { dr: { client, namespace: NS }, primary: { client, namespace: NS } }, restoreCheckCronJob: "agent-pg-prod-restore-drill" });
 }
 
 const signal = () => AbortSignal.timeout(10_000);
 
 test("promoteStandby removes spec.standby with a JSON patch, and a second call changes nothing", async () => {
   const ex = executor();
-  expect((await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-standby" }, signal())).standby).toBe(true);
-  const out = await ex.promoteStandby({ region: "dr", cluster: "agent-pg-prod-standby" }, signal());
+  expect((await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).standby).toBe(true);
+  const out = await ex.promoteStandby({ region: "dr", cluster: "agent-pg-prod-dr" }, signal());
   expect(out).toMatch(/removed spec.standby/);
   const patch = seen.find((s) => s.method === "PATCH")!;
-  expect(patch.url).toBe(`${PGS}/agent-pg-prod-standby`);
+  expect(patch.url).toBe(`${PGS}/agent-pg-prod-dr`);
   expect(patch.contentType).toBe("application/json-patch+json");
   expect(patch.body).toEqual([{ op: "remove", path: "/spec/standby" }]);
   expect(patch.auth).toBe("Bearer t0ken");
-  expect((await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-standby" }, signal())).standby).toBe(false);
+  expect((await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).standby).toBe(false);
   seen.length = 0;
-  expect(await ex.promoteStandby({ region: "dr", cluster: "agent-pg-prod-standby" }, signal())).toMatch(/has no spec.standby/);
+  expect(await ex.promoteStandby({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).toMatch(/has no spec.standby/);
   expect(seen.filter((s) => s.method === "PATCH")).toHaveLength(0);
 });
 
@@ -158,10 +158,10 @@ test("the CRD refuses a clone timestamp in Z form, which is why it is normalised
 test("verifyRestore starts a Job from the restore-check CronJob and reports its completion", async () => {
   const ex = executor();
   const out = await ex.verifyRestore({ region: "primary", cluster: "agent-pg-prod" }, signal());
-  expect(out).toMatch(/^Job agent-pg-prod-restore-check-manual-[a-z0-9]+ from CronJob agent-pg-prod-restore-check completed$/);
+  expect(out).toMatch(/^Job agent-pg-prod-restore-drill-manual-[a-z0-9]+ from CronJob agent-pg-prod-restore-drill completed$/);
   const job = seen.find((s) => s.method === "POST")!.body;
-  expect(job.spec).toEqual(objects.get(`/apis/batch/v1/namespaces/${NS}/cronjobs/agent-pg-prod-restore-check`).spec.jobTemplate.spec);
-  expect(job.metadata.ownerReferences[0]).toMatchObject({ kind: "CronJob", name: "agent-pg-prod-restore-check", uid: "c1" });
+  expect(job.spec).toEqual(objects.get(`/apis/batch/v1/namespaces/${NS}/cronjobs/agent-pg-prod-restore-drill`).spec.jobTemplate.spec);
+  expect(job.metadata.ownerReferences[0]).toMatchObject({ kind: "CronJob", name: "agent-pg-prod-restore-drill", uid: "c1" });
   expect(job.metadata.annotations["cronjob.kubernetes.io/instantiate"]).toBe("manual");
 });
 
