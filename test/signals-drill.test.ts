@@ -25,6 +25,17 @@ describe("signals drill (real PostgreSQL, s3rver, exporters, Prometheus)", () =>
     expect(result.firingWhileHealthy).toEqual([]);
   });
 
+  it("every postgres_exporter query runs on PostgreSQL 15", () => {
+    expect(result.queryErrors).toEqual([]);
+  });
+
+  it("a real pg_basebackup moves the base backup metric to the backup's end", () => {
+    expect(result.baseBackup.after).toBeGreaterThan(result.baseBackup.before);
+    // The backup history file is written when the backup stops (file times have 1 s resolution).
+    expect(result.baseBackup.after).toBeGreaterThanOrEqual(Math.floor(result.baseBackup.startedAt));
+    expect(result.baseBackup.after).toBeLessThanOrEqual(result.baseBackup.endedAt + 1);
+  });
+
   it("stopping the S3 endpoint fires PostgresWalArchiveBehind within its threshold (plus scrape and evaluation)", () => {
     // The oldest unarchived write is at most one archive_timeout (+ upload) older than the stop, so the
     // alert may come that much before the threshold, never later than threshold + two scrapes + slack.

@@ -61,7 +61,7 @@ export interface ArchiveDrillResult {
   /** Exporter queries PostgreSQL refused (expected: none). */
   queryErrors: string[];
   /** Base backup metric before and after a real pg_basebackup, and when the backup ended (Unix seconds). */
-  baseBackup: { before: number; after: number; endedAt: number };
+  baseBackup: { before: number; after: number; startedAt: number; endedAt: number };
   /** Seconds from stopping the S3 endpoint to the archive alert firing in Prometheus. */
   fireAfterStopSeconds: number;
   /** Seconds from restarting the endpoint to the alert being gone. */
@@ -237,6 +237,7 @@ export async function runArchiveAlertDrill(log: (m: string) => void = () => unde
       // A real base backup moves pg_base_backup_last_completed_time_seconds (the backup history file in pg_wal).
       const metric = async () => Number((await getJson(P.prometheus, "/api/v1/query?query=pg_base_backup_last_completed_time_seconds").catch(() => undefined))?.data?.result?.[0]?.value?.[1] ?? 0);
       const before = await metric();
+      const startedAt = Date.now() / 1000;
       await sup.run("/usr/bin/pg_basebackup", ["-h", "127.0.0.1", "-p", String(P.postgres), "-U", "postgres", "-D", path.join(sup.dir, "basebackup"), "-X", "none", "-c", "fast"]);
       const endedAt = Date.now() / 1000;
       const after = await waitFor("the base backup to show in the metric", 30000, async () => {
@@ -287,7 +288,7 @@ export async function runArchiveAlertDrill(log: (m: string) => void = () => unde
         archiveTimeoutSeconds: settings.postgres!.archiveTimeoutSeconds,
         firingWhileHealthy,
         queryErrors,
-        baseBackup: { before, after, endedAt },
+        baseBackup: { before, after, startedAt, endedAt },
         fireAfterStopSeconds,
         clearAfterRestartSeconds,
         redisLagFireSeconds,
