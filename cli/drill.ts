@@ -3,7 +3,7 @@ import { ConfigError } from "../dr/targets";
 import { toJson } from "../drills/report/markdown";
 import { writeReport } from "../drills/report/write";
 import { runDrills, SCENARIO_IDS, selectDrills } from "../drills/run";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack, StackNotFoundError } from "../drills/stack";
 import { fmt } from "../drills/verdict";
 
 const program = new Command()
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   } catch (e) {
     const err = e as Error;
     process.stderr.write(`${err.message}\n`);
-    return err instanceof ConfigError || err.message.startsWith("--scenario") ? 2 : 3;
+    return err instanceof ConfigError || err instanceof StackNotFoundError || err.message.startsWith("--scenario") ? 2 : 3;
   }
   const stamp = () => `[drill ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s]`;
   let run;

@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { computeBudget, deriveSettings, parseStackConfig } from "../dr";
 import type { BudgetRow, DataClass, DrSettings, StackConfig } from "../dr";
 import { rawConfigOf } from "../offline/plan";
@@ -13,9 +15,17 @@ export interface DrillStack {
 
 /** Load a stack exactly as `npm run plan` does, so what is drilled is what is deployed. */
 export function loadDrillStack(stack: string, configFile = stackFilePath(stack)): DrillStack {
+  if (!fs.existsSync(configFile)) {
+    const known = fs.readdirSync(path.dirname(configFile)).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+    throw new StackNotFoundError(`--stack ${stack}: no stack file ${configFile}; expected one of ${known.join(", ")}`);
+  }
   const config = parseStackConfig(rawConfigOf(readStackFile(configFile)), stack);
   const settings = deriveSettings(config);
   return { name: stack, config, settings, budget: computeBudget(config.dataClasses, settings).rows };
+}
+
+export class StackNotFoundError extends Error {
+  override name = "StackNotFoundError";
 }
 
 /** The budget row of a class for a scenario (throws naming what is missing). */
