@@ -219,3 +219,20 @@ test("an unreachable webhook never stops a run", async () => {
   expect((await c.settled("db"))?.ok).toBe(true);
   expect(logs.some((l) => /alert webhook failed for failover-start/.test(l))).toBe(true);
 });
+
+test("one-off runs (CLI, DR test CronJobs) alert only on final failure, with the run's RTO", async () => {
+  const { failureAlerts } = await import("../runbooks/alerts-cli");
+  const { runRunbook } = await import("../runbooks/engine");
+  const f = fixture({ failStep: true });
+  await runRunbook(f.watch.runbook(), { actions: f.actions, onEvent: failureAlerts(webhookUrl, "db", () => undefined) });
+  expect(received.map((a) => [a.kind, a.step])).toEqual([
+    ["step-failed", "second"],
+    ["failover-end", "second"],
+  ]);
+  expect(received[1].rtoSeconds).toBeGreaterThan(0);
+  received = [];
+  const ok = fixture();
+  await runRunbook(ok.watch.runbook(), { actions: ok.actions, onEvent: failureAlerts(webhookUrl, "db", () => undefined) });
+  expect(received).toEqual([]);
+  expect(failureAlerts(undefined, "db", () => undefined)).toBeUndefined();
+});

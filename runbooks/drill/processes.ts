@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
+import * as os from "os";
 
 /** The unprivileged user servers run as when we are root (PostgreSQL refuses root; common-brief). */
 export const SERVER_USER = "agentdr";
@@ -43,16 +43,12 @@ export function startServer(command: string, args: string[], logFile: string, en
   const child = spawn(command, args, {
     stdio: ["ignore", out, out],
     detached: true,
-    env: { ...process.env, ...(ids ? { HOME: os_home(), USER: SERVER_USER, LOGNAME: SERVER_USER } : {}), ...env },
+    env: { ...process.env, ...(ids ? { HOME: os.tmpdir(), USER: SERVER_USER, LOGNAME: SERVER_USER } : {}), ...env },
     ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
   });
   fs.closeSync(out);
   child.on("error", () => undefined);
   return child;
-}
-
-function os_home(): string {
-  return path.join("/tmp");
 }
 
 /** Signal a process we started, by its PID; ignore one that is already gone. */
