@@ -39,7 +39,7 @@ beforeAll(async () => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(obj));
       };
-      if (req.method === "GET" && url.endsWith("/pods")) return reply(200, { items: [] });
+      if (req.method === "GET" && url.endsWith("/pods")) return reply(200, objects.get(url) ?? { items: [] });
       if (req.method === "GET" && objects.has(url)) {
         const o = objects.get(url);
         // A Job completes once it has been read once.
@@ -115,6 +115,28 @@ test("promoteStandby removes spec.standby with a JSON patch, and a second call c
   seen.length = 0;
   expect(await ex.promoteStandby({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).toMatch(/has no spec.standby/);
   expect(seen.filter((s) => s.method === "PATCH")).toHaveLength(0);
+});
+
+test("from outside the cluster Patroni is reached through the API server's pod proxy: standby leader vs promoted primary", async () => {
+  const ex = executor();
+  const pods = `/api/v1/namespaces/${NS}/pods`;
+  objects.set(pods, {
+    items: [
+      { metadata: { name: "agent-pg-prod-dr-0", labels: { "spilo-role": "master" } }, status: { podIP: "10.0.0.5", conditions: [{ type: "Ready", status: "True" }] } },
+      { metadata: { name: "agent-pg-prod-dr-1", labels: { "spilo-role": "replica" } }, status: { podIP: "10.0.0.6", conditions: [{ type: "Ready", status: "True" }] } },
+    ],
+  });
+  const proxy = `${pods}/agent-pg-prod-dr-0:8008/proxy/patroni`;
+  objects.set(proxy, { role: "standby_leader", state: "running", timeline: 4 });
+  delete objects.get(`${PGS}/agent-pg-prod-dr`).spec.standby;
+  // The resource no longer says standby, but Patroni has not promoted yet: still a standby.
+  const before = await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-dr" }, signal());
+  expect(before).toMatchObject({ standby: true, leader: "agent-pg-prod-dr-0" });
+  await expect(ex.writeProbe({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).rejects.toThrow(/reports role standby_leader, state running/);
+  objects.set(proxy, { role: "master", state: "running", timeline: 5 });
+  expect((await ex.postgresStatus({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).standby).toBe(false);
+  expect(await ex.writeProbe({ region: "dr", cluster: "agent-pg-prod-dr" }, signal())).toBe("leader agent-pg-prod-dr-0 runs as primary (timeline 5)");
+  expect(seen.some((x) => x.url.startsWith(`${pods}?labelSelector=${encodeURIComponent("cluster-name=agent-pg-prod-dr,application=spilo")}`))).toBe(true);
 });
 
 test("restartPooler sets the restartedAt annotation with a strategic merge patch; a missing pooler is not an error", async () => {

@@ -16,7 +16,7 @@ export interface KubernetesExecutorOptions {
   restoreCheckCronJob?: string;
   /** Patroni REST port on the Spilo pods. */
   patroniPort?: number;
-  /** Reach Patroni on pod IPs (in-cluster only); off from a laptop, where status comes from labels alone. */
+  /** Reach Patroni on pod IPs (in-cluster); otherwise through the API server's pod proxy. */
   podNetwork?: boolean;
 }
 
@@ -46,10 +46,26 @@ export class KubernetesExecutor implements DrExecutor {
     return (await client.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${sel}`, signal)).items ?? [];
   }
 
-  private async patroni(pod: any, path: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
-    const ip = pod.status?.podIP;
-    if (!ip) throw new Error(`pod ${pod.metadata.name} has no IP`);
-    return fetch(`http://${ip}:${this.opts.patroniPort ?? 8008}${path}`, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(init.method === "POST" ? 60_000 : 3000)]) });
+  /**
+   * Patroni's REST API on a Spilo pod: straight to the pod IP in-cluster, otherwise through the
+   * API server's pod proxy (RBAC pods/proxy), so a run from a laptop can verify writes too.
+   */
+  private async patroni(ref: PgRef, pod: any, path: string, signal: AbortSignal, init: { method?: "GET" | "POST"; body?: unknown } = {}): Promise<{ status: number; text: string }> {
+    const port = this.opts.patroniPort ?? 8008;
+    const method = init.method ?? "GET";
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(method === "POST" ? 60_000 : 3000)]);
+    if (this.opts.podNetwork) {
+      const ip = pod.status?.podIP;
+      if (!ip) throw new Error(`pod ${pod.metadata.name} has no IP`);
+      const r = await fetch(`http://${ip}:${port}${path}`, {
+        method,
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { "content-type": "application/json" } } : {}),
+        signal: timeout,
+      });
+      return { status: r.status, text: await r.text() };
+    }
+    const { client, namespace } = this.cluster(ref.region);
+    return client.requestText({ method, path: `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}:${port}/proxy${path}`, ...(init.body !== undefined ? { body: init.body } : {}), signal: timeout });
   }
 
   async postgresStatus(ref: PgRef, signal: AbortSignal): Promise<PostgresStatus> {
@@ -61,10 +77,10 @@ export class KubernetesExecutor implements DrExecutor {
     // Spilo labels the leader `master`, the standby leader too (spilo.md 3.1).
     const leaderPod = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master" && ready(p));
     let standby = cr.spec?.standby != null;
-    if (leaderPod && this.opts.podNetwork) {
+    if (leaderPod) {
       try {
-        const r = await this.patroni(leaderPod, "/patroni", signal);
-        const body = (await r.json()) as { role?: string };
+        const r = await this.patroni(ref, leaderPod, "/patroni", signal);
+        const body = JSON.parse(r.text) as { role?: string };
         standby = standby || body.role === "standby_leader";
       } catch {
         // Patroni unreachable: the resource's spec is the best we know.
@@ -91,9 +107,9 @@ export class KubernetesExecutor implements DrExecutor {
     const pods = await this.pods(ref, signal);
     const leader = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master");
     if (!leader) throw new Error(`no pod of ${ref.cluster} is labelled spilo-role=master`);
-    if (!this.opts.podNetwork) throw new Error(`can not reach Patroni on ${leader.metadata.name} from outside the cluster; run in-cluster (the controller) to verify writes`);
-    const r = await this.patroni(leader, "/patroni", signal);
-    const body = (await r.json()) as { role?: string; state?: string; timeline?: number };
+    const r = await this.patroni(ref, leader, "/patroni", signal);
+    if (r.status !== 200) throw new Error(`Patroni on ${leader.metadata.name}: HTTP ${r.status}`);
+    const body = JSON.parse(r.text) as { role?: string; state?: string; timeline?: number };
     // Patroni reports role primary/master only once pg_is_in_recovery() is false.
     if ((body.role === "master" || body.role === "primary") && body.state === "running") {
       return `leader ${leader.metadata.name} runs as primary (timeline ${body.timeline ?? "?"})`;
@@ -105,13 +121,9 @@ export class KubernetesExecutor implements DrExecutor {
     const pods = await this.pods(ref, signal);
     const leader = pods.find((p) => p.metadata.labels?.["spilo-role"] === "master");
     if (!leader) throw new Error(`no leader pod for ${ref.cluster}`);
-    const r = await this.patroni(leader, "/switchover", signal, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ leader: leader.metadata.name, ...(candidate ? { candidate } : {}) }),
-    });
-    const text = (await r.text()).trim();
-    if (!r.ok) throw new Error(`POST /switchover on ${leader.metadata.name}: HTTP ${r.status} ${text}`);
+    const r = await this.patroni(ref, leader, "/switchover", signal, { method: "POST", body: { leader: leader.metadata.name, ...(candidate ? { candidate } : {}) } });
+    const text = r.text.trim();
+    if (r.status !== 200) throw new Error(`POST /switchover on ${leader.metadata.name}: HTTP ${r.status} ${text}`);
     return text;
   }
 

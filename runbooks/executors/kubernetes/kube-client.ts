@@ -104,6 +104,13 @@ export class KubeClient {
   constructor(readonly access: KubeAccess) {}
 
   async request<T = any>(req: KubeRequest): Promise<T> {
+    const res = await this.requestText(req);
+    if (res.status < 200 || res.status >= 300) throw new KubeError(res.status, req.method, req.path, res.text);
+    return (res.text ? JSON.parse(res.text) : {}) as T;
+  }
+
+  /** The raw answer (status and body), for non-JSON bodies such as Patroni's through the pod proxy. */
+  async requestText(req: KubeRequest): Promise<{ status: number; text: string }> {
     const url = new URL(req.path, this.access.server);
     const token = await this.access.token?.();
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
@@ -136,8 +143,7 @@ export class KubeClient {
       if (body !== undefined) r.write(body);
       r.end();
     });
-    if (text.status < 200 || text.status >= 300) throw new KubeError(text.status, req.method, req.path, text.text);
-    return (text.text ? JSON.parse(text.text) : {}) as T;
+    return text;
   }
 
   get<T = any>(path: string, signal?: AbortSignal): Promise<T> {
