@@ -8,8 +8,9 @@ const prodRaw = {
   regions: { primary: "us-east-1", dr: "us-west-2" },
   clusters: { primary: { context: "a" }, dr: { context: "b" } },
   endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
-  postgres: { dataSizeGiB: 20 },
+  postgres: { dataSizeGiB: 20, standby: { peerCidrs: ["10.20.0.0/16"] } },
 };
+const pgWith = (extra: Record<string, unknown>) => ({ ...prodRaw.postgres, ...extra });
 
 function budgetFor(raw: Record<string, unknown>, stack = "prod") {
   const config = parseStackConfig(raw, stack);
@@ -52,7 +53,7 @@ describe("budget with derived prod settings", () => {
 
 describe("known traps", () => {
   it("Replication Time Control cannot give a 1-minute region-loss RPO without a streaming standby", () => {
-    const { rows } = budgetFor({ ...prodRaw, postgres: { dataSizeGiB: 20, standby: { enabled: false } } });
+    const { rows } = budgetFor({ ...prodRaw, postgres: pgWith({ standby: { enabled: false } }) });
     const r = row(rows, "conversation_history", "region-loss");
     expect(r.ok).toBe(false);
     expect(r.predicted.rpoSeconds).toBeGreaterThanOrEqual(S3_REPLICATION.rtcSeconds);
@@ -61,7 +62,7 @@ describe("known traps", () => {
   });
 
   it("Spilo's archive_timeout default of 1800 s breaks every RPO the archive serves", () => {
-    const { rows } = budgetFor({ ...prodRaw, postgres: { dataSizeGiB: 20, overrides: { archiveTimeoutSeconds: POSTGRES.spiloArchiveTimeoutSeconds } } });
+    const { rows } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { archiveTimeoutSeconds: POSTGRES.spiloArchiveTimeoutSeconds } }) });
     const missed = rows.filter((r) => !r.ok && /archive_timeout 1800 s/.test(r.limitedBy)).map((r) => `${r.dataClass}/${r.scenario}`);
     expect(missed.sort()).toEqual(["agent_configurations/logical-corruption", "conversation_history/logical-corruption", "usage_billing_data/logical-corruption"]);
     // analytics_logs (RPO 60 min) still holds with 30 min.
@@ -69,12 +70,12 @@ describe("known traps", () => {
   });
 
   it("Patroni floors: ttl 5 in an override still costs 20 s of detection", () => {
-    const { settings } = budgetFor({ ...prodRaw, postgres: { dataSizeGiB: 20, overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } });
+    const { settings } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } }) });
     expect(settings.postgres!.patroni.ttlSeconds).toBe(20);
   });
 
   it("without synchronous mode agent_configurations loses its RPO 0", () => {
-    const { rows } = budgetFor({ ...prodRaw, postgres: { dataSizeGiB: 20, overrides: { synchronousMode: false } } });
+    const { rows } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { synchronousMode: false } }) });
     const r = row(rows, "agent_configurations", "instance-loss");
     expect(r.ok).toBe(false);
     expect(r.limitedBy).toMatch(/synchronous_mode off/);

@@ -7,6 +7,7 @@ const prodRaw = {
   regions: { primary: "us-east-1", dr: "us-west-2" },
   clusters: { primary: { context: "a" }, dr: { context: "b" } },
   endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
+  postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } },
 };
 
 describe("derived settings", () => {
@@ -46,7 +47,7 @@ describe("derived settings", () => {
       parseStackConfig(
         {
           ...prodRaw,
-          postgres: { overrides: { archiveTimeoutSeconds: 1800, synchronousMode: false, ttlSeconds: 40, loopWaitSeconds: 10 } },
+          postgres: { ...prodRaw.postgres, overrides: { archiveTimeoutSeconds: 1800, synchronousMode: false, ttlSeconds: 40, loopWaitSeconds: 10 } },
           redis: { overrides: { appendonly: false, appendfsync: "no", downAfterMilliseconds: 30000 } },
           backup: { overrides: { crossRegionReplication: false, replicationTimeControl: false, logicalBackupSchedule: "0 3 * * 0" } },
           dns: { overrides: { ttlSeconds: 3600, healthCheckIntervalSeconds: 30, failureThreshold: 5 } },
@@ -62,7 +63,7 @@ describe("derived settings", () => {
   });
 
   it("runs overridden Patroni timings through the floors Patroni 3.2+ applies silently", () => {
-    const s = deriveSettings(parseStackConfig({ ...prodRaw, postgres: { overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } }, "prod"));
+    const s = deriveSettings(parseStackConfig({ ...prodRaw, postgres: { ...prodRaw.postgres, overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } }, "prod"));
     expect(s.postgres!.patroni.ttlSeconds).toBe(20);
   });
 });

@@ -81,6 +81,8 @@ describe("stack config", () => {
     ["a standby without a DR region", { ...minimal, postgres: { standby: { enabled: true } } }, "agent-dr:postgres.standby.enabled", /regions.dr/],
     ["a DR region without cluster access", { regions: { primary: "us-east-1", dr: "us-west-2" } }, "agent-dr:clusters.dr", /cluster access for the DR region/],
     ["both kubeconfig and context", { ...minimal, clusters: { primary: { kubeconfig: "apiVersion: v1", context: "x" } } }, "agent-dr:clusters.primary.context", /either kubeconfig or context/],
+    ["a streaming standby without peer CIDRs", { ...withDr }, "agent-dr:postgres.standby.peerCidrs", /NetworkPolicy admits the standby's stream/],
+    ["a malformed peer CIDR", { ...withDr, postgres: { standby: { peerCidrs: ["10.20.0.0"] } } }, "agent-dr:postgres.standby.peerCidrs.0", /IPv4 CIDR/],
     ["archive_timeout as a raw parameter", { ...minimal, postgres: { overrides: { parameters: { archive_timeout: "60" } } } }, "agent-dr:postgres.overrides.parameters.archive_timeout", /archiveTimeoutSeconds/],
   ])("refuses %s, naming the key, the value and what is expected", (_what, raw, key, expected) => {
     const problems = problemsOf(raw);

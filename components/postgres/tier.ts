@@ -69,6 +69,7 @@ export function buildPostgresTier(
       walgRoleArn: backup.postgresPodRoleArn,
       logicalBackupRoleArn: backup.logicalBackupRoleArn,
       restoreDrillRoleArn: backup.restoreDrillRoleArn,
+      ...(standbyWanted && pg.standby.streaming ? { replicationPeerCidrs: config.postgres.standby.peerCidrs } : {}),
     },
     { parent },
   );

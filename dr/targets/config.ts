@@ -52,7 +52,7 @@ export interface StackConfig {
     volumeSize: string;
     dataSizeBytes: number;
     writeRateBytesPerSecond: number;
-    standby: { enabled: boolean; streaming: boolean; maxLagSeconds: number };
+    standby: { enabled: boolean; streaming: boolean; maxLagSeconds: number; peerCidrs: string[] };
     clone?: { sourceCluster: string; targetTime: string };
     overrides: PostgresOverrides;
   };
@@ -104,6 +104,14 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   const standbyEnabled = cfg.postgres?.standby?.enabled ?? (hasDr && postgresEnabled);
   if (standbyEnabled && !hasDr) {
     problems.push({ key: key("postgres.standby.enabled"), value: true, expected: "expected false, or set agent-dr:regions.dr (a standby cluster lives in the DR region)" });
+  }
+  const streaming = cfg.postgres?.standby?.streaming ?? true;
+  if (standbyEnabled && hasDr && streaming && (cfg.postgres?.standby?.peerCidrs ?? []).length === 0) {
+    problems.push({
+      key: key("postgres.standby.peerCidrs"),
+      value: undefined,
+      expected: "expected the DR cluster's pod CIDRs (e.g. [\"10.20.0.0/16\"]) so the primary's NetworkPolicy admits the standby's stream, or set agent-dr:postgres.standby.streaming to false (the standby then replays only the replicated archive)",
+    });
   }
   const redisDr = cfg.redis?.drRegion ?? (hasDr && redisEnabled);
   if (redisDr && !hasDr) {
@@ -162,8 +170,9 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
       writeRateBytesPerSecond: (cfg.postgres?.writeRateMiBPerSecond ?? 1) * MIB,
       standby: {
         enabled: standbyEnabled,
-        streaming: cfg.postgres?.standby?.streaming ?? true,
+        streaming,
         maxLagSeconds: cfg.postgres?.standby?.maxLagSeconds ?? 10,
+        peerCidrs: cfg.postgres?.standby?.peerCidrs ?? [],
       },
       ...(cfg.postgres?.clone ? { clone: cfg.postgres.clone } : {}),
       overrides: pgo,

@@ -190,6 +190,10 @@ export const stackConfigSchema = z.strictObject({
           enabled: z.boolean().optional(),
           streaming: z.boolean().optional(),
           maxLagSeconds: z.number().positive().optional(),
+          /** Source CIDRs of the DR cluster's pods: the primary's NetworkPolicy admits the stream from them. */
+          peerCidrs: z
+            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as "10.20.0.0/16"' }))
+            .optional(),
         })
         .optional(),
       clone: z

@@ -7,6 +7,7 @@ import { ObservedResource, ofType } from "./resource";
 
 export const POSTGRESQL_CR_TYPE = "kubernetes:acid.zalan.do/v1:postgresql";
 const JOB_TYPE = "kubernetes:batch/v1:Job";
+const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 /** Label the PostgreSQL component puts on its postgresql resources (components/postgres/render/manifest.ts). */
 const ROLE_LABEL = "agent-dr/postgres-role";
 const CONFIGURE_JOB = "configure-postgres";
@@ -104,6 +105,15 @@ export function observePostgres(resources: ObservedResource[], config: StackConf
 
   const standbyCr = clusters.find((c) => roleOf(c) === "standby");
   const standbySpec = standbyCr?.inputs.spec?.standby ?? {};
+  // A stream counts only if it can arrive: the primary's database NetworkPolicy must admit a peer
+  // address block on 5432 (components/postgres/render/network.ts), or the standby replays the archive alone.
+  const streamAdmitted = ofType(resources, NETWORK_POLICY_TYPE).some(
+    (np) =>
+      (np.inputs.metadata?.name ?? np.name) === `${name}-db` &&
+      (np.inputs.spec?.ingress ?? []).some(
+        (rule: any) => (rule.from ?? []).some((f: any) => typeof f.ipBlock?.cidr === "string") && (rule.ports ?? []).some((p: any) => Number(p.port) === 5432),
+      ),
+  );
 
   return {
     instances,
@@ -124,7 +134,7 @@ export function observePostgres(resources: ObservedResource[], config: StackConf
     dataSizeBytes: config.postgres.dataSizeBytes,
     standby: {
       enabled: standbyCr !== undefined,
-      streaming: typeof standbySpec.standby_host === "string" && standbySpec.standby_host.length > 0,
+      streaming: typeof standbySpec.standby_host === "string" && standbySpec.standby_host.length > 0 && streamAdmitted,
       archiveFallback: typeof standbySpec.s3_wal_path === "string" && standbySpec.s3_wal_path.length > 0 && backup.crossRegionReplication,
       maxLagSeconds: config.postgres.standby.maxLagSeconds,
     },
