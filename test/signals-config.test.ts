@@ -2,6 +2,8 @@ import { ConfigError, parseStackConfig, SIGNAL_ALERTS } from "../dr/targets";
 import { deriveSettings } from "../dr/settings";
 import { alertRules } from "../components/signals/render/prometheus-rules";
 import { deriveCloudWatchAlarms } from "../components/signals/render/cloudwatch";
+import { rawConfigOf } from "../offline/plan";
+import { readStackFile, stackFilePath } from "../offline/stack-files";
 
 const base = { regions: { primary: "us-east-1" } };
 
@@ -52,14 +54,8 @@ describe("agent-dr:signals config", () => {
 
   it("every alert the signals can produce is a valid override key, and every key is produced by some stack", () => {
     const produced = new Set<string>();
-    const prod = parseStackConfig(
-      {
-        regions: { primary: "us-east-1", dr: "us-west-2" },
-        clusters: { primary: { context: "p" }, dr: { context: "d" } },
-        endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
-      },
-      "prod",
-    );
+    // The shipped prod stack has every tier (DR standby, replication with RTC, Route53 checks).
+    const prod = parseStackConfig(rawConfigOf(readStackFile(stackFilePath("prod"))), "prod");
     const settings = deriveSettings(prod);
     for (const r of alertRules(prod, settings, { namespace: "agent-dr", logicalBackup: "lb", restoreDrill: "rd" })) produced.add(r.alert);
     const alarms = deriveCloudWatchAlarms(prod, settings, {

@@ -11,7 +11,7 @@ import { checkOverridesUsed } from "./render/grouping";
 import { AlarmSpec, describeTarget } from "./render/model";
 import { deriveCloudWatchAlarms } from "./render/cloudwatch";
 import { renderPostgresExporterQueries } from "./render/exporter-queries";
-import { LOGICAL_BACKUP_CRONJOB, RESTORE_DRILL_CRONJOB } from "./render/by-data-class";
+import { defaultCronJobNames } from "./render/by-data-class";
 import { alertRules, classTargetsText, prometheusRuleObject, renderRulesFile, ruleGroups } from "./render/prometheus-rules";
 
 export interface SignalsArgs {
@@ -27,7 +27,7 @@ export interface SignalsArgs {
   replication?: { sourceBucket: pulumi.Input<string>; destinationBucket: pulumi.Input<string>; ruleId: pulumi.Input<string> };
   /** Route53 health check ids by key (components/dns). */
   healthCheckIds?: Record<string, pulumi.Input<string>>;
-  /** CronJob names of the backup tier; default pg-logical-backup / pg-restore-drill. */
+  /** CronJob names of the PostgreSQL tier (PostgresCluster.cronJobNames); default <clusterName>-logical-backup / -restore-drill. */
   cronJobs?: { logicalBackup?: string; restoreDrill?: string };
 }
 
@@ -51,10 +51,11 @@ export class Signals extends pulumi.ComponentResource {
   constructor(name: string, args: SignalsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:signals:Signals", name, {}, opts);
     const { config, settings } = args;
+    const defaults = defaultCronJobNames(config);
     const jobs = {
       namespace: config.clusters.primary.namespace,
-      logicalBackup: args.cronJobs?.logicalBackup ?? LOGICAL_BACKUP_CRONJOB,
-      restoreDrill: args.cronJobs?.restoreDrill ?? RESTORE_DRILL_CRONJOB,
+      logicalBackup: args.cronJobs?.logicalBackup ?? defaults.logicalBackup,
+      restoreDrill: args.cronJobs?.restoreDrill ?? defaults.restoreDrill,
     };
     const rules = alertRules(config, settings, jobs);
     const healthChecks = Object.entries(args.healthCheckIds ?? {}).map(([key, id]) => ({ key, id }));

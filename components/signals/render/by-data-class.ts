@@ -32,7 +32,7 @@ export interface SignalsWiring {
 export function defaultWiring(config: StackConfig, settings: DrSettings): SignalsWiring {
   const healthChecks = planFailoverDns(config, settings.dns).checks.map((c) => ({ key: c.key, id: c.key }));
   return {
-    jobs: { namespace: config.clusters.primary.namespace, logicalBackup: LOGICAL_BACKUP_CRONJOB, restoreDrill: RESTORE_DRILL_CRONJOB },
+    jobs: { namespace: config.clusters.primary.namespace, ...defaultCronJobNames(config) },
     cloudWatch: {
       healthChecks,
       ...(settings.backup.crossRegionReplication ? { replication: { sourceBucket: "primary", destinationBucket: "dr", ruleId: "primary-to-dr" } } : {}),
@@ -40,9 +40,10 @@ export function defaultWiring(config: StackConfig, settings: DrSettings): Signal
   };
 }
 
-/** CronJob names the signals watch unless told otherwise (kept equal to the backup tier's ServiceAccount names). */
-export const LOGICAL_BACKUP_CRONJOB = "pg-logical-backup";
-export const RESTORE_DRILL_CRONJOB = "pg-restore-drill";
+/** CronJob names the signals watch unless told otherwise: as PostgresCluster names them (cronJobNames there). */
+export function defaultCronJobNames(config: StackConfig): { logicalBackup: string; restoreDrill: string } {
+  return { logicalBackup: `${config.postgres.clusterName}-logical-backup`, restoreDrill: `${config.postgres.clusterName}-restore-drill` };
+}
 
 /**
  * Per data class, the signals that watch it (Prometheus rules and CloudWatch alarms). A class with

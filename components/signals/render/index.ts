@@ -4,7 +4,7 @@ export type { RuleGroups, PrometheusRuleEntry } from "./prometheus-rules";
 export { POSTGRES_EXPORTER_QUERIES, METRICS, renderPostgresExporterQueries } from "./exporter-queries";
 export { deriveCloudWatchAlarms, ROUTE53_METRICS_REGION } from "./cloudwatch";
 export type { CloudWatchInputs } from "./cloudwatch";
-export { signalsByDataClass, unwatchedDataClasses, defaultWiring, LOGICAL_BACKUP_CRONJOB, RESTORE_DRILL_CRONJOB } from "./by-data-class";
+export { signalsByDataClass, unwatchedDataClasses, defaultWiring, defaultCronJobNames } from "./by-data-class";
 export type { ClassSignal, ClassSignals, SignalsWiring } from "./by-data-class";
 export type { CronJobNames } from "./job-rules";
 export { cronJobAgeExpr } from "./job-rules";
