@@ -18,7 +18,7 @@ export function docsTargets(): RunbookTargets {
         regions: { primary: "us-east-1", dr: "us-west-2" },
         clusters: { primary: { context: "prod-us-east-1" }, dr: { context: "prod-us-west-2" } },
         endpoints: { api: { name: "api.agents.example.com", zoneId: "Z0EXAMPLE", primaryTarget: "use1.example.com", drTarget: "usw2.example.com" } },
-        postgres: { clusterName: "agent-pg-prod" },
+        postgres: { clusterName: "agent-pg-prod", standby: { peerCidrs: ["10.20.0.0/16"] } },
       },
       "prod",
     ),
