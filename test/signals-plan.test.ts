@@ -4,6 +4,8 @@ import { rawConfigOf } from "../offline/plan";
 import { readStackFile } from "../offline/stack-files";
 import { renderPlan } from "../cli/render-plan";
 import { signalsByDataClass, unwatchedDataClasses } from "../components/signals";
+import * as fs from "fs";
+import * as path from "path";
 import { planStack, stackFileWith } from "./harness/offline";
 
 const load = (stack: string, patch: Record<string, unknown> = {}) => {
@@ -26,6 +28,23 @@ describe("signals per data class", () => {
     expect(analytics.find((s) => s.alert === "PostgresStandbyClusterLagHigh")).toMatchObject({ threshold: settings.postgres!.standby.maxLagSeconds, target: "RPO 1h (region-loss)" });
     const session = by.find((c) => c.dataClass === "session_state")!.signals.map((s) => s.alert);
     expect(session).toEqual(expect.arrayContaining(["RedisReplicationLinkDown", "RedisReplicaOffsetLag", "RedisSentinelQuorumLost"]));
+  });
+
+  it("alerts whose response is an existing runbook link to its file in docs/runbooks", () => {
+    const { config, settings } = load("prod");
+    const links = new Map<string, string>();
+    for (const c of signalsByDataClass(config, settings)) for (const s of c.signals) links.set(s.alert, s.runbook);
+    const existing: Record<string, string> = {
+      LogicalBackupStale: "verify-backups",
+      RestoreDrillStale: "verify-backups",
+      Route53HealthCheckFailing: "promote-dr-region",
+      RedisSentinelQuorumLost: "redis-failover",
+    };
+    for (const [alert, name] of Object.entries(existing)) {
+      expect(links.get(alert)).toBe(`docs/runbooks/${name}.md`);
+      expect(fs.existsSync(path.resolve(__dirname, "..", links.get(alert)!))).toBe(true);
+    }
+    for (const link of links.values()) expect(link).toMatch(/^docs\/runbooks\/[a-z0-9-]+\.md$/);
   });
 
   it("a class with no finite target has no signal and is reported unwatched", () => {

@@ -151,7 +151,7 @@ function route53Alarms<V>(config: StackConfig, inputs: CloudWatchInputs<V>): Arr
       override !== undefined
         ? `agent-dr:signals.overrides.Route53HealthCheckFailing = ${periods * PERIOD}s`
         : "One minute at the finest CloudWatch period: Route53 has already waited interval x failure threshold, so on-call learns of a failover as it starts.",
-    runbook: runbookLink(config, "region-failover"),
+    runbook: runbookLink(config, "promote-dr-region"),
     overridden: override !== undefined,
   }));
 }

@@ -66,7 +66,7 @@ export function jobRules(config: StackConfig, settings: DrSettings, jobs: CronJo
     });
   };
 
-  add("LogicalBackupStale", jobs.logicalBackup, settings.backup.logicalBackupSchedule, "RPO", "logical-backup", "The verified logical backup");
-  add("RestoreDrillStale", jobs.restoreDrill, settings.backup.restoreDrillSchedule, "RTO", "restore-drill", "The restore drill");
+  add("LogicalBackupStale", jobs.logicalBackup, settings.backup.logicalBackupSchedule, "RPO", "verify-backups", "The verified logical backup");
+  add("RestoreDrillStale", jobs.restoreDrill, settings.backup.restoreDrillSchedule, "RTO", "verify-backups", "The restore drill");
   return rules;
 }

@@ -212,7 +212,7 @@ export function redisRules(config: StackConfig, settings: DrSettings): AlertRule
         qOverride !== undefined
           ? `agent-dr:signals.overrides.RedisSentinelQuorumLost = ${quorum}`
           : `quorum is ${r.quorum} of ${r.sentinels} Sentinels; held for down-after-milliseconds (${r.downAfterMilliseconds} ms), the time a Sentinel needs to judge a peer.`,
-      runbook: runbookLink(config, "redis-sentinel"),
+      runbook: runbookLink(config, "redis-failover"),
       overridden: qOverride !== undefined,
     });
   }
