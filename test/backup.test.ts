@@ -183,7 +183,7 @@ describe("replication, prod stack", () => {
   test("the replication role is the one the config names, and the observer reads RTC back", () => {
     const cfg = byType(rs, T.replication)[0];
     expect(cfg.inputs.role).toBe("arn:aws:iam::123456789012:role/agent-dr-prod-s3-replication");
-    const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} } }, "prod");
+    const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } } }, "prod");
     expect(observeReplication(rs, config)).toEqual({ crossRegionReplication: true, replicationTimeControl: true });
   });
 });

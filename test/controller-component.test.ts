@@ -103,3 +103,12 @@ test("every scheduled test names a runbook that exists", () => {
   const { RUNBOOK_NAMES } = require("../runbooks/definitions");
   for (const t of drTestSchedule()) expect(RUNBOOK_NAMES).toContain(t.runbook);
 });
+
+test("the PostgreSQL NetworkPolicy admits the controller's pods to Patroni and PostgreSQL", async () => {
+  const { FAILOVER_CONTROLLER_NAME, renderDatabaseNetworkPolicy } = await import("../components/postgres/render/network");
+  const { CONTROLLER_NAME } = await import("../components/controller/render");
+  expect(FAILOVER_CONTROLLER_NAME).toBe(CONTROLLER_NAME);
+  const np = renderDatabaseNetworkPolicy({ clusterName: "c", clientNamespaces: [], operatorNamespace: "op", replicationPeerCidrs: [], labels: {} });
+  const rule = np.spec.ingress.find((r: any) => r.from.some((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] === CONTROLLER_NAME));
+  expect(rule?.ports.map((p: any) => p.port).sort()).toEqual([5432, 8008]);
+});

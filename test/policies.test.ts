@@ -113,6 +113,7 @@ const prodConfig = parseStackConfig(
     regions: { primary: "us-east-1", dr: "us-west-2" },
     clusters: { primary: { context: "p" }, dr: { context: "d" } },
     endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "p.example.com", drTarget: "d.example.com" } },
+    postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } },
   },
   "prod",
 );
@@ -462,7 +463,7 @@ describe("target-bounds", () => {
     expect((await runStackPolicy("target-bounds", rs, bounds)).messages).toEqual([]);
   });
   it("flags a prod conversation_history RPO looser than 60 s", async () => {
-    const loose = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: { context: "p" }, dr: { context: "d" } }, dataClasses: { conversation_history: { rpo: "5m" } } }, "prod");
+    const loose = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: { context: "p" }, dr: { context: "d" } }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } }, dataClasses: { conversation_history: { rpo: "5m" } } }, "prod");
     const rs = [postgresCr({ classes: loose.dataClasses.filter((c) => c.store === "postgres") }), redisConfigMap(GOOD_REDIS)];
     const { messages } = await runStackPolicy("target-bounds", rs, bounds);
     expect(messages.length).toBeGreaterThanOrEqual(1);

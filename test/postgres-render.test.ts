@@ -12,6 +12,7 @@ const config = parseStackConfig(
   {
     regions: { primary: "us-east-1", dr: "us-west-2" },
     clusters: { primary: { context: "a" }, dr: { context: "b" } },
+    postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } },
   },
   "prod",
 );

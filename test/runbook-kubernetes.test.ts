@@ -85,7 +85,21 @@ beforeEach(() => {
     apiVersion: "acid.zalan.do/v1",
     kind: "postgresql",
     metadata: { name: "agent-pg-prod", namespace: NS, uid: "9a3c6c52-1c1e-4d7e-9a57-2b3c4d5e6f71" },
-    spec: { teamId: "agent", numberOfInstances: 3, postgresql: { version: "17" }, volume: { size: "20Gi" } },
+    spec: {
+      teamId: "agent",
+      numberOfInstances: 3,
+      postgresql: { version: "17" },
+      volume: { size: "20Gi" },
+      env: [
+        { name: "AWS_REGION", value: "us-east-1" },
+        { name: "WAL_S3_BUCKET", value: "backups-use1" },
+        { name: "AWS_ROLE_SESSION_NAME", value: "agent-pg-prod-walg" },
+      ],
+    },
+  });
+  objects.set(`/api/v1/namespaces/${NS}/serviceaccounts/postgres-pod`, {
+    kind: "ServiceAccount",
+    metadata: { name: "postgres-pod", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/walg" } },
   });
   objects.set(`/apis/batch/v1/namespaces/${NS}/cronjobs/agent-pg-prod-restore-drill`, {
     kind: "CronJob",
@@ -159,7 +173,17 @@ test("applyClone creates a postgresql resource that the operator's CRD schema ac
   expect(await ex.cloneExists(spec, signal())).toBe(false);
   expect(await ex.applyClone(spec, signal())).toMatch(/at 2026-11-26T10:00:00\+00:00/);
   const created = seen.find((s) => s.method === "POST")!.body;
-  expect(created.spec.clone).toEqual({ cluster: "agent-pg-prod", timestamp: "2026-11-26T10:00:00+00:00", uid: "9a3c6c52-1c1e-4d7e-9a57-2b3c4d5e6f71" });
+  // Our archive has no UID suffix: the clone is given the source's archive path in full and CLONE_ credentials.
+  expect(created.spec.clone).toEqual({ cluster: "agent-pg-prod", timestamp: "2026-11-26T10:00:00+00:00", s3_wal_path: "s3://backups-use1/spilo/agent-pg-prod/wal/17" });
+  const env = Object.fromEntries(created.spec.env.map((e: any) => [e.name, e.value]));
+  expect(env).toMatchObject({
+    WAL_S3_BUCKET: "backups-use1",
+    WALG_S3_PREFIX: "s3://backups-use1/spilo/agent-pg-prod/agent-pg-prod-pitr-202611261000/wal/17",
+    CLONE_AWS_REGION: "us-east-1",
+    CLONE_AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/walg",
+    CLONE_AWS_ROLE_SESSION_NAME: "agent-pg-prod-pitr-202611261000-walg-clone",
+    AWS_ROLE_SESSION_NAME: "agent-pg-prod-pitr-202611261000-walg",
+  });
   expect(validateK8sObject({ type: "kubernetes:acid.zalan.do/v1:postgresql", name: spec.name, inputs: created } as any)).toEqual([]);
   expect(await ex.cloneExists(spec, signal())).toBe(true);
   expect(await ex.deleteClone(spec, signal())).toBe(`deleted postgresql ${spec.name}`);
@@ -170,6 +194,7 @@ test("the CRD refuses a clone timestamp in Z form, which is why it is normalised
   const m = renderCloneManifest(
     { metadata: { name: "a" }, spec: { teamId: "t", numberOfInstances: 1, postgresql: { version: "17" }, volume: { size: "1Gi" } } },
     { region: "primary", source: "a", name: "b", targetTime: "2026-11-26T10:00:00+0000" },
+    { bucket: "bk", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/walg" },
   );
   expect(m.spec.clone.timestamp).toBe("2026-11-26T10:00:00+00:00");
   m.spec.clone.timestamp = "2026-11-26T10:00:00Z";
@@ -230,4 +255,9 @@ describe("Route53 failover decision", () => {
     expect(forceAction("primary", { ...healthy, inverted: true })).toEqual({ invert: false });
     expect(forceAction("primary", healthy)).toBeUndefined();
   });
+});
+
+test("a source without an S3 archive cannot be cloned, and says why", () => {
+  const { archiveOfSource } = require("../runbooks/executors/kubernetes/clone-manifest");
+  expect(() => archiveOfSource({ spec: { env: [] } }, "arn:r")).toThrow(/no WAL_S3_BUCKET/);
 });

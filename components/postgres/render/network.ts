@@ -1,6 +1,9 @@
 import { clusterPodLabels, EXPORTER_PORT, poolerPodLabels } from "./names";
 import { JOB_KINDS, JOB_LABEL } from "./jobs";
 
+/** Pod name label of the failover controller's Deployment (components/controller/render.ts CONTROLLER_NAME). */
+export const FAILOVER_CONTROLLER_NAME = "agent-dr-failover-controller";
+
 export interface NetworkInput {
   clusterName: string;
   /** Namespaces of the platform whose pods may connect (by name). */
@@ -30,6 +33,8 @@ export function renderDatabaseNetworkPolicy(input: NetworkInput) {
       ports: tcp(5432, 8008),
     },
     { from: [byName([input.operatorNamespace])], ports: tcp(5432, 8008) },
+    // The failover controller (components/controller) asks Patroni for the leader and probes writes.
+    { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": FAILOVER_CONTROLLER_NAME } } }], ports: tcp(5432, 8008) },
     // Metrics only (no data): Prometheus may run in any namespace.
     { from: [{ namespaceSelector: {} }], ports: tcp(EXPORTER_PORT) },
   ];

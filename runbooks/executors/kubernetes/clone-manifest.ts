@@ -1,3 +1,5 @@
+import { IRSA_TOKEN_FILE } from "../../../components/postgres/render/env";
+import { nestedWalArchiveUrl, walArchiveUrl } from "../../../components/postgres/render/names";
 import type { CloneSpec } from "../types";
 
 /**
@@ -10,21 +12,64 @@ export function operatorTimestamp(iso: string): string {
   return t.replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
 }
 
+/** Where the source archives and how to read it: from the source resource and its ServiceAccount's IRSA role. */
+export interface CloneArchive {
+  bucket: string;
+  region: string;
+  /** IAM role of the source's WAL-G ServiceAccount (eks.amazonaws.com/role-arn); the clone runs under it. */
+  roleArn: string;
+}
+
+type EnvVar = { name: string; value?: string };
+
+/** The archive a source cluster writes, read from its WAL-G environment (components/postgres/render/env.ts). */
+export function archiveOfSource(source: { spec: Record<string, any> }, roleArn: string): CloneArchive {
+  const env: EnvVar[] = source.spec.env ?? [];
+  const get = (n: string) => env.find((e) => e.name === n)?.value;
+  const bucket = get("WAL_S3_BUCKET");
+  const region = get("AWS_REGION");
+  if (!bucket || !region) throw new Error("source postgresql has no WAL_S3_BUCKET / AWS_REGION in spec.env: it does not archive to S3, so it cannot be cloned to a point in time");
+  return { bucket, region, roleArn };
+}
+
 /**
  * A postgresql resource that restores `spec.source` as of `spec.targetTime` under a new name:
  * same team, version, volume and resources as the source, one instance (a restore copy for
- * inspection, not a second production cluster), clone.uid so the operator finds the source's
- * WAL path in S3.
+ * inspection, not a second production cluster). The archive path is given in full: ours has no
+ * UID suffix, and the operator has no global WAL bucket to derive it from. The clone reads with
+ * CLONE_ credentials (the operator passes no IRSA settings to clones) and archives its own
+ * timeline inside the source's prefix, the only prefix the role may write.
  */
-export function renderCloneManifest(source: { metadata: { name: string; namespace?: string; uid?: string }; spec: Record<string, any> }, spec: CloneSpec): Record<string, any> {
+export function renderCloneManifest(
+  source: { metadata: { name: string; namespace?: string }; spec: Record<string, any> },
+  spec: CloneSpec,
+  archive: CloneArchive,
+): Record<string, any> {
   const s = source.spec;
+  const version = String(s.postgresql?.version ?? "");
+  const session = `${spec.name}-walg`;
+  const inherited: EnvVar[] = (s.env ?? []).filter(
+    (e: EnvVar) => !/^(CLONE_|STANDBY_)/.test(e.name) && !["WALE_S3_PREFIX", "WALG_S3_PREFIX", "AWS_ROLE_SESSION_NAME"].includes(e.name),
+  );
+  const ownArchive = nestedWalArchiveUrl(archive.bucket, spec.source, spec.name, version);
+  const env: EnvVar[] = [
+    ...inherited,
+    { name: "WALE_S3_PREFIX", value: ownArchive },
+    { name: "WALG_S3_PREFIX", value: ownArchive },
+    { name: "AWS_ROLE_SESSION_NAME", value: session },
+    { name: "CLONE_USE_WALG_RESTORE", value: "true" },
+    { name: "CLONE_AWS_REGION", value: archive.region },
+    { name: "CLONE_AWS_ROLE_ARN", value: archive.roleArn },
+    { name: "CLONE_AWS_WEB_IDENTITY_TOKEN_FILE", value: IRSA_TOKEN_FILE },
+    { name: "CLONE_AWS_ROLE_SESSION_NAME", value: `${session}-clone` },
+  ];
   return {
     apiVersion: "acid.zalan.do/v1",
     kind: "postgresql",
     metadata: {
       name: spec.name,
       ...(source.metadata.namespace ? { namespace: source.metadata.namespace } : {}),
-      labels: { "app.kubernetes.io/part-of": "agent-dr", "app.kubernetes.io/component": "pitr-clone", "agent-dr/clone-of": spec.source },
+      labels: { "app.kubernetes.io/part-of": "agent-dr", "app.kubernetes.io/component": "pitr-clone", "agent-dr/clone-of": spec.source, "agent-dr/postgres-role": "clone" },
       annotations: { "agent-dr/clone-target-time": spec.targetTime },
     },
     spec: {
@@ -34,11 +79,11 @@ export function renderCloneManifest(source: { metadata: { name: string; namespac
       volume: s.volume,
       ...(s.resources ? { resources: s.resources } : {}),
       ...(s.users ? { users: s.users } : {}),
-      ...(s.env ? { env: s.env } : {}),
+      env,
       clone: {
         cluster: spec.source,
         timestamp: operatorTimestamp(spec.targetTime),
-        ...(source.metadata.uid ? { uid: source.metadata.uid } : {}),
+        s3_wal_path: walArchiveUrl(archive.bucket, spec.source, version),
       },
     },
   };

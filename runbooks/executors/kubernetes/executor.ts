@@ -2,7 +2,8 @@ import { GetHealthCheckCommand, GetHealthCheckStatusCommand, ListResourceRecordS
 import type { RegionRole } from "../../targets";
 import { SentinelAccess, sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
 import type { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus } from "../types";
-import { renderCloneManifest } from "./clone-manifest";
+import { SERVICE_ACCOUNTS } from "../../../components/postgres/render/names";
+import { archiveOfSource, renderCloneManifest } from "./clone-manifest";
 import { KubeClient, KubeError } from "./kube-client";
 import { FailoverSide, failoverDecision, forceAction } from "./route53-state";
 
@@ -216,7 +217,11 @@ export class KubernetesExecutor implements DrExecutor {
   async applyClone(spec: CloneSpec, signal: AbortSignal): Promise<string> {
     const { client, namespace } = this.cluster(spec.region);
     const source = await client.get(this.crPath(spec.region, spec.source), signal);
-    const manifest = renderCloneManifest(source, spec);
+    // The clone runs under the source's WAL-G ServiceAccount; its IRSA role reads the source archive.
+    const sa = await client.get(`/api/v1/namespaces/${namespace}/serviceaccounts/${SERVICE_ACCOUNTS.walg}`, signal);
+    const roleArn = sa.metadata?.annotations?.["eks.amazonaws.com/role-arn"];
+    if (!roleArn) throw new Error(`ServiceAccount ${SERVICE_ACCOUNTS.walg} has no eks.amazonaws.com/role-arn annotation: the clone could not read the archive`);
+    const manifest = renderCloneManifest(source, spec, archiveOfSource(source, roleArn));
     await client.request({ method: "POST", path: `${PG}/namespaces/${namespace}/postgresqls`, body: manifest, signal });
     return `created postgresql ${spec.name} cloning ${spec.source} at ${manifest.spec.clone.timestamp}`;
   }
