@@ -1,7 +1,7 @@
 import { POSTGRES, S3_REPLICATION } from "../../../dr/engine-facts";
 import type { DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
-import { groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
+import { alertGuideLink, groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
 import { AlarmSpec, describeTarget, formatSeconds } from "./model";
 
 /** Route53 publishes HealthCheckStatus only in us-east-1 (Route53 developer guide, monitoring health checks). */
@@ -54,7 +54,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
   const why = streamingCredited
     ? `With a streaming standby the replicated archive is its fallback; the budget credits it with the RTC promise (${S3_REPLICATION.rtcSeconds}s).`
     : `The replicated archive is the region-loss path: ${describeTarget(g.target)} minus archive_timeout (${archiveTimeout}s) and upload (${POSTGRES.archiveUploadSeconds}s), at most the RTC promise (${S3_REPLICATION.rtcSeconds}s).`;
-  const common = { region, dataClasses: g.dataClasses, target: g.target, classTargets: g.targets, mechanism: "s3-replication", namespace: "AWS/S3", dimensions, runbook: runbookLink(config, "s3-replication") };
+  const common = { region, dataClasses: g.dataClasses, target: g.target, classTargets: g.targets, mechanism: "s3-replication", namespace: "AWS/S3", dimensions, runbook: alertGuideLink(config, "s3-replication") };
   return [
     {
       ...common,

@@ -60,7 +60,12 @@ export function checkOverridesUsed(config: StackConfig, produced: Set<SignalAler
   );
 }
 
-/** Runbook link of a runbook name: docs/runbooks/<name>.md, under the configured base URL if any. */
+/** Link to an executable runbook's page: docs/runbooks/<name>.md, under the configured base URL if any. */
 export function runbookLink(config: StackConfig, name: string): string {
   return `${config.signals?.runbookBaseUrl ?? ""}docs/runbooks/${name}.md`;
+}
+
+/** Link to the response guide of an alert that no single runbook answers: docs/alerts/<name>.md. */
+export function alertGuideLink(config: StackConfig, name: string): string {
+  return `${config.signals?.runbookBaseUrl ?? ""}docs/alerts/${name}.md`;
 }

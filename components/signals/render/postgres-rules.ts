@@ -3,7 +3,7 @@ import type { DrSettings } from "../../../dr/settings";
 import { scheduleGapSeconds } from "./cron-gap";
 import type { DataClass, Scenario, StackConfig } from "../../../dr/targets";
 import { METRICS } from "./exporter-queries";
-import { groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
+import { alertGuideLink, groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
 import { AlertRule, describeTarget, formatSeconds } from "./model";
 
 export const IN_REGION: Scenario[] = ["instance-loss", "zone-loss"];
@@ -42,7 +42,7 @@ function archiveRules(config: StackConfig, settings: DrSettings, classes: DataCl
   });
   const behindOverride = overrideOf(config, "PostgresWalArchiveBehind");
   const failingOverride = overrideOf(config, "PostgresWalArchiveFailing");
-  const runbook = runbookLink(config, "postgres-wal-archive");
+  const runbook = alertGuideLink(config, "postgres-wal-archive");
   const rules: AlertRule[] = [];
   for (const g of groupClasses(items.map((i) => ({ ...i, key: behindOverride ?? i.key })))) {
     const threshold = g.key;
@@ -98,7 +98,7 @@ function archiveRules(config: StackConfig, settings: DrSettings, classes: DataCl
 function replicationRules(config: StackConfig, settings: DrSettings, classes: DataClass[]): AlertRule[] {
   const pg = settings.postgres!;
   const rules: AlertRule[] = [];
-  const runbook = runbookLink(config, "postgres-replication");
+  const runbook = alertGuideLink(config, "postgres-replication");
   const ttl = pg.patroni.ttlSeconds;
 
   // Async classes: what the promoted replica lacks plus ttl seconds of writes is lost, so the lag may use RPO - ttl.
@@ -235,7 +235,7 @@ function standbyRules(config: StackConfig, settings: DrSettings, classes: DataCl
   });
   const g = groupClasses(items)[0];
   if (!g) return [];
-  const runbook = runbookLink(config, "postgres-standby-cluster");
+  const runbook = alertGuideLink(config, "postgres-standby-cluster");
   const lagOverride = overrideOf(config, "PostgresStandbyClusterLagHigh");
   const lag = lagOverride ?? pg.standby.maxLagSeconds;
   const streamOverride = overrideOf(config, "PostgresStandbyClusterNotStreaming");
@@ -317,7 +317,7 @@ function baseBackupRules(config: StackConfig, settings: DrSettings, classes: Dat
         override !== undefined
           ? `agent-dr:signals.overrides.PostgresBaseBackupStale = ${threshold}s`
           : `The schedule "${pg.baseBackupSchedule}" was derived so that restore plus replay fit the ${describeTarget(g.target)}; its longest gap is ${gap}s, plus ${grace}s for a backup of ${Math.round(pg.dataSizeBytes / 2 ** 30)} GiB at the planned throughput and job start.`,
-      runbook: runbookLink(config, "postgres-base-backup"),
+      runbook: alertGuideLink(config, "postgres-base-backup"),
       overridden: override !== undefined,
     },
   ];

@@ -1,7 +1,7 @@
 import { SENTINEL } from "../../../dr/engine-facts";
 import type { DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
-import { groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
+import { alertGuideLink, groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
 import { AlertRule, describeTarget, formatSeconds } from "./model";
 import { IN_REGION } from "./postgres-rules";
 
@@ -28,8 +28,8 @@ export function redisRules(config: StackConfig, settings: DrSettings): AlertRule
       return t ? [{ dataClass: c.name, key: 0, target: t }] : [];
     }),
   )[0];
-  const runbook = runbookLink(config, "redis-replication");
-  const persistence = runbookLink(config, "redis-persistence");
+  const runbook = alertGuideLink(config, "redis-replication");
+  const persistence = alertGuideLink(config, "redis-persistence");
   const rules: AlertRule[] = [];
   const maxLag = r.minReplicasMaxLagSeconds;
   const fsyncLoss = r.appendonly ? SENTINEL.appendfsyncLossSeconds[r.appendfsync] : 0;
