@@ -105,6 +105,10 @@ describe("what is drilled is what is deployed", () => {
     expect(dcsOutagePrediction(false, 7, 5, 30).rtoSeconds).toBeCloseTo(28.5);
   });
 
+  it("names the known stacks for an unknown one", () => {
+    expect(() => loadDrillStack("nope")).toThrow(/--stack nope: no stack file .*Pulumi\.nope\.yaml; expected one of .*prod/);
+  });
+
   it("rejects an unknown scenario id naming the known ones", () => {
     expect(() => selectDrills(["postgres-nope"])).toThrow(/unknown scenario "postgres-nope"; expected one of postgres-primary-loss-sync/);
     expect(SCENARIO_IDS).toEqual(expect.arrayContaining(["postgres-primary-loss-sync", "postgres-primary-loss-async", "postgres-switchover", "postgres-split-brain-async", "postgres-archive-s3-outage", "postgres-pitr", "postgres-logical-backup", "redis-primary-loss"]));

@@ -100,7 +100,7 @@ export class PatroniCluster {
       this.sup.mkdir(path.join("logs", m.name), 0o755);
       this.sup.writeFile(path.relative(this.sup.dir, m.configFile), YAML.stringify(this.memberConfig(m)));
     }
-    onPhase("bootstrapping 3 Patroni members");
+    onPhase(`bootstrapping ${this.members.length} Patroni members`);
     for (const m of this.members) await this.startMember(m.name);
     await this.waitHealthy(120000);
   }

@@ -174,6 +174,9 @@ export class Supervisor {
     }
     for (const p of all) signal(p, "SIGSTOP");
     for (const p of all) signal(p, "SIGKILL");
+    // runuser stops itself when its child stops (su's job control) and would stay stopped, never
+    // reaping the killed server nor exiting: let it continue.
+    for (const proc of this.procs.values()) if (all.has(proc.pid) && proc.spawnedPid !== proc.pid) signal(proc.spawnedPid, "SIGCONT");
     await Promise.all([...all].map((p) => waitGone(p, 10000)));
   }
 
@@ -182,7 +185,7 @@ export class Supervisor {
     const p = this.procs.get(name);
     if (!p) return;
     signal(p.pid, "SIGTERM");
-    const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
     if (!done) await this.killHard([p.pid, p.spawnedPid]);
     await p.exited;
     this.procs.delete(name);
@@ -192,7 +195,7 @@ export class Supervisor {
   async reap(name: string): Promise<void> {
     const p = this.procs.get(name);
     if (!p) return;
-    await Promise.race([p.exited, new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.race([p.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.procs.delete(name);
   }
 
