@@ -22,6 +22,11 @@ const MEASURE_LABELS: Record<string, string> = {
   restoreMBps: "restore MiB/s",
 };
 
+/** Seconds with their unit, or "unbounded". */
+function secs(n: number): string {
+  return Number.isFinite(n) ? `${fmt(n)} s` : "unbounded";
+}
+
 function value(v: unknown): string {
   if (typeof v === "number") return fmt(v);
   if (v === undefined || v === null) return "-";
@@ -36,16 +41,16 @@ export function measuredSummary(m: Measured): string {
 
 function targetSummary(r: ScenarioResult): string {
   const parts: string[] = [];
-  if (r.target.rtoSeconds !== undefined) parts.push(`RTO <= ${fmt(r.target.rtoSeconds)} s`);
-  if (r.target.rpoSeconds !== undefined) parts.push(`RPO <= ${fmt(r.target.rpoSeconds)} s`);
+  if (r.target.rtoSeconds !== undefined) parts.push(`RTO <= ${secs(r.target.rtoSeconds)}`);
+  if (r.target.rpoSeconds !== undefined) parts.push(`RPO <= ${secs(r.target.rpoSeconds)}`);
   if (r.target.other) parts.push(r.target.other);
   return parts.join("; ");
 }
 
 function predictedSummary(r: ScenarioResult): string {
   const parts: string[] = [];
-  if (r.predicted.rtoSeconds !== undefined) parts.push(`RTO ${fmt(r.predicted.rtoSeconds)} s`);
-  if (r.predicted.rpoSeconds !== undefined) parts.push(`RPO ${fmt(r.predicted.rpoSeconds)} s`);
+  if (r.predicted.rtoSeconds !== undefined) parts.push(`RTO ${secs(r.predicted.rtoSeconds)}`);
+  if (r.predicted.rpoSeconds !== undefined) parts.push(`RPO ${secs(r.predicted.rpoSeconds)}`);
   if (r.predicted.lostAcknowledgedWrites !== undefined) parts.push(`lost acked ${fmt(r.predicted.lostAcknowledgedWrites)}`);
   return parts.join("; ") || "-";
 }
