@@ -1,5 +1,5 @@
 import type { DrillContext } from "../context";
-import { prepareDatabases } from "../postgres/databases";
+import { clientRole, prepareDatabases } from "../postgres/databases";
 import { PgWriteLoad } from "../postgres/load";
 import { archivePrediction } from "../postgres/predict";
 import { archivedPast, segmentRange } from "../postgres/wal";
@@ -29,7 +29,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   const leader = await cluster.waitHealthy(60000);
   const c = postgresClasses(ctx.stack).async ?? postgresClasses(ctx.stack).sync;
   if (!c) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL data class`);
-  await prepareDatabases(cluster, leader, pg, [c.database as string]);
+  await prepareDatabases(cluster, leader, pg, [c], ctx.sup);
   const q = (sql: string) => cluster.query(leader, sql);
   const archiver = async () => (await q("select last_archived_wal, last_archived_time, failed_count from pg_stat_archiver"))[0] as unknown as ArchiverState;
   const ready = async () => Number((await q("select count(*) as n from pg_ls_archive_statusdir() where name like '%.ready'"))[0].n);
@@ -40,7 +40,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   const epoch = Date.now();
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   const run = `archive-${epoch}`;
-  const load = new PgWriteLoad({ database: c.database as string, user: c.database as string, run, epoch, intervalMs: 200, locate: async () => ({ member: leader, port: cluster.member(leader).port }) });
+  const load = new PgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 200, locate: async () => ({ member: leader, port: cluster.member(leader).port }) });
   timeline.writes[`${c.database} (writes every 200 ms)`] = load.attempts;
 
   // Lag: a fresh segment, then the first acknowledged write into it.

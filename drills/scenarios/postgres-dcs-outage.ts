@@ -42,7 +42,7 @@ export async function postgresDcsOutage(ctx: DrillContext): Promise<ScenarioResu
   for (const failsafe of [pg.failsafeMode, !pg.failsafeMode]) {
     const t0 = Date.now();
     let leader = await cluster.waitHealthy(90000);
-    await prepareDatabases(cluster, leader, pg, [c.database as string]);
+    await prepareDatabases(cluster, leader, pg, [c], ctx.sup);
     await cluster.patchConfig(leader, { failsafe_mode: failsafe });
     // The change reaches every member with its next HA loop.
     await sleep((t.loopWaitSeconds + 1) * 1000);

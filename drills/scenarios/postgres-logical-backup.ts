@@ -22,8 +22,9 @@ export async function postgresLogicalBackup(ctx: DrillContext): Promise<Scenario
   const cluster = await ctx.postgres();
   const leader = await cluster.waitHealthy(60000);
   const classes = postgresClasses(ctx.stack);
-  const dbs = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c)).map((c) => c.database as string);
-  await prepareDatabases(cluster, leader, pg, dbs);
+  const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
+  const dbs = targets.map((c) => c.database as string);
+  await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
   const rows: Record<string, number> = {};
   for (const db of dbs) {
     await cluster.query(leader, `insert into ${DRILL_TABLE} (run, id, member) select 'logical-backup', g, 'seed' from generate_series(1, 500) g on conflict do nothing`, [], db);

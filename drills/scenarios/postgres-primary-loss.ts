@@ -1,7 +1,7 @@
 import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
 import type { PatroniCluster } from "../postgres/cluster";
-import { prepareDatabases } from "../postgres/databases";
+import { clientRole, prepareDatabases } from "../postgres/databases";
 import { firstAckAfter, lossReport, PgWriteLoad, presentIds } from "../postgres/load";
 import { nodeLossPrediction } from "../postgres/predict";
 import { sleep, waitFor } from "../runtime/procfs";
@@ -15,7 +15,7 @@ export function leaderLoad(cluster: PatroniCluster, c: DataClass, run: string, e
   const db = c.database as string;
   return new PgWriteLoad({
     database: db,
-    user: db,
+    user: clientRole(db),
     run,
     epoch,
     intervalMs: 10,
@@ -42,7 +42,7 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
   const cluster = await ctx.postgres();
   const leader = await cluster.waitHealthy(60000);
   const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
-  await prepareDatabases(cluster, leader, pg, targets.map((c) => c.database as string));
+  await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
 
   const epoch = Date.now();
   const run = `primary-loss-${epoch}`;

@@ -1,6 +1,6 @@
 import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
-import { prepareDatabases } from "../postgres/databases";
+import { clientRole, prepareDatabases } from "../postgres/databases";
 import { lossReport, PgWriteLoad, presentIds } from "../postgres/load";
 import { sleep, waitFor } from "../runtime/procfs";
 import { budgetRow, postgresClasses } from "../stack";
@@ -45,7 +45,7 @@ export async function postgresSplitBrain(ctx: DrillContext): Promise<ScenarioRes
   const leader = await cluster.waitHealthy(60000);
   const classes = postgresClasses(ctx.stack);
   const targets = [classes.async, classes.sync].filter((c): c is DataClass => Boolean(c));
-  await prepareDatabases(cluster, leader, pg, targets.map((c) => c.database as string));
+  await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
 
   const epoch = Date.now();
   const run = `split-brain-${epoch}`;
@@ -53,7 +53,7 @@ export async function postgresSplitBrain(ctx: DrillContext): Promise<ScenarioRes
   // Sticky: the client never rediscovers, as a pooler with an open server connection would not.
   const loads = targets.map((c) => ({
     c,
-    load: new PgWriteLoad({ database: c.database as string, user: c.database as string, run, epoch, intervalMs: 10, locate: async () => ({ member: leader, port }) }),
+    load: new PgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 10, locate: async () => ({ member: leader, port }) }),
   }));
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   loads.forEach((l) => l.load.start());

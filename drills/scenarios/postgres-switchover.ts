@@ -31,7 +31,7 @@ export async function postgresSwitchover(ctx: DrillContext): Promise<ScenarioRes
   const leader = await cluster.waitHealthy(60000);
   const classes = postgresClasses(ctx.stack);
   const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
-  await prepareDatabases(cluster, leader, pg, targets.map((c) => c.database as string));
+  await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
   // In synchronous_mode only the sync standby may take over (patroni-drill.md section 7).
   const sync = await cluster.query(leader, "select application_name from pg_stat_replication where sync_state = 'sync' order by application_name");
   const streaming = await cluster.query(leader, "select application_name from pg_stat_replication where state = 'streaming' order by application_name");
@@ -46,9 +46,16 @@ export async function postgresSwitchover(ctx: DrillContext): Promise<ScenarioRes
   ctx.progress(`switchover ${leader} -> ${candidate}`);
   const atMs = Date.now() - epoch;
   timeline.events.push({ atMs, label: `switchover ${leader} -> ${candidate}` });
-  const r = await cluster.rest(leader, "/switchover", { method: "POST", body: JSON.stringify({ leader, candidate }), headers: { "content-type": "application/json" } }, 30000);
-  const answer = await r.text();
-  if (r.status !== 200) throw new Error(`switchover ${leader} -> ${candidate} refused: ${r.status} ${answer}`);
+  try {
+    const r = await cluster.rest(leader, "/switchover", { method: "POST", body: JSON.stringify({ leader, candidate }), headers: { "content-type": "application/json" } }, 30000);
+    const answer = await r.text();
+    if (r.status !== 200) throw new Error(`switchover ${leader} -> ${candidate} refused: ${r.status} ${answer}`);
+  } catch (e) {
+    // The old leader's REST API can drop the request's connection while it demotes; whether the
+    // switchover happened is decided by the writes below.
+    if ((e as Error).message.includes("refused:")) throw e;
+    ctx.progress(`POST /switchover lost its connection (${(e as Error).message}); waiting for ${candidate} to take writes`);
+  }
   await waitFor(`writes acknowledged by ${candidate}`, 60000, () => loads.every((l) => l.load.attempts.some((a) => a.ok && a.target === candidate)), 100);
   await sleep(2000);
   await Promise.all(loads.map((l) => l.load.stop()));
