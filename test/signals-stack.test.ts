@@ -58,8 +58,8 @@ describe("Signals in the prod stack (mock run)", () => {
     expect(latency.inputs.dimensions.DestinationBucket).toMatch(/us-west-2$/);
     expect(buckets).toEqual(expect.arrayContaining([latency.inputs.dimensions.SourceBucket, latency.inputs.dimensions.DestinationBucket]));
     expect(latency.inputs.tags["data-classes"].split(" ").sort()).toEqual(["agent_configurations", "analytics_logs", "conversation_history", "usage_billing_data"]);
-    expect(latency.inputs.tags.runbook).toBe("docs/runbooks/s3-replication.md");
-    expect(latency.inputs.alarmDescription).toMatch(/Protects conversation_history=RPO 1m \(region-loss\);.*analytics_logs=RPO 1h \(region-loss\)\..*Runbook: docs\/runbooks\/s3-replication\.md/);
+    expect(latency.inputs.tags.runbook).toBe("docs/alerts/s3-replication.md");
+    expect(latency.inputs.alarmDescription).toMatch(/Protects conversation_history=RPO 1m \(region-loss\);.*analytics_logs=RPO 1h \(region-loss\)\..*Runbook: docs\/alerts\/s3-replication\.md/);
     expect(latency.inputs.tags["target/analytics_logs"]).toBe("RPO 1h region-loss");
   });
 
@@ -132,7 +132,7 @@ describe("Signals in the prod stack (mock run)", () => {
       for (const r of g.rules) {
         expect(r.labels.data_class).toMatch(/^[a-z_]+(,[a-z_]+)*$/);
         expect(r.labels.target).toMatch(/^(RPO|RTO) /);
-        expect(r.annotations.runbook_url).toMatch(/^docs\/runbooks\/[a-z0-9-]+\.md$/);
+        expect(r.annotations.runbook_url).toMatch(/^docs\/(runbooks|alerts)\/[a-z0-9-]+\.md$/);
       }
     }
   });
