@@ -35,7 +35,17 @@ function crdSchemas(): Map<string, (o: unknown) => string[]> {
   if (crdValidators) return crdValidators;
   crdValidators = new Map();
   // The CRD patterns are Go regexps; some escapes are invalid in JavaScript's unicode mode.
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    unicodeRegExp: false,
+    // The OpenAPI formats the CRDs use; ajv knows none of them by default and would only warn.
+    formats: {
+      int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
+      int64: { type: "number", validate: (n: number) => Number.isInteger(n) },
+      uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    },
+  });
   for (const file of CRD_FILES) {
     const crd = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../schemas", file), "utf8"));
     for (const v of crd.spec.versions) {
