@@ -174,3 +174,9 @@ test("Redis without AOF and without save points loses everything on restart", ()
   expect(r.predicted.rpoSeconds).toBe(Infinity);
   expect(r.limitedBy).toMatch(/no RDB save points/);
 });
+
+test("an asynchronous class's RPO says what a split brain would lose and which setting prevents it", () => {
+  const { rows } = budgetFor(prodRaw);
+  expect(row(rows, "conversation_history", "instance-loss").rpo.mechanism).toMatch(/split brain.*synchronous_commit on for this class's role \(or a Patroni watchdog\) prevents it/);
+  expect(row(rows, "agent_configurations", "instance-loss").rpo.mechanism).not.toMatch(/split brain/);
+});

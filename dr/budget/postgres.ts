@@ -48,7 +48,7 @@ function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
   const why = pg.synchronousMode ? `synchronous_commit ${commit ?? "local"} for ${c.database}` : "synchronous_mode off";
   return {
     seconds: lagSeconds + pg.patroni.ttlSeconds,
-    mechanism: `asynchronous replication (${why}): maximum_lag_on_failover ${pg.maximumLagOnFailoverBytes} B at ${fmtRate(pg.writeRateBytesPerSecond)} = ${round(lagSeconds)} s + ttl ${pg.patroni.ttlSeconds} s`,
+    mechanism: `asynchronous replication (${why}): maximum_lag_on_failover ${pg.maximumLagOnFailoverBytes} B at ${fmtRate(pg.writeRateBytesPerSecond)} = ${round(lagSeconds)} s + ttl ${pg.patroni.ttlSeconds} s. Not covered: a split brain (the leader's Patroni dies, its PostgreSQL keeps serving, no watchdog) loses every write to the old leader after the new one is elected; synchronous_commit on for this class's role (or a Patroni watchdog) prevents it (drill postgres-split-brain-async)`,
     fix: "turn on postgres.overrides.synchronousMode for RPO 0 (the class's role then commits synchronously), or lower maximum_lag_on_failover",
   };
 }
