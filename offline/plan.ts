@@ -1,5 +1,5 @@
 import { computeBudget, BudgetRow } from "../dr/budget";
-import { parseStackConfig, StackConfig, CONFIG_NAMESPACE } from "../dr/targets";
+import { parseStackConfig, rawConfigFrom, StackConfig } from "../dr/targets";
 import { observeSettings } from "../policies/observe";
 import { signalsFromResources } from "../components/signals/render/from-resources";
 import type { ClassSignals } from "../components/signals/render/by-data-class";
@@ -33,13 +33,7 @@ export interface PlanResult {
 
 /** Raw `agent-dr:*` config from a stack file, as the program would read it. */
 export function rawConfigOf(file: StackConfigFile): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(file.config)) {
-    if (!k.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
-    const t = v.trim();
-    raw[k.slice(CONFIG_NAMESPACE.length + 1)] = t.startsWith("{") || t.startsWith("[") ? JSON.parse(t) : v;
-  }
-  return raw;
+  return rawConfigFrom(file.config);
 }
 
 /**

@@ -110,3 +110,14 @@ describe("stack config", () => {
     expect(parseStackConfig({ ...minimal, environment: "prod" }, "dev").environment).toBe("prod");
   });
 });
+
+describe("raw config from flat Pulumi config", () => {
+  const { rawConfigFrom } = require("../dr/targets");
+  it("keeps only the project's keys, parses structured values, leaves malformed JSON for the schema to name", () => {
+    expect(rawConfigFrom({ "agent-dr:owner": "team", "agent-dr:regions": '{"primary":"us-east-1"}', "aws:region": "us-east-1", "agent-dr:dns": "{oops" })).toEqual({
+      owner: "team",
+      regions: { primary: "us-east-1" },
+      dns: "{oops",
+    });
+  });
+});

@@ -7,3 +7,4 @@ export type { PostgresOverrides, RedisOverrides, BackupOverrides, DnsOverrides, 
 export { SIGNAL_ALERTS } from "./schema";
 export * from "./annotation";
 export * from "./planning";
+export * from "./raw-config";

@@ -89,7 +89,7 @@ export function validateK8sObject(r: CapturedResource): string[] {
   if (REMOVED_API_VERSIONS[apiVersion]) return [`${kind} ${r.name}: apiVersion ${apiVersion} was removed in Kubernetes ${REMOVED_API_VERSIONS[apiVersion]}`];
   const crd = crdSchemas().get(`${apiVersion}:${kind}`);
   if (crd) return crd(obj).map((e) => `${kind} ${r.name}: ${e}`);
-  const modelPath = apiVersion.includes("/") ? `kubernetes-models/${apiVersion}/${kind}` : `kubernetes-models/${apiVersion}/${kind}`;
+  const modelPath = `kubernetes-models/${apiVersion}/${kind}`;
   let Model: any;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
