@@ -31,9 +31,10 @@ test("base backups kept cover the retention window plus the one before it", () =
 });
 
 test("WAL-G env: IRSA session name always, STANDBY_ and CLONE_ copies only when asked, nested archive prefix", () => {
-  const base = { clusterName: "c", region: "us-west-2", bucket: "b", settings: pg, retentionDays: 7, walgRoleArn: "arn:r" };
+  const base = { clusterName: "c", region: "us-west-2", bucket: "b", kmsKeyArn: "arn:k", settings: pg, retentionDays: 7, walgRoleArn: "arn:r" };
   const plain = env(renderWalgEnv(base));
-  expect(plain).toMatchObject({ AWS_REGION: "us-west-2", WAL_S3_BUCKET: "b", AWS_ROLE_SESSION_NAME: "c-walg", WALG_DISABLE_S3_SSE: "true" });
+  expect(plain).toMatchObject({ AWS_REGION: "us-west-2", WAL_S3_BUCKET: "b", AWS_ROLE_SESSION_NAME: "c-walg", WALG_S3_SSE: "aws:kms", WALG_S3_SSE_KMS_ID: "arn:k" });
+  expect(plain.WALG_DISABLE_S3_SSE).toBeUndefined();
   expect(Object.keys(plain).filter((k) => /^(STANDBY|CLONE)_|S3_PREFIX/.test(k))).toEqual([]);
   const standby = env(renderWalgEnv({ ...base, standby: { region: "us-west-2", roleArn: "arn:r" }, archiveUrl: nestedWalArchiveUrl("b", "src", "c", "15") }));
   expect(standby).toMatchObject({ STANDBY_AWS_ROLE_ARN: "arn:r", STANDBY_AWS_ROLE_SESSION_NAME: "c-walg-standby", WALG_S3_PREFIX: "s3://b/spilo/src/c/wal/15" });

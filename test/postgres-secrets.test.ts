@@ -56,6 +56,7 @@ test("passwords are secrets in the Secrets and absent from everything else", asy
     extraParameters: {},
     installOperator: false,
     backupBucket: "bucket",
+    backupKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
     walgRoleArn: "arn:aws:iam::123456789012:role/walg",
     logicalBackupRoleArn: "arn:aws:iam::123456789012:role/backup",
     restoreDrillRoleArn: "arn:aws:iam::123456789012:role/drill",

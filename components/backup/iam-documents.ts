@@ -32,11 +32,16 @@ function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]
 }
 
 /**
- * The backup bucket's policy: every request must arrive over TLS, and no upload may ask for an
- * encryption other than SSE-KMS (an upload without the header gets the bucket default, SSE-KMS;
- * one that asks for AES256 would silently bypass the region's key, and is refused instead).
+ * The backup bucket's policy: every request must arrive over TLS, and an upload that names an
+ * encryption must name SSE-KMS with this bucket's own key. Every client we ship names both (WAL-G:
+ * WALG_S3_SSE + WALG_S3_SSE_KMS_ID; the dump upload: --sse aws:kms --sse-kms-key-id), so an
+ * AES256 or foreign-key request is refused loudly instead of bypassing the key. A request without
+ * the header is not refused: UploadPart and CompleteMultipartUpload are authorized as s3:PutObject
+ * and can not carry it, so such a deny would refuse every part of a base backup; the bucket default
+ * (SSE-KMS, this key) encrypts what names nothing.
  */
-export function backupBucketPolicy(bucketArn: string): PolicyDocument {
+export function backupBucketPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+  const named = (header: string) => ({ Null: { [header]: "false" } });
   return doc(
     {
       Sid: "DenyInsecureTransport",
@@ -52,10 +57,22 @@ export function backupBucketPolicy(bucketArn: string): PolicyDocument {
       Principal: "*",
       Action: ["s3:PutObject"],
       Resource: [`${bucketArn}/*`],
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      Condition: { StringNotEquals: { [SSE_HEADER_KEY]: "aws:kms" }, ...named(SSE_HEADER_KEY) },
+    },
+    {
+      Sid: "DenyForeignKmsKey",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:PutObject"],
+      Resource: [`${bucketArn}/*`],
+      Condition: { StringNotEquals: { [SSE_KEY_ID_KEY]: keyArn }, ...named(SSE_KEY_ID_KEY) },
     },
   );
 }
+
+/** Condition keys of the upload's encryption headers (S3 condition keys; the key id must be the key ARN). */
+export const SSE_HEADER_KEY = "s3:x-amz-server-side-encryption";
+export const SSE_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id";
 
 /** S3 may assume the replication role, only for this account's source bucket. */
 export function replicationTrustPolicy(sourceBucketArn: string, accountId?: string): PolicyDocument {
@@ -180,7 +197,8 @@ export function walArchivePolicy(a: BucketAccess): PolicyDocument {
     {
       Sid: "ReadWriteOwnArchive",
       Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      // AbortMultipartUpload: a failed base backup frees its parts at once (it can not touch completed objects).
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
       Resource: [`${a.bucketArn}/${a.prefix}*`],
     },
     {
@@ -202,7 +220,7 @@ export function logicalBackupPolicy(a: BucketAccess): PolicyDocument {
     {
       Sid: "WriteDumps",
       Effect: "Allow",
-      Action: ["s3:PutObject"],
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
       Resource: [`${a.bucketArn}/${a.prefix}*`],
     },
     {

@@ -91,7 +91,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
   );
   new aws.s3.BucketPolicy(
     `${i.name}-policy`,
-    { region, bucket: name, policy: JSON.stringify(backupBucketPolicy(arn)) },
+    { region, bucket: name, policy: pulumi.all([arn, key.arn]).apply(([b, k]) => JSON.stringify(backupBucketPolicy(b, k))) },
     // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
     { parent, dependsOn: [bucket, publicAccess] },
   );

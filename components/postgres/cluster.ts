@@ -49,6 +49,8 @@ export interface PostgresClusterArgs {
   installOperator: boolean;
   /** This region's backup bucket and the IRSA roles of the backup component. */
   backupBucket: pulumi.Input<string>;
+  /** The KMS key of backupBucket: WAL-G and the dump upload name it on every upload. */
+  backupKmsKeyArn: pulumi.Input<string>;
   walgRoleArn: pulumi.Input<string>;
   logicalBackupRoleArn?: pulumi.Input<string>;
   restoreDrillRoleArn?: pulumi.Input<string>;
@@ -151,12 +153,13 @@ export class PostgresCluster extends pulumi.ComponentResource {
     // A DR standby or a clone archives inside its source's prefix: the prefix its IAM role is scoped to.
     const archiveOwner = args.standbyOf?.clusterName ?? args.cloneOf?.clusterName;
     const env = pulumi
-      .all([args.backupBucket, args.walgRoleArn])
-      .apply(([bucket, roleArn]) =>
+      .all([args.backupBucket, args.walgRoleArn, args.backupKmsKeyArn])
+      .apply(([bucket, roleArn, kmsKeyArn]) =>
         renderWalgEnv({
           clusterName,
           region: args.region,
           bucket,
+          kmsKeyArn,
           settings,
           retentionDays: args.retentionDays,
           walgRoleArn: roleArn,
@@ -232,8 +235,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
       const drillSa = sa("sa-restore-drill", SERVICE_ACCOUNTS.restoreDrill, args.restoreDrillRoleArn);
       const schedule = args.backup.logicalBackupSchedule;
       this.cronJobNames = { logicalBackup: `${clusterName}-logical-backup`, restoreDrill: `${clusterName}-restore-drill` };
-      const backupJob = pulumi.output(args.backupBucket).apply((bucket) =>
-        renderLogicalBackupCronJob({ clusterName, primaryHost: this.primaryHost, databases, bucket, region: args.region, schedule, verifyTables: [], labels: args.labels }),
+      const backupJob = pulumi.all([args.backupBucket, args.backupKmsKeyArn]).apply(([bucket, kmsKeyArn]) =>
+        renderLogicalBackupCronJob({ clusterName, primaryHost: this.primaryHost, databases, bucket, kmsKeyArn, region: args.region, schedule, verifyTables: [], labels: args.labels }),
       );
       new k8s.batch.v1.CronJob(
         `${name}-logical-backup`,

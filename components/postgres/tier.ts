@@ -66,6 +66,7 @@ export function buildPostgresTier(
       clusterName,
       role: "primary",
       backupBucket: backup.primary.bucketName,
+      backupKmsKeyArn: backup.primary.kmsKeyArn,
       walgRoleArn: backup.postgresPodRoleArn,
       logicalBackupRoleArn: backup.logicalBackupRoleArn,
       restoreDrillRoleArn: backup.restoreDrillRoleArn,
@@ -91,6 +92,7 @@ export function buildPostgresTier(
         role: "standby",
         // The operator is per Kubernetes cluster; the DR cluster needs its own.
         backupBucket: backup.dr.bucketName,
+        backupKmsKeyArn: backup.dr.kmsKeyArn,
         walgRoleArn: backup.drPostgresPodRoleArn,
         standbyOf: {
           clusterName,
@@ -118,6 +120,7 @@ export function buildPostgresTier(
         clusterName: `${config.postgres.clone.sourceCluster}-pitr`,
         role: "clone",
         backupBucket: backup.primary.bucketName,
+        backupKmsKeyArn: backup.primary.kmsKeyArn,
         walgRoleArn: backup.postgresPodRoleArn,
         cloneOf: { clusterName: config.postgres.clone.sourceCluster, targetTime: config.postgres.clone.targetTime },
         credentials: primary.credentials,

@@ -14,6 +14,8 @@ export interface WalgEnvInput {
   /** Region of the cluster's own backup bucket. */
   region: string;
   bucket: string;
+  /** ARN of the bucket's KMS key: every upload names it, as the bucket policy requires. */
+  kmsKeyArn: string;
   settings: PostgresSettings;
   retentionDays: number;
   /** IRSA role for WAL-G; the webhook injects AWS_ROLE_ARN, the STANDBY_/CLONE_ copies are ours. */
@@ -62,9 +64,11 @@ export function renderWalgEnv(input: WalgEnvInput): EnvVar[] {
         ]
       : []),
     { name: "WALG_COMPRESSION_METHOD", value: "zstd" },
-    // The bucket encrypts with its KMS key by default and refuses uploads asking for anything else;
-    // Spilo would otherwise send AES256 on AWS.
-    { name: "WALG_DISABLE_S3_SSE", value: "true" },
+    // SSE-KMS with the bucket's own key on every upload (PutObject, CreateMultipartUpload): the bucket
+    // policy refuses any other encryption, and Spilo would otherwise ask for AES256 on AWS.
+    // WAL-G refuses aws:kms without a key id.
+    { name: "WALG_S3_SSE", value: "aws:kms" },
+    { name: "WALG_S3_SSE_KMS_ID", value: input.kmsKeyArn },
     { name: "BACKUP_SCHEDULE", value: input.settings.baseBackupSchedule },
     { name: "BACKUP_NUM_TO_RETAIN", value: String(baseBackupsToRetain(input.settings.baseBackupSchedule, input.retentionDays)) },
     // WAL-G 3 with web identity credentials fails without a session name (zalando/spilo#1009).

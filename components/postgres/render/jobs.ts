@@ -94,6 +94,8 @@ export interface BackupJobInput {
   primaryHost: string;
   databases: string[];
   bucket: string;
+  /** ARN of the bucket's KMS key, named on every upload. */
+  kmsKeyArn: string;
   region: string;
   schedule: string;
   /** "database:schema.table:min_rows" key tables to check after the restore. */
@@ -131,6 +133,9 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     { name: "BACKUP_BUCKET", value: input.bucket },
     { name: "BACKUP_PREFIX", value: logicalBackupPrefix(input.clusterName) },
     { name: "AWS_REGION", value: input.region },
+    // The bucket policy refuses any encryption but SSE-KMS with the bucket's own key.
+    { name: "S3_SSE", value: "aws:kms" },
+    { name: "S3_SSE_KMS_KEY_ID", value: input.kmsKeyArn },
     { name: "HOME", value: "/tmp" },
   ]), [...mounts, { name: "tmp", mountPath: "/tmp" }]);
   return {

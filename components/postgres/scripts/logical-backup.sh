@@ -18,6 +18,8 @@
 #                      AWS CLI as --endpoint-url because older CLIs ignore the variable
 #   AWS_CLI            AWS CLI binary (default: aws)
 #   S3_SSE             optional server-side encryption for uploads (AES256 or aws:kms)
+#   S3_SSE_KMS_KEY_ID  KMS key ARN for aws:kms (required with S3_SSE=aws:kms: without it S3 uses the
+#                      AWS managed aws/s3 key, which the backup bucket refuses)
 #
 # Keys written: <BACKUP_PREFIX>/<database>/<YYYYmmddTHHMMSSZ>.dump and a .sha256 next to it.
 # Exits non-zero on any failure: a missing variable, an unreachable server, a pg_dump older than
@@ -80,6 +82,10 @@ upload() {
   stamp="$(cat "$DUMP_DIR/STAMP")"
   prefix="${BACKUP_PREFIX%/}"
   if [[ -n "${S3_SSE:-}" ]]; then sse=(--sse "$S3_SSE"); fi
+  if [[ "${S3_SSE:-}" == aws:kms* ]]; then
+    require S3_SSE_KMS_KEY_ID
+    sse+=(--sse-kms-key-id "$S3_SSE_KMS_KEY_ID")
+  fi
   # Lay the keys out locally and upload them in one CLI call (each call costs a Python start-up).
   outbox="$DUMP_DIR/outbox"
   rm -rf "$outbox"
