@@ -38,21 +38,35 @@ export function containsSecret(value: any): boolean {
   return false;
 }
 
-/** Outputs a real provider would compute, so programs that read them (arn, bucket, name) work under mocks. */
-function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+/** Account of computed ARNs when the stack declares none (through its OIDC provider ARN). */
+export const MOCK_ACCOUNT = "123456789012";
+
+/**
+ * Outputs a real provider would compute, so programs that read them (arn, bucket, name) work under
+ * mocks. ARNs carry the stack's own account and AWS's resource-type layout (key/<id>, role/<name>),
+ * so that an IAM evaluator judging the plan sees the same ARNs the policies name in production.
+ */
+function computedState(type: string, name: string, inputs: Record<string, any>, account: string): Record<string, any> {
   const state: Record<string, any> = { ...inputs };
   if (type.startsWith("aws:")) {
     const service = type.split(":")[1].split("/")[0];
-    state.arn = inputs.arn ?? `arn:aws:${service}:${inputs.region ?? "us-east-1"}:123456789012:${name}`;
+    state.arn = inputs.arn ?? `arn:aws:${service}:${inputs.region ?? "us-east-1"}:${account}:${name}`;
     if (type === "aws:s3/bucket:Bucket") {
       state.bucket = inputs.bucket ?? name;
       state.arn = `arn:aws:s3:::${state.bucket}`;
       state.bucketRegionalDomainName = `${state.bucket}.s3.amazonaws.com`;
     }
-    if (type === "aws:iam/role:Role") state.arn = `arn:aws:iam::123456789012:role/${inputs.name ?? name}`;
-    if (type === "aws:kms/key:Key") state.keyId = `${name}-key-id`;
+    if (type === "aws:iam/role:Role") {
+      // AWS names a role without a name input after the resource (plus a random suffix, left out here).
+      state.name = inputs.name ?? name;
+      state.arn = `arn:aws:iam::${account}:role/${state.name}`;
+    }
+    if (type === "aws:kms/key:Key") {
+      state.keyId = `${name}-key-id`;
+      state.arn = `arn:aws:kms:${inputs.region ?? "us-east-1"}:${account}:key/${state.keyId}`;
+    }
     if (type === "aws:route53/healthCheck:HealthCheck") state.id = `${name}-hc`;
-    if (type === "aws:sns/topic:Topic") state.arn = `arn:aws:sns:${inputs.region ?? "us-east-1"}:123456789012:${inputs.name ?? name}`;
+    if (type === "aws:sns/topic:Topic") state.arn = `arn:aws:sns:${inputs.region ?? "us-east-1"}:${account}:${inputs.name ?? name}`;
   }
   if (type.startsWith("kubernetes:") && type !== "kubernetes:helm.sh/v3:Release") {
     state.metadata = { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name };
@@ -63,10 +77,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 }
 
 /** Invoke results the program may ask for. Anything else fails loudly, so a silent undefined never reaches a resource. */
-function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
+function invokeResult(token: string, inputs: Record<string, any>, account: string): Record<string, any> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" };
+      return { accountId: account, arn: `arn:aws:iam::${account}:user/mock`, userId: "mock" };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
     case "aws:index/getRegion:getRegion":
@@ -84,6 +98,7 @@ export async function installCapturingMocks(
   runtime: typeof pulumi.runtime,
   project: string,
   stack: string,
+  account = MOCK_ACCOUNT,
 ): Promise<CapturedResource[]> {
   const captured: CapturedResource[] = [];
   const registrations = new Map<string, { parent?: string; urn: string }>();
@@ -104,10 +119,10 @@ export async function installCapturingMocks(
           inputs,
           secretInputs: Object.entries(args.inputs ?? {}).filter(([, v]) => containsSecret(v)).map(([k]) => k),
         });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs ?? {}) };
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs ?? {}, account) };
       },
       call(args) {
-        return invokeResult(args.token, args.inputs ?? {});
+        return invokeResult(args.token, args.inputs ?? {}, account);
       },
     },
     project,

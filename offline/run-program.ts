@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CapturedResource, installCapturingMocks, unwrapSecrets } from "./capture";
+import { CapturedResource, installCapturingMocks, MOCK_ACCOUNT, unwrapSecrets } from "./capture";
 import type { StackConfigFile } from "./stack-files";
 
 export const PROJECT_NAME = "agent-dr";
@@ -12,6 +12,18 @@ export interface OfflineRun {
   error?: Error;
 }
 
+/** The account the stack deploys to, as its OIDC provider ARN names it (the mock default otherwise). */
+export function stackAccount(file: StackConfigFile): string {
+  let oidc: { providerArn?: unknown } | undefined;
+  try {
+    oidc = JSON.parse(file.config["agent-dr:oidc"] ?? "null") ?? undefined;
+  } catch {
+    // Malformed config is reported by the config parser, with the key; the mocks need no account from it.
+  }
+  const m = typeof oidc?.providerArn === "string" ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(oidc.providerArn) : null;
+  return m ? m[1] : MOCK_ACCOUNT;
+}
+
 /**
  * Run the Pulumi program under the mock runtime, as `pulumi preview` would run it but offline:
  * config set first, mocks second, program loaded last (each step depends on the one before).
@@ -19,7 +31,7 @@ export interface OfflineRun {
  */
 export async function runOffline(stack: string, stackConfig: StackConfigFile, load: () => unknown): Promise<OfflineRun> {
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
-  const resources = await installCapturingMocks(pulumi.runtime, PROJECT_NAME, stack);
+  const resources = await installCapturingMocks(pulumi.runtime, PROJECT_NAME, stack, stackAccount(stackConfig));
   let exportsOfProgram: Record<string, unknown> = {};
   try {
     exportsOfProgram = (load() ?? {}) as Record<string, unknown>;

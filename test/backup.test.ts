@@ -49,8 +49,8 @@ const one = (rs: CapturedResource[], type: string, bucket: CapturedResource) => 
   return found[0];
 };
 const bucketByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.bucket).find((b) => `arn:aws:s3:::${b.inputs.bucket}` === arn);
-/** The mock gives keys arn:aws:kms:<region>:<account>:<name>; a key is found by that ARN. */
-const keyByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.key).find((k) => arn === `arn:aws:kms:${k.inputs.region}:123456789012:${k.name}`);
+/** The mock gives keys arn:aws:kms:<region>:<stack account>:key/<name>-key-id; a key is found by that ARN. */
+const keyByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.key).find((k) => arn === `arn:aws:kms:${k.inputs.region}:${arn.split(":")[4]}:key/${k.name}-key-id`);
 
 describe.each([
   ["staging", 1, 7, false],
@@ -94,9 +94,14 @@ describe.each([
       const tls = doc.Statement.find((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] !== undefined);
       expect(tls).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:*"], Condition: { Bool: { "aws:SecureTransport": "false" } } });
       expect(tls.Resource).toEqual([arn, `${arn}/*`]);
-      // Uploads that ask for another encryption than SSE-KMS are refused (no header: the KMS default applies).
-      const sse = doc.Statement.find((s: any) => s.Condition?.StringNotEqualsIfExists);
-      expect(sse).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } } });
+      // Uploads that name another encryption or another key are refused; naming none gets the bucket
+      // default (a multipart part can not name one). Verdicts: test/access-matrix.test.ts.
+      const keyArn: string = one(rs, T.sse, b).inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId;
+      expect(keyByArn(rs, keyArn)).toBeDefined();
+      const sse = doc.Statement.find((s: any) => s.Sid === "DenyNonKmsUploads");
+      expect(sse).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } } });
+      const foreign = doc.Statement.find((s: any) => s.Sid === "DenyForeignKmsKey");
+      expect(foreign).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } } });
       expect(doc.Statement.filter((s: any) => s.Effect === "Allow")).toEqual([]);
     }
   });
@@ -182,7 +187,7 @@ describe("replication, prod stack", () => {
 
   test("the replication role is the one the config names, and the observer reads RTC back", () => {
     const cfg = byType(rs, T.replication)[0];
-    expect(cfg.inputs.role).toBe("arn:aws:iam::123456789012:role/agent-dr-prod-s3-replication");
+    expect(cfg.inputs.role).toBe("arn:aws:iam::444455556666:role/agent-dr-prod-s3-replication");
     const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } } }, "prod");
     expect(observeReplication(rs, config)).toEqual({ crossRegionReplication: true, replicationTimeControl: true });
   });
