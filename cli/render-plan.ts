@@ -33,6 +33,7 @@ export function renderPlan(p: PlanResult): string {
     if (c.signals.length === 0) lines.push(`  ${c.dataClass}: NONE (no alert or alarm watches this class)`);
     else lines.push(`  ${c.dataClass}:`, ...c.signals.map((s) => `    - ${s.alert} [${s.source}]: ${s.threshold} ${s.unit}, ${s.target}`));
   }
+  lines.push("", p.access.summary);
   lines.push("", p.violations.length ? `Violations (${p.violations.length}):` : "Violations: none");
   for (const v of p.violations) lines.push(`  [${v.level}] ${v.policy}: ${v.message}`);
   return lines.join("\n") + "\n";

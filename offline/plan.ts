@@ -4,7 +4,8 @@ import { observeSettings } from "../policies/observe";
 import { signalsFromResources } from "../components/signals/render/from-resources";
 import type { ClassSignals } from "../components/signals/render/by-data-class";
 import type { CapturedResource } from "./capture";
-import { runOffline } from "./run-program";
+import { runOffline, stackAccount } from "./run-program";
+import { accessMatrix, describeFinding, describeResult, matrixSummary } from "../access/matrix";
 import { readStackFile, stackFilePath, StackConfigFile } from "./stack-files";
 import { evaluatePolicies, Violation } from "./violations";
 
@@ -29,7 +30,12 @@ export interface PlanResult {
   costs: string[];
   /** Per data class, the alerts and alarms the resources declare (components/signals); [] = unwatched. */
   signals: ClassSignals[];
+  /** The IAM request matrix: every credential holder's requests judged by an IAM evaluator (access/). */
+  access: { summary: string; judged: number; unexpected: string[]; contract: string[] };
 }
+
+/** Policy name of the matrix's findings among the violations. */
+export const ACCESS_MATRIX_POLICY = "iam-request-matrix";
 
 /** Raw `agent-dr:*` config from a stack file, as the program would read it. */
 export function rawConfigOf(file: StackConfigFile): Record<string, unknown> {
@@ -45,13 +51,19 @@ export async function plan(stack: string, configFile = stackFilePath(stack), loa
   const config = parseStackConfig(rawConfigOf(file), stack);
   const run = await runOffline(stack, file, load);
   if (run.error) throw run.error;
-  return planFromResources(stack, config, run.resources);
+  return planFromResources(stack, config, run.resources, stackAccount(file));
 }
 
-export async function planFromResources(stack: string, config: StackConfig, resources: CapturedResource[]): Promise<PlanResult> {
+export async function planFromResources(stack: string, config: StackConfig, resources: CapturedResource[], account: string): Promise<PlanResult> {
   const observed = observeSettings(resources, config);
   const budget = computeBudget(config.dataClasses, observed);
   const violations = await evaluatePolicies({ stack, config, resources });
+  // What each client sends, judged against every policy in its path: a workload refused what it
+  // needs, or allowed what it must never do, fails the plan like a mandatory policy.
+  const matrix = await accessMatrix(stack, account, resources);
+  const unexpected = matrix.unexpected.map(describeResult);
+  const contract = matrix.contract.map(describeFinding);
+  for (const message of [...unexpected, ...contract]) violations.push({ policy: ACCESS_MATRIX_POLICY, level: "mandatory", resource: "", message });
   return {
     stack,
     resources: resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) })),
@@ -59,6 +71,7 @@ export async function planFromResources(stack: string, config: StackConfig, reso
     violations,
     costs: budget.costs,
     signals: signalsFromResources(resources, config.dataClasses.map((c) => c.name)),
+    access: { summary: matrixSummary(matrix), judged: matrix.results.length, unexpected, contract },
   };
 }
 

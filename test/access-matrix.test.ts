@@ -1,0 +1,184 @@
+import { accessMatrix, describeFinding, describeResult, type AccessMatrix } from "../access/matrix";
+import type { CapturedResource } from "../offline/capture";
+import { runStack } from "./harness/offline";
+
+/**
+ * The request matrix of both shipped plans, judged by the real IAM evaluator; and the class of bug
+ * it exists for: a client that sends what the policies refuse, or a policy that refuses what a
+ * client needs, fails it, naming the workload, the request, the verdict and the deciding statement.
+ */
+
+const ACCOUNTS = { staging: "111122223333", prod: "444455556666" } as const;
+type Stack = keyof typeof ACCOUNTS;
+
+const runs: Partial<Record<Stack, CapturedResource[]>> = {};
+beforeAll(async () => {
+  for (const stack of ["staging", "prod"] as const) {
+    const run = await runStack(stack);
+    if (run.error) throw run.error;
+    runs[stack] = run.resources;
+  }
+});
+
+const copy = (stack: Stack): CapturedResource[] => structuredClone(runs[stack]!);
+const matrix = (stack: Stack, rs: CapturedResource[] = runs[stack]!) => accessMatrix(stack, ACCOUNTS[stack], rs);
+const problems = (m: AccessMatrix) => [...m.unexpected.map(describeResult), ...m.contract.map(describeFinding)];
+
+const pgEnv = (rs: CapturedResource[], cluster: string): Array<{ name: string; value: string }> =>
+  rs.find((r) => r.type === "kubernetes:acid.zalan.do/v1:postgresql" && r.inputs.metadata.name === cluster)!.inputs.spec.env;
+const setEnv = (env: Array<{ name: string; value: string }>, name: string, value: string | undefined) => {
+  const i = env.findIndex((e) => e.name === name);
+  if (i >= 0) env.splice(i, 1);
+  if (value !== undefined) env.push({ name, value });
+};
+const uploadEnv = (rs: CapturedResource[]): Array<{ name: string; value: string }> =>
+  rs.find((r) => r.type === "kubernetes:batch/v1:CronJob" && r.inputs.metadata.name.endsWith("-logical-backup"))!.inputs.spec.jobTemplate.spec.template.spec.containers.find((c: any) => c.name === "upload").env;
+const bucketPolicy = (rs: CapturedResource[], region: string) => rs.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.region === region)!;
+const rolePolicy = (rs: CapturedResource[], role: string) => rs.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role)!;
+
+describe.each(["staging", "prod"] as const)("%s plan", (stack) => {
+  test("every request every workload needs is Allowed, everything it must never do is Denied, every upload names the bucket's key", async () => {
+    const m = await matrix(stack);
+    expect(problems(m)).toEqual([]);
+    const workloads = new Set(m.results.map((r) => r.case.workload));
+    const cluster = `agent-pg-${stack}`;
+    expect([...workloads].filter((w) => w.startsWith("postgres pods")).sort()).toEqual(
+      stack === "prod" ? [`postgres pods of ${cluster} (us-east-1)`, `postgres pods of ${cluster}-dr (us-west-2)`] : [`postgres pods of ${cluster} (us-east-1)`],
+    );
+    for (const w of [`logical backup ${cluster}-logical-backup (upload)`, `restore drill ${cluster}-restore-drill (download)`]) expect(workloads).toContain(w);
+    if (stack === "prod") expect(workloads).toContain(`S3 replication of agent-dr-prod-backups-444455556666-us-east-1`);
+    // The operations a WAL-G client performs are all there, multipart steps included.
+    const walg = m.results.filter((r) => r.case.workload === `postgres pods of ${cluster} (us-east-1)` && r.case.expect === "Allowed").map((r) => r.case.request.split(" s3://")[0]);
+    for (const op of ["wal-push: PutObject", "backup-push: CreateMultipartUpload", "backup-push: UploadPart", "backup-push: CompleteMultipartUpload", "wal-fetch: GetObject", "backup-fetch: GetObject", "wal-g delete retain: DeleteObjects"]) {
+      expect(walg).toContain(op);
+    }
+    // Each needed S3 upload is followed by the KMS call S3 makes for it, judged with the key policy.
+    expect(m.results.filter((r) => r.case.check.action === "kms:GenerateDataKey" && r.case.path.resourcePolicy?.name.startsWith("key policy of")).length).toBeGreaterThan(3);
+    expect(m.results.filter((r) => r.case.expect === "Denied").length).toBeGreaterThan(20);
+  });
+});
+
+describe("the class of bug: what a client sends against what the policies allow", () => {
+  test("WAL-G told to send no SSE header again (WALG_DISABLE_S3_SSE=true): every WAL-G upload is a client-contract finding", async () => {
+    const rs = copy("prod");
+    const env = pgEnv(rs, "agent-pg-prod");
+    setEnv(env, "WALG_S3_SSE", undefined);
+    setEnv(env, "WALG_S3_SSE_KMS_ID", undefined);
+    setEnv(env, "WALG_DISABLE_S3_SSE", "true");
+    const m = await matrix("prod", rs);
+    const findings = m.contract.map(describeFinding);
+    expect(findings.filter((f) => f.startsWith("postgres pods of agent-pg-prod (us-east-1)") && f.includes("sends no SSE header"))).toHaveLength(3);
+  });
+
+  test("WALG_S3_SSE dropped: Spilo sends AES256 and the bucket policy refuses wal-push and backup-push, naming DenyNonKmsUploads", async () => {
+    const rs = copy("prod");
+    setEnv(pgEnv(rs, "agent-pg-prod"), "WALG_S3_SSE", undefined);
+    const m = await matrix("prod", rs);
+    const refused = m.unexpected.filter((r) => r.case.workload === "postgres pods of agent-pg-prod (us-east-1)");
+    expect(refused.map((r) => r.case.request.split(" s3://")[0]).sort()).toEqual(["backup-push: CreateMultipartUpload", "backup-push: PutObject", "wal-push: PutObject"]);
+    for (const r of refused) {
+      expect(r.judgement.verdict).toBe("ExplicitlyDenied");
+      expect(describeResult(r)).toMatch(/^postgres pods of agent-pg-prod \(us-east-1\): .* -> s3:PutObject on arn:aws:s3:::agent-dr-prod-backups-444455556666-us-east-1\/spilo\/agent-pg-prod\/wal\/15\/.* ExplicitlyDenied \(expected Allowed\) by bucket policy of agent-dr-prod-backups-444455556666-us-east-1: DenyNonKmsUploads denies$/);
+    }
+  });
+
+  test("the KMS key id dropped (WAL-G refuses to start) or pointing at the other region's key (DenyForeignKmsKey)", async () => {
+    const dropped = copy("prod");
+    setEnv(pgEnv(dropped, "agent-pg-prod"), "WALG_S3_SSE_KMS_ID", undefined);
+    expect((await matrix("prod", dropped)).contract.map(describeFinding)).toEqual([expect.stringContaining("WALG_S3_SSE_KMS_ID must be set")]);
+
+    const foreign = copy("prod");
+    const drKey = pgEnv(foreign, "agent-pg-prod-dr").find((e) => e.name === "WALG_S3_SSE_KMS_ID")!.value;
+    setEnv(pgEnv(foreign, "agent-pg-prod"), "WALG_S3_SSE_KMS_ID", drKey);
+    const m = await matrix("prod", foreign);
+    // The bucket refuses each upload; the role could not use the other region's key either.
+    const s3 = m.unexpected.filter((r) => r.case.check.action === "s3:PutObject");
+    expect(s3).toHaveLength(3);
+    for (const r of s3) expect(r.judgement.deciding).toEqual(["bucket policy of agent-dr-prod-backups-444455556666-us-east-1: DenyForeignKmsKey denies"]);
+    const kms = m.unexpected.filter((r) => r.case.check.action.startsWith("kms:"));
+    expect(kms.map((r) => `${r.case.check.resource} ${r.judgement.verdict}`)).toEqual(Array(3).fill(`${drKey} ImplicitlyDenied`));
+    expect(m.unexpected).toHaveLength(6);
+  });
+
+  test("the dump upload without S3_SSE is a finding; with aws:kms and no key id the script refuses to upload", async () => {
+    const noSse = copy("staging");
+    setEnv(uploadEnv(noSse), "S3_SSE", undefined);
+    expect((await matrix("staging", noSse)).contract.map(describeFinding).filter((f) => f.includes("sends no SSE header")).length).toBe(3);
+    const noKey = copy("staging");
+    setEnv(uploadEnv(noKey), "S3_SSE_KMS_KEY_ID", undefined);
+    expect((await matrix("staging", noKey)).contract.map(describeFinding)).toEqual([expect.stringContaining("S3_SSE=aws:kms without S3_SSE_KMS_KEY_ID")]);
+  });
+
+  test("the bucket policy as it shipped (deny unless the header says aws:kms) refuses the parts of every multipart upload", async () => {
+    const rs = copy("prod");
+    const p = bucketPolicy(rs, "us-east-1");
+    const doc = JSON.parse(p.inputs.policy);
+    const deny = doc.Statement.find((s: any) => s.Sid === "DenyNonKmsUploads");
+    deny.Condition = { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } };
+    p.inputs.policy = JSON.stringify(doc);
+    const m = await matrix("prod", rs);
+    const ops = new Set(m.unexpected.map((r) => r.case.request.split(" s3://")[0]));
+    expect(ops).toEqual(new Set(["backup-push: UploadPart", "backup-push: CompleteMultipartUpload", "upload large dump: UploadPart", "upload large dump: CompleteMultipartUpload"]));
+    expect(m.unexpected.every((r) => r.judgement.deciding.some((d) => d.endsWith("DenyNonKmsUploads denies")))).toBe(true);
+  });
+
+  test("a bucket policy that denies deletes to everyone refuses WAL-G's retention; an identity policy grown to s3:* is caught by the must-never rows", async () => {
+    const denyDeletes = copy("staging");
+    const p = bucketPolicy(denyDeletes, "us-east-1");
+    const doc = JSON.parse(p.inputs.policy);
+    doc.Statement.push({ Sid: "DenyAllDeletes", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"], Resource: [`${doc.Statement[0].Resource[0]}/*`] });
+    p.inputs.policy = JSON.stringify(doc);
+    const m1 = await matrix("staging", denyDeletes);
+    expect(m1.unexpected.map((r) => `${r.case.request.split(" s3://")[0]} ${r.judgement.deciding.join()}`)).toEqual([
+      expect.stringMatching(/^wal-g delete retain: DeleteObjects .*DenyAllDeletes denies$/),
+      expect.stringMatching(/^wal-g delete retain: DeleteObjects .*DenyAllDeletes denies$/),
+    ]);
+
+    const broad = copy("staging");
+    const rp = rolePolicy(broad, "agent-dr-staging-postgres-pod");
+    const ident = JSON.parse(rp.inputs.policy);
+    ident.Statement.push({ Sid: "Everything", Effect: "Allow", Action: ["s3:*"], Resource: ["*"] });
+    rp.inputs.policy = JSON.stringify(ident);
+    const m2 = await matrix("staging", broad);
+    const leaked = m2.unexpected.map((r) => r.case.protects);
+    for (const p of ["recovery points: a WAL segment's versions", "bucket configuration (PutBucketPolicy)", "another workload's prefix: reading the logical dumps", "another environment's archive"]) expect(leaked).toContain(p);
+    expect(m2.unexpected.every((r) => r.case.expect === "Denied" && r.judgement.verdict === "Allowed")).toBe(true);
+  });
+
+  test("a role that loses its KMS grant, replication without ReplicateDelete, an alarm topic without its policy", async () => {
+    const rs = copy("prod");
+    const lb = rolePolicy(rs, "agent-dr-prod-pg-logical-backup");
+    const doc = JSON.parse(lb.inputs.policy);
+    doc.Statement = doc.Statement.filter((s: any) => s.Sid !== "EncryptDumps");
+    lb.inputs.policy = JSON.stringify(doc);
+    const rep = rolePolicy(rs, "agent-dr-prod-s3-replication");
+    const rdoc = JSON.parse(rep.inputs.policy);
+    for (const s of rdoc.Statement) s.Action = s.Action.filter((a: string) => a !== "s3:ReplicateDelete");
+    rep.inputs.policy = JSON.stringify(rdoc);
+    const withoutTopicPolicy = rs.filter((r) => r.type !== "aws:sns/topicPolicy:TopicPolicy");
+    const m = await matrix("prod", withoutTopicPolicy);
+    const by = (prefix: string) => m.unexpected.filter((r) => r.case.workload.startsWith(prefix)).map((r) => `${r.case.check.action} ${r.judgement.verdict}`);
+    expect(new Set(by("logical backup"))).toEqual(new Set(["kms:GenerateDataKey ImplicitlyDenied", "kms:Decrypt ImplicitlyDenied"]));
+    expect(by("S3 replication")).toEqual(["s3:ReplicateDelete ImplicitlyDenied"]);
+    expect(by("alarm ").length).toBe(5);
+    expect(new Set(by("alarm "))).toEqual(new Set(["sns:Publish ImplicitlyDenied"]));
+  });
+});
+
+test("the failover controller, when deployed: Route53 reads and health-check inversion allowed, record changes and backups denied", async () => {
+  const run = await runStack("prod", { "agent-dr:failover": { regionPromotion: "automatic", manualResponseMinutes: 10, controller: { enabled: true } } });
+  if (run.error) throw run.error;
+  const m = await matrix("prod", run.resources);
+  expect(problems(m)).toEqual([]);
+  const ctl = m.results.filter((r) => r.case.workload.startsWith("failover controller"));
+  expect(ctl.filter((r) => r.case.expect === "Allowed").map((r) => r.case.check.action).sort()).toEqual([
+    "route53:GetHealthCheck",
+    "route53:GetHealthCheck",
+    "route53:GetHealthCheckStatus",
+    "route53:GetHealthCheckStatus",
+    "route53:ListResourceRecordSets",
+    "route53:UpdateHealthCheck",
+    "route53:UpdateHealthCheck",
+  ]);
+  expect(ctl.filter((r) => r.case.expect === "Denied").map((r) => r.case.check.action)).toEqual(expect.arrayContaining(["route53:ChangeResourceRecordSets", "route53:DeleteHealthCheck", "s3:GetObject"]));
+});
