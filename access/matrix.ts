@@ -34,7 +34,10 @@ export async function accessMatrix(stack: string, account: string, resources: Ca
     const judgement = await judge(c.check, c.path);
     results.push({ case: c, judgement, ok: matches(c.expect, judgement.verdict) });
   }
-  return { stack, results, unexpected: results.filter((r) => !r.ok), contract };
+  const unexpected = results.filter((r) => !r.ok);
+  // A request IAM already refuses is reported once, by the evaluator's verdict.
+  const refused = new Set(unexpected.map((r) => `${r.case.workload}\n${r.case.request}`));
+  return { stack, results, unexpected, contract: contract.filter((f) => !refused.has(`${f.workload}\n${f.request}`)) };
 }
 
 /** "postgres pods of agent-pg-prod (us-east-1): wal-push: PutObject s3://... -> s3:PutObject ExplicitlyDenied (expected Allowed) by bucket policy of b: DenyNonKmsUploads denies" */

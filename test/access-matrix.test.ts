@@ -182,3 +182,20 @@ test("the failover controller, when deployed: Route53 reads and health-check inv
   ]);
   expect(ctl.filter((r) => r.case.expect === "Denied").map((r) => r.case.check.action)).toEqual(expect.arrayContaining(["route53:ChangeResourceRecordSets", "route53:DeleteHealthCheck", "s3:GetObject"]));
 });
+
+test("the plan turns a matrix finding into a mandatory violation (exit 1), named by workload, request and deciding statement", async () => {
+  const { planFromResources, ACCESS_MATRIX_POLICY } = await import("../offline/plan");
+  const { parseStackConfig, rawConfigFrom } = await import("../dr/targets");
+  const { readStackFile, stackFilePath } = await import("../offline/stack-files");
+  const config = parseStackConfig(rawConfigFrom(readStackFile(stackFilePath("staging")).config), "staging");
+  const rs = copy("staging");
+  setEnv(pgEnv(rs, "agent-pg-staging"), "WALG_S3_SSE", undefined);
+  const p = await planFromResources("staging", config, rs, ACCOUNTS.staging);
+  const found = p.violations.filter((v) => v.policy === ACCESS_MATRIX_POLICY);
+  expect(found).toHaveLength(3);
+  for (const v of found) {
+    expect(v.level).toBe("mandatory");
+    expect(v.message).toMatch(/^postgres pods of agent-pg-staging \(us-east-1\): .*\(sse AES256\).* ExplicitlyDenied \(expected Allowed\) by bucket policy of .*: DenyNonKmsUploads denies$/);
+  }
+  expect(p.access.summary).toMatch(/^IAM: \d+ requests judged, 3 unexpected$/);
+});

@@ -27,6 +27,9 @@ describe("npm run plan", () => {
     expect(typeof b.ok).toBe("boolean");
     expect(typeof b.limitedBy).toBe("string");
     for (const v of out.violations) expect(Object.keys(v).sort()).toEqual(["level", "message", "policy", "resource"]);
+    // The IAM request matrix ran over this plan's resources and found nothing unexpected.
+    expect(out.access.judged).toBeGreaterThan(100);
+    expect(out.access).toMatchObject({ unexpected: [], contract: [] });
     expect(r.status).toBe(out.violations.some((v: any) => v.level === "mandatory") ? 1 : 0);
   });
 
@@ -35,6 +38,7 @@ describe("npm run plan", () => {
     expect(r.stdout).toMatch(/Recovery budget/);
     expect(r.stdout).toMatch(/conversation_history\s+instance-loss/);
     expect(r.stdout).toMatch(/Violations/);
+    expect(r.stdout).toMatch(/^IAM: \d+ requests judged, 0 unexpected/m);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
