@@ -48,3 +48,31 @@ test("the budget violations and the pack's archive_timeout policy fire", () => {
   expect(archivePolicy.length).toBeGreaterThan(0);
   expect(archivePolicy[0].message).toMatch(/archive_timeout 30m/);
 });
+
+test("archive_timeout 0 (never forces a switch): the budget predicts an unbounded archive RPO, as the pack says, for every class", async () => {
+  const zero = await planStack("prod", { "agent-dr:postgres": { overrides: { archiveTimeoutSeconds: 0 } } });
+  const rows = pgRows(zero).filter((r) => r.scenario === "logical-corruption");
+  expect(rows).toHaveLength(4);
+  for (const r of rows) {
+    expect([r.dataClass, r.predicted.rpoSeconds, r.ok]).toEqual([r.dataClass, null, false]);
+    expect(r.rpoMechanism).toMatch(/archive_timeout 0 never forces a segment switch/);
+  }
+  // One per cluster, each named: the primary and the DR standby (which archives after promotion).
+  expect(zero.violations.filter((v) => v.policy === "postgres-wal-archiving").map((v) => v.message)).toEqual([
+    expect.stringMatching(/^postgresql agent-pg-prod: .*archive_timeout 0 never forces a segment switch/),
+    expect.stringMatching(/^postgresql agent-pg-prod-dr: .*archive_timeout 0 never forces a segment switch/),
+  ]);
+}, 60_000);
+
+test("law: a shorter archive_timeout never worsens the archive's predicted loss, and budget and pack use the same bound", async () => {
+  const fc = (await import("fast-check")).default;
+  const { archiveLossSeconds } = await import("../dr/budget");
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 86400 }), fc.integer({ min: 0, max: 86400 }), fc.integer({ min: 0, max: 60 }), (a, b, upload) => {
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      // 0 is the one value that is not "shorter": it switches the timer off.
+      if (lo > 0) expect(archiveLossSeconds(lo, upload)).toBeLessThanOrEqual(archiveLossSeconds(hi, upload));
+      expect(archiveLossSeconds(0, upload)).toBe(Infinity);
+    }),
+  );
+});

@@ -1,4 +1,4 @@
 export * from "./types";
 export * from "./budget";
-export { archiveRpo } from "./postgres";
+export { archiveLossSeconds, archiveRpo } from "./postgres";
 export { route53Failover, dnsSwitch, regionDecision } from "./region";

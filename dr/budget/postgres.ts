@@ -25,11 +25,29 @@ export function postgresBound(c: DataClass, scenario: Scenario, s: DrSettings): 
   }
 }
 
-/** Worst-case loss from the WAL archive alone: the open segment waits up to archive_timeout, then uploads. */
+/**
+ * Worst-case age of the newest archived WAL: the open segment waits up to archive_timeout, then
+ * uploads. archive_timeout 0 switches the timer off: a segment is archived only once 16 MB of WAL
+ * fill it, so a quiet database can leave its last writes unarchived indefinitely. The pack's
+ * postgres-wal-archiving policy judges with this same function.
+ */
+export function archiveLossSeconds(archiveTimeoutSeconds: number, uploadSeconds: number = POSTGRES.archiveUploadSeconds): number {
+  return archiveTimeoutSeconds > 0 ? archiveTimeoutSeconds + uploadSeconds : Infinity;
+}
+
+/** Worst-case loss from the WAL archive alone. */
 export function archiveRpo(pg: PostgresSettings): Bound {
   if (!pg.archiveMode) return { seconds: Infinity, mechanism: "WAL archiving is off", fix: "turn archive_mode on" };
+  const seconds = archiveLossSeconds(pg.archiveTimeoutSeconds);
+  if (!Number.isFinite(seconds)) {
+    return {
+      seconds,
+      mechanism: "WAL archive: archive_timeout 0 never forces a segment switch, so a quiet database archives nothing until 16 MB of WAL fill the segment",
+      fix: "remove postgres.overrides.archiveTimeoutSeconds (it is derived from the RPO) or set it above 0",
+    };
+  }
   return {
-    seconds: pg.archiveTimeoutSeconds + POSTGRES.archiveUploadSeconds,
+    seconds,
     mechanism: `WAL archive: archive_timeout ${pg.archiveTimeoutSeconds} s + upload ${POSTGRES.archiveUploadSeconds} s`,
     fix: "lower postgres.overrides.archiveTimeoutSeconds (or remove the override to derive it from the RPO)",
   };

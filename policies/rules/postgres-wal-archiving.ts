@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { archiveLossSeconds } from "../../dr/budget/postgres";
 import { POSTGRES } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";
@@ -42,7 +43,8 @@ export function checkWalArchiving(r: ObservedResource, config: Config, reportRaw
   }
   const tightest = tightestTarget(classesOn(r), ARCHIVE_SCENARIOS, "rpoSeconds");
   if (!Number.isFinite(tightest.seconds)) return;
-  if (timeout === 0 || timeout + config.archiveUploadSeconds > tightest.seconds) {
+  // The budget's own bound, so the pack and the budget can not disagree about a timeout.
+  if (archiveLossSeconds(timeout, config.archiveUploadSeconds) > tightest.seconds) {
     const why = timeout === 0 ? "archive_timeout 0 never forces a segment switch, so a quiet database archives nothing for hours" : `archive_timeout ${dur(timeout)}${raw === undefined ? " (Spilo's default)" : ""} + upload ${dur(config.archiveUploadSeconds)} > RPO ${dur(tightest.seconds)}`;
     report(
       `WAL archive: ${why} of ${tightest.dataClass} (${tightest.scenario}). Fix: set postgres.overrides.archiveTimeoutSeconds to at most ${Math.max(1, tightest.seconds - config.archiveUploadSeconds)} or remove the override so it is derived from the RPO.`,
