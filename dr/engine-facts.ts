@@ -69,6 +69,8 @@ export const SENTINEL = {
    * allows down-after + 3 s, which we adopt.
    */
   electionAndRediscoverySeconds: 3,
+  /** Sentinel PINGs each instance every second; below two periods one late reply is a "failure". */
+  minDownAfterMs: 2000,
   /** appendfsync everysec loses up to about a second (Redis persistence docs); "no" leaves it to the OS (about 30 s on Linux). */
   appendfsyncLossSeconds: { always: 0, everysec: 1, no: 30 } as Record<"always" | "everysec" | "no", number>,
 } as const;

@@ -1,5 +1,9 @@
 import type { Policies } from "@pulumi/policy";
 import { backupCronJob } from "./rules/backup-cronjob";
+import { backupVerification } from "./rules/backup-verification";
+import { detectionStability } from "./rules/detection-stability";
+import { networkExposure } from "./rules/network-exposure";
+import { postgresEngineSafety } from "./rules/postgres-engine-safety";
 import { bucketProtection } from "./rules/bucket-protection";
 import { bucketReplication } from "./rules/bucket-replication";
 import { failoverHealthCheck } from "./rules/failover-health-check";
@@ -26,4 +30,8 @@ export const policies: Policies = [
   bucketProtection,
   bucketReplication,
   failoverHealthCheck,
+  postgresEngineSafety,
+  detectionStability,
+  backupVerification,
+  networkExposure,
 ];

@@ -529,7 +529,83 @@ describe("readers", () => {
   });
 });
 
+describe("postgres-engine-safety", () => {
+  const run = async (r: Res) => (await runResource("postgres-engine-safety", r)).messages;
+  it("passes the shape the tier renders (3 instances, one synchronous standby, Spilo's senders)", async () => {
+    expect(await run(postgresCr())).toEqual([]);
+    expect(await run(postgresCr({ parameters: { fsync: "on", full_page_writes: "true", max_wal_senders: "3" } }))).toEqual([]);
+  });
+  it("flags durability switched off, in any spelling PostgreSQL accepts", async () => {
+    expect(await run(postgresCr({ parameters: { fsync: "off" } }))).toEqual([expect.stringMatching(/fsync = "off": .*Fix: set postgres.overrides.parameters.fsync to "on"/)]);
+    expect(await run(postgresCr({ parameters: { fsync: "0" } }))).toHaveLength(1);
+    expect(await run(postgresCr({ parameters: { full_page_writes: "no" } }))).toEqual([expect.stringMatching(/torn page/)]);
+  });
+  it("flags too few WAL senders, counting the DR standby's stream", async () => {
+    expect(await run(postgresCr({ parameters: { max_wal_senders: "2" } }))).toEqual([expect.stringMatching(/max_wal_senders 2 < 3 \(2 replica\(s\) \+ 1 for a replica being rebuilt\)/)]);
+    const standby = postgresCr({ parameters: { max_wal_senders: "3" } });
+    standby.inputs.spec.standby = { standby_host: "primary.example" };
+    expect(await run(standby)).toEqual([expect.stringMatching(/max_wal_senders 3 < 4 .*\+ 1 for the DR standby/)]);
+  });
+  it("flags synchronous standbys the cluster can not have, and a lag limit no replica meets", async () => {
+    expect(await run(postgresCr({ patroni: { synchronous_node_count: 3 } }))).toEqual([expect.stringMatching(/synchronous_node_count 3 with 3 instances: .*Fix: set postgres.overrides.synchronousNodeCount to at most 2/)]);
+    expect(await run(postgresCr({ instances: 1 }))).toEqual([expect.stringMatching(/synchronous_mode with 1 instance/)]);
+    expect(await run(postgresCr({ patroni: { synchronous_mode: false, maximum_lag_on_failover: 0 } }))).toEqual([expect.stringMatching(/maximum_lag_on_failover 0/)]);
+    expect(await run(postgresCr({ patroni: { maximum_lag_on_failover: 0 } }))).toEqual([]);
+  });
+});
+
+describe("detection-stability", () => {
+  const hc = (failureThreshold: number): Res => ({ type: "aws:route53/healthCheck:HealthCheck", name: "api-primary-check", inputs: { failureThreshold, requestInterval: 10, tags: { Name: "api-primary" } } });
+  it("passes Sentinel at 2 s and Route53 at 2 failures", async () => {
+    expect((await runStackPolicy("detection-stability", [redisConfigMap(GOOD_REDIS, ["sentinel monitor m h 6379 2", "sentinel down-after-milliseconds m 2000"]), hc(2)])).messages).toEqual([]);
+  });
+  it("flags a Sentinel that declares a primary dead after one late PING, and a health check that fails on one probe", async () => {
+    const m = (await runStackPolicy("detection-stability", [redisConfigMap(GOOD_REDIS, ["sentinel monitor m h 6379 2", "sentinel down-after-milliseconds m 1999"]), hc(1)])).messages;
+    expect(m).toEqual([expect.stringMatching(/down-after-milliseconds 1999 for m .*Fix: set redis.overrides.downAfterMilliseconds to at least 2000/), expect.stringMatching(/failureThreshold 1 .*Fix: set dns.overrides.failureThreshold to at least 2/)]);
+  });
+});
+
+describe("backup-verification", () => {
+  const drill = (schedule: string): Res => ({
+    type: "kubernetes:batch/v1:CronJob",
+    name: "restore-drill",
+    inputs: {
+      metadata: { name: "pg-restore-drill", namespace: "agent-dr", labels: { "agent-dr/job": "restore-drill" } },
+      spec: { schedule, jobTemplate: { spec: { template: { spec: { initContainers: [{ name: "download", env: [{ name: "BACKUP_BUCKET", value: "bk" }, { name: "BACKUP_PREFIX", value: "logical-backups/c" }] }] } } } } },
+    },
+  });
+  const lifecycle = (days: number): Res => ({ type: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", name: "bk-lifecycle", inputs: { bucket: "bk", rules: [{ id: "dumps", status: "Enabled", filter: { prefix: "logical-backups/" }, expiration: { days } }] } });
+  const lock = (days: number): Res => ({ type: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", name: "bk-lock", inputs: { bucket: "bk", objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days } } } });
+  const bucket: Res = { type: "aws:s3/bucket:Bucket", name: "bk", inputs: { bucket: "bk", tags: { environment: "prod", purpose: "postgres-backups" } } };
+  const run = async (...rs: Res[]) => (await runStackPolicy("backup-verification", [bucket, ...rs])).messages;
+  it("passes a weekly drill over 14 days of dumps locked 7 days", async () => {
+    expect(await run(drill("0 4 * * 0"), lifecycle(14), lock(7))).toEqual([]);
+  });
+  it("flags a drill that comes around only after the proven dumps expired; the Fix depends on what can work", async () => {
+    expect(await run(drill("0 4 * * 0"), lifecycle(7), lock(7))).toEqual([expect.stringMatching(/runs every 168h .* expire after 7 day\(s\).*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*"/)]);
+    expect(await run(drill("0 4 * * *"), lifecycle(1), lock(7))).toEqual([expect.stringMatching(/expire after 1 day\(s\).*Fix: set backup.retentionDays to at least 2/)]);
+  });
+  it("flags a lock shorter than the drill period, and a prod bucket without a lock", async () => {
+    expect(await run(drill("0 4 * * 0"), lifecycle(30), lock(3))).toEqual([expect.stringMatching(/Object Lock holds a version 3 day\(s\).*Fix: set backup.objectLock.days to at least 7/)]);
+    expect(await run(drill("0 4 * * *"), lifecycle(30))).toEqual([expect.stringMatching(/bk \(prod\) has no Object Lock.*Fix: set backup.objectLock.enabled to true/)]);
+  });
+});
+
+describe("network-exposure", () => {
+  const netpol = (cidr: string): Res => ({
+    type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    name: "db",
+    inputs: { metadata: { name: "agent-pg-prod-db" }, spec: { ingress: [{ from: [{ ipBlock: { cidr } }], ports: [{ port: 5432 }] }] } },
+  });
+  it.each(["10.20.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "100.64.0.0/16", "2600:1f14:abc:de00::/56"])("passes the private peer range %s", async (cidr) => {
+    expect((await runResource("network-exposure", netpol(cidr))).messages).toEqual([]);
+  });
+  it.each(["0.0.0.0/0", "10.0.0.0/7", "172.15.0.0/16", "8.8.8.0/24", "::/0", "2600::/32"])("flags %s", async (cidr) => {
+    expect((await runResource("network-exposure", netpol(cidr))).messages).toEqual([expect.stringMatching(new RegExp(`ipBlock ${cidr.replace(/[./]/g, "\\$&")} .* on 5432`))]);
+  });
+});
+
 it("every policy of the pack has tests above", () => {
-  const tested = ["postgres-wal-archiving", "postgres-synchronous-mode", "patroni-timing", "redis-persistence", "sentinel-quorum", "backup-cronjob", "bucket-protection", "bucket-replication", "failover-health-check", "target-bounds", "recovery-targets"];
+  const tested = ["postgres-wal-archiving", "postgres-synchronous-mode", "patroni-timing", "redis-persistence", "sentinel-quorum", "backup-cronjob", "bucket-protection", "bucket-replication", "failover-health-check", "target-bounds", "recovery-targets", "postgres-engine-safety", "detection-stability", "backup-verification", "network-exposure"];
   expect(policies.map((p) => p.name).sort()).toEqual([...tested].sort());
 });

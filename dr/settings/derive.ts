@@ -39,7 +39,8 @@ export function deriveSettings(config: StackConfig): DrSettings {
       crossRegionReplication,
       replicationTimeControl,
       logicalBackupSchedule: backupOverrides.logicalBackupSchedule ?? "0 2 * * *",
-      restoreDrillSchedule: backupOverrides.restoreDrillSchedule ?? "0 4 * * 0",
+      // The drill must prove a dump before the last proven one expires: weekly only when dumps outlive a week.
+      restoreDrillSchedule: backupOverrides.restoreDrillSchedule ?? (config.backup.retentionDays > 7 ? "0 4 * * 0" : "0 4 * * *"),
       retentionDays: config.backup.retentionDays,
       verifiedByRestore: true,
     },
@@ -136,8 +137,8 @@ function deriveRedis(config: StackConfig, classes: DataClass[]): RedisSettings {
   const inRegion: Scenario[] = ["instance-loss", "zone-loss"];
   const rto = tightest(classes, inRegion, "rtoSeconds");
   const rpo = tightest(classes, inRegion, "rpoSeconds");
-  // A 24th of the RTO, within 1-30 s: leaves room for one failed election, retried after 2 x failover-timeout.
-  const downAfter = Number.isFinite(rto) ? Math.min(SENTINEL.defaultDownAfterMs, Math.max(1000, Math.round((rto * 1000) / 24 / 1000) * 1000)) : SENTINEL.defaultDownAfterMs;
+  // A 24th of the RTO, within 2-30 s (two PING periods, against flapping): leaves room for one failed election, retried after 2 x failover-timeout.
+  const downAfter = Number.isFinite(rto) ? Math.min(SENTINEL.defaultDownAfterMs, Math.max(SENTINEL.minDownAfterMs, Math.round((rto * 1000) / 24 / 1000) * 1000)) : SENTINEL.defaultDownAfterMs;
   const appendfsync = o.appendfsync ?? (rpo < 1 ? "always" : "everysec");
   // RDB alone can lose everything since the last save point (300 s with the rules below).
   const appendonly = o.appendonly ?? rpo < 300;

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { PATRONI } from "../../dr/engine-facts";
+import { patroniRuleHolds } from "../../dr/settings/patroni";
 import type { ObservedResource } from "../observe";
 import { num, objectName, TYPES } from "../lib/resources";
 
@@ -22,7 +23,7 @@ export function checkPatroniTiming(r: ObservedResource, reportRaw: (m: string) =
   if (ttl < PATRONI.minTtlSeconds) report(`Patroni ttl ${ttl} s is below the floor of ${PATRONI.minTtlSeconds} s that Patroni 3.2+ silently applies. Fix: postgres.overrides.ttlSeconds >= ${PATRONI.minTtlSeconds}.`);
   if (loop < PATRONI.minLoopWaitSeconds) report(`Patroni loop_wait ${loop} s is below the floor of ${PATRONI.minLoopWaitSeconds} s. Fix: postgres.overrides.loopWaitSeconds >= ${PATRONI.minLoopWaitSeconds}.`);
   if (retry < PATRONI.minRetryTimeoutSeconds) report(`Patroni retry_timeout ${retry} s is below the floor of ${PATRONI.minRetryTimeoutSeconds} s. Fix: postgres.overrides.retryTimeoutSeconds >= ${PATRONI.minRetryTimeoutSeconds}.`);
-  if (loop + 2 * retry > ttl) {
+  if (!patroniRuleHolds({ ttlSeconds: ttl, loopWaitSeconds: loop, retryTimeoutSeconds: retry })) {
     report(
       `Patroni timing: loop_wait ${loop} s + 2 x retry_timeout ${retry} s = ${loop + 2 * retry} s > ttl ${ttl} s; the leader can lose its key while still retrying the DCS (spurious failovers). Fix: lower postgres.overrides.loopWaitSeconds / retryTimeoutSeconds or raise ttlSeconds.`,
     );
