@@ -94,6 +94,11 @@ export const ROUTE53 = {
   resolverSlackSeconds: 30,
 } as const;
 
+export const CLOUDWATCH = {
+  /** Period of the stack's alarms; an alarm fires after period x evaluationPeriods of breaching data. */
+  alarmPeriodSeconds: 60,
+} as const;
+
 export const REGION_PROMOTION = {
   /** Patroni standby-cluster promotion: remove standby_cluster, next HA loop promotes (spilo.md 3.3); one loop + promote + checkpoint. */
   standbyPromotionOverheadSeconds: 15,

@@ -12,9 +12,17 @@ export function regionDecision(s: DrSettings): Bound {
       mechanism: `failover controller decides after ${s.failover.controllerFailureThreshold} x ${s.failover.controllerIntervalSeconds} s`,
     };
   }
+  // The clock starts at the fault: Route53 must see it, the alarm must page, then someone decides.
+  if (!Number.isFinite(s.failover.pageDelaySeconds)) {
+    return {
+      seconds: Infinity,
+      mechanism: "manual region promotion, but no alarm on the Route53 health check pages anyone",
+      fix: "set agent-dr:endpoints.api (its health check gets a paging alarm), or enable the failover controller (agent-dr:failover.controller.enabled)",
+    };
+  }
   return {
-    seconds: s.failover.manualResponseSeconds,
-    mechanism: `on-call approval of the region promotion (${Math.round(s.failover.manualResponseSeconds / 60)} min)`,
+    seconds: route53Detect + s.failover.pageDelaySeconds + s.failover.manualResponseSeconds,
+    mechanism: `Route53 marks the primary unhealthy (${s.dns.healthCheckIntervalSeconds} s x ${s.dns.failureThreshold}), the alarm pages (${s.failover.pageDelaySeconds} s), on-call approves the region promotion (${Math.round(s.failover.manualResponseSeconds / 60)} min)`,
     fix: "enable the failover controller in automatic mode, or shorten agent-dr:failover.manualResponseMinutes",
   };
 }

@@ -1,4 +1,4 @@
-import { POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTINEL } from "../engine-facts";
+import { CLOUDWATCH, POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTINEL } from "../engine-facts";
 import type { DataClass, Scenario, StackConfig } from "../targets";
 import { everyHoursCron } from "./cron";
 import { clampPatroni, derivePatroniTimings } from "./patroni";
@@ -48,6 +48,7 @@ export function deriveSettings(config: StackConfig): DrSettings {
     failover: {
       regionPromotion: config.failover.controller.enabled ? config.failover.regionPromotion : "manual",
       manualResponseSeconds: config.failover.manualResponseSeconds,
+      pageDelaySeconds: healthCheckAlarmSeconds(config.signals?.overrides?.Route53HealthCheckFailing),
       controllerIntervalSeconds: config.failover.controller.intervalSeconds,
       controllerFailureThreshold: config.failover.controller.failureThreshold,
     },
@@ -180,4 +181,17 @@ function deriveDns(config: StackConfig) {
     failureThreshold: threshold,
     hasSecondary: config.regions.dr !== undefined && config.endpoints.api?.drTarget !== undefined,
   };
+}
+
+/**
+ * How long the Route53 health-check alarm takes to fire once the check is unhealthy: whole alarm
+ * periods covering the signals override (one period by default). components/signals renders the
+ * alarm with this, so the budget and the alarm can not disagree.
+ */
+export function healthCheckAlarmPeriods(overrideSeconds?: number): number {
+  return Math.max(1, Math.ceil((overrideSeconds ?? CLOUDWATCH.alarmPeriodSeconds) / CLOUDWATCH.alarmPeriodSeconds));
+}
+
+export function healthCheckAlarmSeconds(overrideSeconds?: number): number {
+  return healthCheckAlarmPeriods(overrideSeconds) * CLOUDWATCH.alarmPeriodSeconds;
 }

@@ -81,6 +81,11 @@ export interface FailoverSettings {
   /** Region promotion runs automatically (failover controller enabled) or waits for a human. */
   regionPromotion: "automatic" | "manual";
   manualResponseSeconds: number;
+  /**
+   * From Route53 marking the primary unhealthy to the page: the health-check alarm's period x
+   * evaluationPeriods. Infinity when no alarm watches the health check (nobody is paged).
+   */
+  pageDelaySeconds: number;
   controllerIntervalSeconds: number;
   controllerFailureThreshold: number;
 }

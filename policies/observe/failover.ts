@@ -10,9 +10,15 @@ export function observeFailover(resources: ObservedResource[], config: StackConf
   const env: Array<{ name: string; value?: string }> = controller?.inputs.spec?.template?.spec?.containers?.[0]?.env ?? [];
   const get = (n: string) => env.find((e) => e.name === n)?.value;
   const automatic = controller !== undefined && get("REGION_PROMOTION") === "automatic";
+  // The page of a manual promotion: the alarm on a Route53 health check, after period x evaluationPeriods.
+  const pageDelays = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    .filter((a) => a.inputs.namespace === "AWS/Route53" && a.inputs.metricName === "HealthCheckStatus" && (a.inputs.alarmActions ?? []).length > 0)
+    .map((a) => Number(a.inputs.period) * Number(a.inputs.evaluationPeriods ?? 1))
+    .filter(Number.isFinite);
   return {
     regionPromotion: automatic ? "automatic" : "manual",
     manualResponseSeconds: config.failover.manualResponseSeconds,
+    pageDelaySeconds: pageDelays.length ? Math.min(...pageDelays) : Infinity,
     controllerIntervalSeconds: Number(get("CHECK_INTERVAL_SECONDS") ?? config.failover.controller.intervalSeconds),
     controllerFailureThreshold: Number(get("FAILURE_THRESHOLD") ?? config.failover.controller.failureThreshold),
   };

@@ -1,4 +1,5 @@
-import { POSTGRES, S3_REPLICATION } from "../../../dr/engine-facts";
+import { CLOUDWATCH, POSTGRES, S3_REPLICATION } from "../../../dr/engine-facts";
+import { healthCheckAlarmPeriods } from "../../../dr/settings/derive";
 import type { DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
 import { alertGuideLink, groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
@@ -7,7 +8,7 @@ import { AlarmSpec, describeTarget, formatSeconds } from "./model";
 /** Route53 publishes HealthCheckStatus only in us-east-1 (Route53 developer guide, monitoring health checks). */
 export const ROUTE53_METRICS_REGION = "us-east-1";
 /** S3 replication metrics and CloudWatch alarm periods used here. */
-const PERIOD = 60;
+const PERIOD = CLOUDWATCH.alarmPeriodSeconds;
 
 export interface CloudWatchInputs<V = string> {
   /** The replication rule of the backup bucket (components/backup), when replication exists. */
@@ -126,7 +127,8 @@ function route53Alarms<V>(config: StackConfig, inputs: CloudWatchInputs<V>): Arr
   const g = groupClasses(items)[0];
   if (!g) return [];
   const override = overrideOf(config, "Route53HealthCheckFailing");
-  const periods = Math.max(1, Math.ceil((override ?? PERIOD) / PERIOD));
+  // The budget's page delay of a manual region promotion is computed by the same function.
+  const periods = healthCheckAlarmPeriods(override);
   return inputs.healthChecks.map((hc) => ({
     key: `route53-${hc.key}`,
     alert: "Route53HealthCheckFailing" as const,
