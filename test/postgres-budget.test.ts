@@ -76,3 +76,12 @@ test("law: a shorter archive_timeout never worsens the archive's predicted loss,
     }),
   );
 });
+
+test("a manual region promotion starts at the fault: Route53 detection and the alarm's evaluation precede the on-call's minutes, read from the alarm resource", async () => {
+  const slowPage = await planStack("prod", { "agent-dr:signals": { overrides: { Route53HealthCheckFailing: 300 } } });
+  const row = (p: Plan) => p.budget.find((r) => r.dataClass === "conversation_history" && r.scenario === "region-loss")!;
+  expect(row(shipped).rtoMechanism).toMatch(/^Route53 marks the primary unhealthy \(10 s x 3\), the alarm pages \(60 s\), on-call approves the region promotion \(10 min\)/);
+  expect(row(slowPage).rtoMechanism).toMatch(/the alarm pages \(300 s\)/);
+  // Same everything else: the difference is exactly the four extra alarm periods.
+  expect(row(slowPage).predicted.rtoSeconds! - row(shipped).predicted.rtoSeconds!).toBe(240);
+}, 60_000);
