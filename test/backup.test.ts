@@ -217,7 +217,7 @@ describe("replication overrides (mock run)", () => {
 
   test("replication forced on without a DR region stops the program naming the key", async () => {
     const run = await runStack("staging", { "agent-dr:backup": { overrides: { crossRegionReplication: true } } });
-    expect(run.error?.message).toMatch(/agent-dr:backup\.overrides\.crossRegionReplication: got true, expected false or unset without agent-dr:regions\.dr/);
+    expect(run.error?.message).toMatch(/agent-dr:backup\.overrides\.crossRegionReplication: got true; expected false or unset without agent-dr:regions\.dr/);
   });
 });
 

@@ -160,7 +160,7 @@ test("a standby cluster without the DR cluster's OIDC provider is refused, namin
     const { readStackFile } = require("../offline/stack-files");
     run = await runOffline("prod", readStackFile(file), () => require("../index"));
   });
-  expect(run!.error?.message).toMatch(/agent-dr:oidc\.drProviderArn: got nothing .*expected the DR cluster's OIDC provider ARN/);
+  expect(run!.error?.message).toMatch(/agent-dr:oidc\.drProviderArn: got nothing; expected the DR cluster's OIDC provider ARN/);
 });
 
 test("trust policy drops a https:// prefix of the issuer", () => {

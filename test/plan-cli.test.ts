@@ -46,7 +46,7 @@ describe("npm run plan", () => {
     ["a malformed cron", { "agent-dr:backup": { overrides: { logicalBackupSchedule: "every day" } } }, /agent-dr:backup\.overrides\.logicalBackupSchedule: got "every day"; expected a 5-field cron/],
     ["RPO > RTO", { "agent-dr:dataClasses": { usage_billing_data: { rpo: "2h" } } }, /agent-dr:dataClasses\.usage_billing_data\.rpo: got "2h"; expected an RPO no larger than the RTO/],
     ["the DR region equal to the primary", { "agent-dr:regions": { dr: "us-east-1" } }, /agent-dr:regions\.dr: got "us-east-1"; expected a region other than the primary/],
-    ["a wrong type", { "agent-dr:dns": { overrides: { ttlSeconds: "60" } } }, /agent-dr:dns\.overrides\.ttlSeconds: got "60"; expected number/],
+    ["a wrong type", { "agent-dr:dns": { overrides: { ttlSeconds: "60" } } }, /agent-dr:dns\.overrides\.ttlSeconds: got "60"; expected a number/],
   ])("exits 2 on %s, naming the key", (_what, patch, message) => {
     const r = plan(["--stack", "prod", "--config-file", stackFileWith("prod", patch)]);
     expect(r.status).toBe(2);

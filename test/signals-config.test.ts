@@ -47,7 +47,7 @@ describe("agent-dr:signals config", () => {
   it("names the key, the value and what is expected for bad input", () => {
     expect(problems({ ...base, signals: { overrides: { PostgresWalArchiveSlow: 90 } } }).join("\n")).toMatch(/agent-dr:signals\.overrides\.PostgresWalArchiveSlow.*expected one of:.*PostgresWalArchiveBehind/s);
     expect(problems({ ...base, signals: { overrides: { PostgresWalArchiveBehind: -5 } } })[0]).toMatch(/^agent-dr:signals\.overrides\.PostgresWalArchiveBehind \| -5 \|/);
-    expect(problems({ ...base, signals: { onCallWebhook: "http://plain.example.com" } })[0]).toMatch(/^agent-dr:signals\.onCallWebhook \| "http:\/\/plain\.example\.com" \| expected an https:\/\/ URL/);
+    expect(problems({ ...base, signals: { onCallWebhook: "http://plain.example.com" } })[0]).toMatch(/^agent-dr:signals\.onCallWebhook \| "http:\/\/plain\.example\.com" \| expected an https URL \(the scheme is "http"\)/);
     expect(problems({ ...base, signals: { runbookBaseUrl: "https://x.example.com/docs" } })[0]).toMatch(/^agent-dr:signals\.runbookBaseUrl .*ending in \//);
     expect(problems({ ...base, signals: { prometheusOperater: true } })[0]).toMatch(/^agent-dr:signals\.prometheusOperater .*unknown key; expected one of: prometheusOperator/);
   });

@@ -47,7 +47,7 @@ describe("secrets", () => {
 describe("invalid config", () => {
   it("stops the program before any resource is created", async () => {
     const run = await runStack("prod", { "agent-dr:redis": { overrides: { appendonly: "no" } } });
-    expect(run.error?.message).toMatch(/agent-dr:redis\.overrides\.appendonly: got "no"; expected boolean/);
+    expect(run.error?.message).toMatch(/agent-dr:redis\.overrides\.appendonly: got "no"; expected a boolean/);
     expect(run.resources).toEqual([]);
   });
 });

@@ -67,14 +67,14 @@ describe("stack config", () => {
   it.each<[string, unknown, string, RegExp]>([
     ["an unknown key", { ...minimal, postgres: { overides: {} } }, "agent-dr:postgres.overides", /unknown key; expected one of: .*overrides/],
     ["a misspelled override", { ...minimal, postgres: { overrides: { archiveTimeout: 60 } } }, "agent-dr:postgres.overrides.archiveTimeout", /unknown key.*archiveTimeoutSeconds/],
-    ["a wrong type", { ...minimal, redis: { overrides: { appendonly: "yes" } } }, "agent-dr:redis.overrides.appendonly", /expected boolean/],
+    ["a wrong type", { ...minimal, redis: { overrides: { appendonly: "yes" } } }, "agent-dr:redis.overrides.appendonly", /expected a boolean/],
     ["a bad enum", { ...minimal, redis: { overrides: { appendfsync: "sometimes" } } }, "agent-dr:redis.overrides.appendfsync", /one of "always", "everysec", "no"/],
     ["a malformed cron", { ...minimal, backup: { overrides: { logicalBackupSchedule: "0 25 * * *" } } }, "agent-dr:backup.overrides.logicalBackupSchedule", /5-field cron/],
     ["a 6-field cron", { ...minimal, backup: { overrides: { logicalBackupSchedule: "0 0 2 * * *" } } }, "agent-dr:backup.overrides.logicalBackupSchedule", /got 6 fields/],
     ["the DR region equal to the primary", { ...withDr, regions: { primary: "us-east-1", dr: "us-east-1" } }, "agent-dr:regions.dr", /other than the primary region us-east-1/],
     ["RPO larger than RTO", { ...minimal, dataClasses: { analytics_logs: { rpo: "5h" } } }, "agent-dr:dataClasses.analytics_logs.rpo", /no larger than the RTO/],
     ["a bad duration", { ...minimal, dataClasses: { conversation_history: { rpo: "1 minute" } } }, "agent-dr:dataClasses.conversation_history.rpo", /expected a duration like/],
-    ["a bad region", { regions: { primary: "useast1" } }, "agent-dr:regions.primary", /AWS region name/],
+    ["a bad region", { regions: { primary: "useast1" } }, "agent-dr:regions.primary", /primary region to be an AWS region listed in the AWS SDK's partition data/],
     ["a Route53 interval it does not support", { ...minimal, dns: { overrides: { healthCheckIntervalSeconds: 20 } } }, "agent-dr:dns.overrides.healthCheckIntervalSeconds", /10 or 30/],
     ["a missing required key", {}, "agent-dr:regions", /required/],
     ["a new class without a store", { ...minimal, dataClasses: { audit: { rto: "1h", rpo: "5m" } } }, "agent-dr:dataClasses.audit.store", /one of "postgres", "redis"/],
@@ -82,7 +82,7 @@ describe("stack config", () => {
     ["a DR region without cluster access", { regions: { primary: "us-east-1", dr: "us-west-2" } }, "agent-dr:clusters.dr", /cluster access for the DR region/],
     ["both kubeconfig and context", { ...minimal, clusters: { primary: { kubeconfig: "apiVersion: v1", context: "x" } } }, "agent-dr:clusters.primary.context", /either kubeconfig or context/],
     ["a streaming standby without peer CIDRs", { ...withDr }, "agent-dr:postgres.standby.peerCidrs", /NetworkPolicy admits the standby's stream/],
-    ["a malformed peer CIDR", { ...withDr, postgres: { standby: { peerCidrs: ["10.20.0.0"] } } }, "agent-dr:postgres.standby.peerCidrs.0", /IPv4 CIDR/],
+    ["a malformed peer CIDR", { ...withDr, postgres: { standby: { peerCidrs: ["10.20.0.0"] } } }, "agent-dr:postgres.standby.peerCidrs[0]", /expected a CIDR such as "10.20.0.0\/16".*no "\/prefix-length"/],
     ["archive_timeout as a raw parameter", { ...minimal, postgres: { overrides: { parameters: { archive_timeout: "60" } } } }, "agent-dr:postgres.overrides.parameters.archive_timeout", /archiveTimeoutSeconds/],
   ])("refuses %s, naming the key, the value and what is expected", (_what, raw, key, expected) => {
     const problems = problemsOf(raw);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
+import { awsRegion, issuerHostPath, parseOidcProviderArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { SCENARIOS, Scenario, Store, Target } from "./scenarios";
 import {
@@ -92,10 +93,20 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   const environment = resolveEnvironment(cfg, stack, problems);
   const envDefaults = ENVIRONMENT_DEFAULTS[environment ?? "staging"];
 
+  // Both regions passed the schema (listed in the SDK's partition data) by the time these run.
+  const primaryPartition = awsRegion(cfg.regions.primary)!.partition;
   if (cfg.regions.dr !== undefined && cfg.regions.dr === cfg.regions.primary) {
     problems.push({ key: key("regions.dr"), value: cfg.regions.dr, expected: `expected a region other than the primary region ${cfg.regions.primary}` });
+  } else if (cfg.regions.dr !== undefined && awsRegion(cfg.regions.dr)!.partition !== primaryPartition) {
+    problems.push({
+      key: key("regions.dr"),
+      value: cfg.regions.dr,
+      expected: `expected a region in the primary region's partition (${cfg.regions.primary} is in ${primaryPartition}, ${cfg.regions.dr} in ${awsRegion(cfg.regions.dr)!.partition}): S3 replication, KMS keys and IAM roles do not cross partitions`,
+    });
   }
   const hasDr = cfg.regions.dr !== undefined && cfg.regions.dr !== cfg.regions.primary;
+  // A DR region in another partition is reported once, on regions.dr, not again on every DR key that follows it.
+  const drInPartition = hasDr && awsRegion(cfg.regions.dr!)!.partition === primaryPartition;
 
   const postgresEnabled = cfg.postgres?.enabled ?? true;
   const redisEnabled = cfg.redis?.enabled ?? true;
@@ -134,18 +145,11 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     problems.push({ key: key("clusters.dr"), value: undefined, expected: "expected cluster access for the DR region ({ context } or a secret { kubeconfig }), because a standby or DR Redis runs there" });
   }
 
+  if (cfg.oidc) oidcProblems(cfg, hasDr, drInPartition, problems, key);
+  backupProblems(cfg, hasDr, problems, key);
+
+  // Parameters (names, values, the ones the recovery settings own) were judged by the schema.
   const pgo = cfg.postgres?.overrides ?? {};
-  if (pgo.parameters) {
-    for (const managed of ["archive_timeout", "archive_mode", "synchronous_commit"]) {
-      if (managed in pgo.parameters) {
-        problems.push({
-          key: key(`postgres.overrides.parameters.${managed}`),
-          value: pgo.parameters[managed],
-          expected: managed === "archive_timeout" ? "expected no value here; use agent-dr:postgres.overrides.archiveTimeoutSeconds" : `expected no value here; ${managed} is managed from the recovery targets`,
-        });
-      }
-    }
-  }
 
   if (problems.length > 0 || environment === undefined) throw new ConfigError(problems);
 
@@ -208,6 +212,59 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   };
 }
 
+/**
+ * The OIDC providers must be the ones IRSA will meet: IAM names a provider after its issuer (host
+ * and path), and an ARN only works in its own partition. A mismatch makes every role's trust
+ * policy name a provider that never signs the pods' tokens.
+ */
+function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition: boolean, problems: ConfigProblem[], key: (p: string) => string): void {
+  const oidc = cfg.oidc!;
+  const pairs: Array<[string, string, string | undefined, string | undefined, string | undefined]> = [
+    ["providerArn", "issuerUrl", oidc.providerArn, oidc.issuerUrl, cfg.regions.primary],
+    ["drProviderArn", "drIssuerUrl", oidc.drProviderArn, oidc.drIssuerUrl, drInPartition ? cfg.regions.dr : undefined],
+  ];
+  for (const [arnKey, issuerKey, arn, issuer, region] of pairs) {
+    if ((arn === undefined) !== (issuer === undefined)) {
+      const [missing, present] = arn === undefined ? [arnKey, issuerKey] : [issuerKey, arnKey];
+      problems.push({ key: key(`oidc.${missing}`), value: undefined, expected: `expected it together with agent-dr:oidc.${present}: the provider ARN and its issuer describe one provider` });
+      continue;
+    }
+    if (arn === undefined || issuer === undefined) continue;
+    const parsed = parseOidcProviderArn(arn);
+    if (typeof parsed === "string") continue; // the schema reported it
+    if (parsed.issuer !== issuerHostPath(issuer)) {
+      problems.push({
+        key: key(`oidc.${issuerKey}`),
+        value: issuer,
+        expected: `expected the issuer agent-dr:oidc.${arnKey} is named after (${parsed.issuer}): IAM names an OIDC provider by its issuer's host and path`,
+      });
+    }
+    const partition = region ? awsRegion(region)?.partition : undefined;
+    if (partition && parsed.partition !== partition) {
+      problems.push({ key: key(`oidc.${arnKey}`), value: arn, expected: `expected an ARN in ${partition}, the partition of ${region} (this one is in ${parsed.partition})` });
+    }
+  }
+  const standby = cfg.postgres?.standby?.enabled ?? (hasDr && (cfg.postgres?.enabled ?? true));
+  if (hasDr && cfg.clusters?.dr && (cfg.postgres?.enabled ?? true) && standby && oidc.drProviderArn === undefined && oidc.drIssuerUrl === undefined) {
+    problems.push({
+      key: key("oidc.drProviderArn"),
+      value: undefined,
+      expected: `expected the DR cluster's OIDC provider ARN and issuer (agent-dr:oidc.drIssuerUrl), because the standby cluster in ${cfg.regions.dr} reads the DR bucket through IRSA`,
+    });
+  }
+}
+
+/** Replication settings that need a DR region, refused here rather than when the buckets are declared. */
+function backupProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigProblem[], key: (p: string) => string): void {
+  const o = cfg.backup?.overrides ?? {};
+  if (o.crossRegionReplication === true && !hasDr) {
+    problems.push({ key: key("backup.overrides.crossRegionReplication"), value: true, expected: "expected false or unset without agent-dr:regions.dr (there is no DR bucket to replicate to)" });
+  }
+  if (o.replicationTimeControl === true && !(o.crossRegionReplication ?? hasDr)) {
+    problems.push({ key: key("backup.overrides.replicationTimeControl"), value: true, expected: "expected false or unset while cross-region replication is off (RTC is a property of replication)" });
+  }
+}
+
 function resolveEnvironment(cfg: RawStackConfig, stack: string, problems: ConfigProblem[]): Environment | undefined {
   if (cfg.environment) return cfg.environment;
   if (stack === "staging" || stack === "prod") return stack;
@@ -262,6 +319,8 @@ function resolveDataClasses(
     }
     const targets = {} as Record<Scenario, Target>;
     const notes: Partial<Record<Scenario, string>> = {};
+    // A headline RPO above the RTO fails every scenario it reaches: one problem naming them all.
+    const rpoAboveRto = new Map<string, { value: string; misses: Map<string, string[]> }>();
     for (const scenario of SCENARIOS) {
       const userScenario = user.scenarios?.[scenario];
       const baseScenario = base?.scenarios?.[scenario];
@@ -272,15 +331,21 @@ function resolveDataClasses(
       // "unbounded" RPO declares accepted loss, which any RTO may go with.
       if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds)) {
         const where = userScenario?.rpo || (user.rpo === undefined && baseScenario?.rpo) ? `scenarios.${scenario}.rpo` : "rpo";
-        problems.push({
-          key: at(where),
-          value: scenarioRpo,
-          expected: `expected an RPO no larger than the RTO (${formatDuration(target.rtoSeconds)} for ${scenario}): data older than the time you may be down cannot be worth losing`,
-        });
+        const entry = rpoAboveRto.get(where) ?? { value: scenarioRpo, misses: new Map<string, string[]>() };
+        const rto = formatDuration(target.rtoSeconds);
+        entry.misses.set(rto, [...(entry.misses.get(rto) ?? []), scenario]);
+        rpoAboveRto.set(where, entry);
       }
       targets[scenario] = target;
       const note = userScenario?.note ?? baseScenario?.note;
       if (note) notes[scenario] = note;
+    }
+    for (const [where, { value, misses }] of rpoAboveRto) {
+      problems.push({
+        key: at(where),
+        value,
+        expected: `expected an RPO no larger than the RTO (${[...misses].map(([rto, scenarios]) => `${rto} for ${scenarios.join(", ")}`).join("; ")}): data older than the time you may be down cannot be worth losing`,
+      });
     }
     const database = store === "postgres" ? user.database ?? base?.database ?? name : undefined;
     classes.push({
@@ -296,8 +361,10 @@ function resolveDataClasses(
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
-  const path = issue.path.map(String).join(".");
+  // peerCidrs[1], not peerCidrs.1: a list index, as the other messages write it.
+  const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i > 0 ? "." : ""}${String(p)}`)).join("");
   const full = (p: string) => `${CONFIG_NAMESPACE}:${p}`;
+  const at = { key: full(path), value: valueAt(raw, issue.path) };
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((k) => ({
@@ -306,16 +373,38 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
         expected: `unknown key; expected one of: ${knownKeys(issue.path).join(", ") || "(see docs/CONFIGURATION.md)"}`,
       }));
     case "invalid_type":
-      return [{ key: full(path), value: valueAt(raw, issue.path), expected: issue.input === undefined ? `required; expected ${issue.expected}` : `expected ${issue.expected}` }];
+      return [{ ...at, expected: `${issue.input === undefined ? "required; " : ""}expected ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
     case "invalid_value":
-      return [{ key: full(path), value: valueAt(raw, issue.path), expected: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+      return [{ ...at, expected: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+    case "invalid_key":
+      // The key itself is wrong: say what a key must look like (the record's key schema's message).
+      return [{ ...at, expected: `invalid key "${String(issue.path[issue.path.length - 1])}"; ${issue.issues.map((i) => i.message).join("; ")}` }];
     case "too_small":
-      return [{ key: full(path), value: valueAt(raw, issue.path), expected: `expected at least ${String(issue.minimum)}` }];
+      return [{ ...at, expected: boundText(issue.origin, issue.minimum, issue.inclusive !== false, "small") }];
     case "too_big":
-      return [{ key: full(path), value: valueAt(raw, issue.path), expected: `expected at most ${String(issue.maximum)}` }];
+      return [{ ...at, expected: boundText(issue.origin, issue.maximum, issue.inclusive !== false, "big") }];
     default:
-      return [{ key: full(path), value: valueAt(raw, issue.path), expected: issue.message.replace(/^Invalid input: /, "") }];
+      return [{ ...at, expected: issue.message.replace(/^Invalid input: /, "") }];
   }
+}
+
+/** zod's type names as a person reads them ("int" is z.number().int()). */
+const TYPE_NAMES: Record<string, string> = {
+  int: "a whole number",
+  number: "a number",
+  string: "a string",
+  boolean: "a boolean (true or false)",
+  object: "a mapping",
+  array: "a list",
+};
+
+/** "expected a number greater than 0", "expected at least 1", "expected at most 255 characters". */
+function boundText(origin: string, bound: number | bigint, inclusive: boolean, side: "small" | "big"): string {
+  const n = String(bound);
+  if (origin === "string") return side === "small" ? `expected at least ${n} character${n === "1" ? "" : "s"}` : `expected at most ${n} characters`;
+  if (origin === "array" || origin === "set") return side === "small" ? `expected at least ${n} item${n === "1" ? "" : "s"}` : `expected at most ${n} items`;
+  if (!inclusive) return side === "small" ? `expected a number greater than ${n}` : `expected a number less than ${n}`;
+  return side === "small" ? `expected at least ${n}` : `expected at most ${n}`;
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
@@ -342,7 +431,10 @@ function knownKeys(path: PropertyKey[]): string[] {
   }
   schema = unwrap(schema);
   const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
-  return def?.type === "object" ? Object.keys(def.shape as object) : [];
+  if (def?.type === "object") return Object.keys(def.shape as object);
+  // A record keyed by an enum (scenarios): its keys are the enum's values.
+  const keyDef = def?.type === "record" ? (def.keyType as { _zod?: { def?: { type?: string; entries?: Record<string, string> } } })._zod?.def : undefined;
+  return keyDef?.type === "enum" ? Object.values(keyDef.entries ?? {}) : [];
 }
 
 function unwrap(schema: unknown): unknown {

@@ -8,13 +8,18 @@ export interface ConfigProblem {
 /** Thrown before any resource is created when the stack config is invalid. */
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
-  constructor(problems: ConfigProblem[]) {
+  /** The file the config came from, when the reader knows it (the CLI names it). */
+  readonly file?: string;
+  constructor(problems: ConfigProblem[], file?: string) {
+    // Two checks reaching the same conclusion about the same key say it once.
+    const unique = problems.filter((p, i) => problems.findIndex((q) => q.key === p.key && q.expected === p.expected && showValue(q.value) === showValue(p.value)) === i);
     super(
-      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.key}: got ${showValue(p.value)}; ${p.expected}`).join("\n"),
+      `invalid stack configuration${file ? ` in ${file}` : ""} (${unique.length} problem${unique.length === 1 ? "" : "s"}):\n` +
+        unique.map((p) => `  - ${p.key}: got ${showValue(p.value)}; ${p.expected}`).join("\n"),
     );
     this.name = "ConfigError";
-    this.problems = problems;
+    this.problems = unique;
+    if (file !== undefined) this.file = file;
   }
 }
 
@@ -24,4 +29,39 @@ export function showValue(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** The machine-readable form of a config error (`npm run plan -- --json` prints it on exit 2). */
+export interface ConfigErrorReport {
+  error: string;
+  issues: Array<{ key: string; value: unknown; expected: string }>;
+}
+
+/**
+ * The report of a ConfigError, or of its message after the Pulumi runtime carried it across as
+ * text (a component's RunError): its "  - key: got value; expected" lines are read back.
+ */
+export function configErrorReport(e: Error): ConfigErrorReport {
+  const [headline] = e.message.split("\n");
+  const problems =
+    e instanceof ConfigError
+      ? e.problems
+      : e.message
+          .split("\n")
+          .map((line) => /^\s*- (\S+): got (.*?); (expected .*|unknown .*|required.*|invalid .*)$/.exec(line))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ key: m[1], value: parseShown(m[2]), expected: m[3] }));
+  return {
+    error: headline.replace(/:$/, ""),
+    issues: problems.map((p) => ({ key: p.key, value: p.value === undefined ? null : p.value, expected: p.expected })),
+  };
+}
+
+function parseShown(text: string): unknown {
+  if (text === "nothing") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

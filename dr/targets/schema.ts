@@ -2,6 +2,9 @@ import { z } from "zod";
 import { CronExpressionParser } from "cron-parser";
 import { DURATION_EXPECTATION, DURATION_PATTERN } from "./durations";
 import { SCENARIOS, STORES } from "./scenarios";
+import { parseOidcProviderArn, regionProblem } from "./aws";
+import { cidrProblem, hostedZoneIdProblem, hostnameProblem, httpsUrlProblem } from "./network";
+import { postgresParameterProblem } from "./postgres-parameters";
 
 /**
  * The stack configuration schema (keys under the `agent-dr` namespace of Pulumi config).
@@ -11,10 +14,20 @@ import { SCENARIOS, STORES } from "./scenarios";
 
 const duration = z.string().regex(DURATION_PATTERN, { message: `expected ${DURATION_EXPECTATION}` });
 
-/** AWS region names such as us-east-1, eu-central-2, ap-southeast-3. */
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "expected an AWS region name such as us-east-1" });
+/**
+ * A string judged by a real parser or list (see aws.ts, network.ts): `problem` returns what is
+ * expected, or undefined when the value is fine.
+ */
+const checked = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const expected = problem(value);
+    if (expected !== undefined) ctx.addIssue({ code: "custom", message: expected });
+  });
+
+/** An AWS region the SDK's partition data lists; `role` names which of the stack's regions it is. */
+const region = (role: string) => checked((value) => regionProblem(value, role));
+const hostname = checked(hostnameProblem);
+const hostedZoneId = checked(hostedZoneIdProblem);
 
 /** A 5-field cron expression as Kubernetes CronJobs accept it. */
 export const cronSchedule = z.string().superRefine((value, ctx) => {
@@ -30,12 +43,39 @@ export const cronSchedule = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * An ISO-8601 time with a timezone that is a real instant: the shape alone lets 2026-02-30 or
+ * 25:00 through, and the clone would then be refused by the operator, or restore to another time.
+ */
+function timestampProblem(value: string): string | undefined {
+  const expected = "expected an ISO-8601 time with a timezone, e.g. 2026-11-26T10:00:00+00:00";
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))$/.exec(value);
+  if (!m) return expected;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const real = probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day && probe.getUTCHours() === hour && probe.getUTCMinutes() === minute && probe.getUTCSeconds() === second;
+  if (!real) return `${expected} ("${value}" is no such date or time)`;
+  if (m[8] !== "Z" && (Number(m[10]) > 23 || Number(m[11]) > 59)) return `${expected} (the offset ${m[8]} is not a timezone offset)`;
+  return undefined;
+}
+
 const k8sName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "expected a Kubernetes name (lower-case letters, digits, '-')" })
   .max(63);
 
-const oidcArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, { message: "expected an IAM OIDC provider ARN" });
+const oidcArn = checked((value) => {
+  const parsed = parseOidcProviderArn(value);
+  return typeof parsed === "string" ? parsed : undefined;
+});
+
+/** The issuer of an EKS cluster's OIDC provider: https://<host>/<path>, or the same without the scheme as IAM names it. */
+const issuerUrl = checked((value) => {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
+  const problem = httpsUrlProblem(url);
+  if (problem) return problem.replace("expected an https URL", "expected an OIDC issuer URL (https://host/path, or host/path)");
+  return hostnameProblem(new URL(url).hostname);
+});
 
 const scenarioTarget = z.strictObject({
   rto: duration.optional(),
@@ -49,6 +89,8 @@ const dataClass = z.strictObject({
   database: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, { message: "expected a PostgreSQL database name (lower-case letters, digits, '_')" })
+    // NAMEDATALEN - 1: PostgreSQL truncates a longer identifier, so the database would have another name.
+    .max(63, { message: "expected a PostgreSQL database name of at most 63 characters" })
     .optional(),
   description: z.string().optional(),
   rto: duration.optional(),
@@ -66,21 +108,40 @@ const clusterAccess = z.strictObject({
 
 const publicEndpoint = z.strictObject({
   /** The name clients use, e.g. api.agents.example.com. */
-  name: z.string().min(1),
-  zoneId: z.string().min(1),
+  name: hostname,
+  zoneId: hostedZoneId,
   /** Load balancer host name of the platform in each region. */
-  primaryTarget: z.string().min(1),
-  drTarget: z.string().min(1).optional(),
-  healthPath: z.string().regex(/^\//, { message: "expected a path starting with /" }).optional(),
+  primaryTarget: hostname,
+  drTarget: hostname.optional(),
+  // Route53 health checks take a ResourcePath of at most 255 characters.
+  healthPath: z.string().regex(/^\/\S*$/, { message: "expected a path starting with / and without white space" }).max(255).optional(),
   port: z.number().int().min(1).max(65535).optional(),
 });
 
 const privateEndpoint = z.strictObject({
-  name: z.string().min(1),
-  privateZoneId: z.string().min(1),
-  primaryTarget: z.string().min(1),
-  drTarget: z.string().min(1).optional(),
+  name: hostname,
+  privateZoneId: hostedZoneId,
+  primaryTarget: hostname,
+  drTarget: hostname.optional(),
 });
+
+/**
+ * postgresql.conf values: YAML hands over strings, numbers and booleans; the operator wants strings.
+ * A boolean becomes on/off, PostgreSQL's own spelling, which every boolean parameter accepts.
+ */
+const postgresParameterValue = z
+  .union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean (a postgresql.conf value)" })
+  .transform((v) => (typeof v === "boolean" ? (v ? "on" : "off") : String(v)));
+
+/** Each value judged against PostgreSQL 15's own catalogue (postgres-parameters.ts). */
+const postgresParameters = z
+  .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, { message: "expected a PostgreSQL parameter name (letters, digits, '_', and '.' for an extension's prefix)" }), postgresParameterValue)
+  .superRefine((params, ctx) => {
+    for (const [name, value] of Object.entries(params)) {
+      const expected = postgresParameterProblem(name, value);
+      if (expected !== undefined) ctx.addIssue({ code: "custom", path: [name], message: expected });
+    }
+  });
 
 const postgresOverrides = z.strictObject({
   archiveTimeoutSeconds: z.number().int().min(0).max(86400).optional(),
@@ -92,8 +153,8 @@ const postgresOverrides = z.strictObject({
   maximumLagOnFailoverBytes: z.number().int().min(0).optional(),
   failsafeMode: z.boolean().optional(),
   baseBackupSchedule: cronSchedule.optional(),
-  /** Extra postgresql.conf parameters; validated by a real PostgreSQL in the tests. */
-  parameters: z.record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, { message: "expected a PostgreSQL parameter name" }), z.string()).optional(),
+  /** Extra postgresql.conf parameters: name, type, unit and range checked here, the rest by a real PostgreSQL in the tests. */
+  parameters: postgresParameters.optional(),
 });
 
 const redisOverrides = z.strictObject({
@@ -150,9 +211,9 @@ const signals = z.strictObject({
   /** The cluster runs the Prometheus operator: rules ship as a PrometheusRule instead of a ConfigMap. */
   prometheusOperator: z.boolean().optional(),
   /** The failover controller's on-call webhook, subscribed to the alarm topic (keep it a Pulumi secret). */
-  onCallWebhook: z.string().regex(/^https:\/\/[^\s]+$/, { message: "expected an https:// URL" }).optional(),
+  onCallWebhook: checked((v) => httpsUrlProblem(v)).optional(),
   /** Prefix of runbook links (e.g. https://github.com/org/repo/blob/main/); default: repository-relative paths. */
-  runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, { message: "expected an http(s) URL ending in /" }).optional(),
+  runbookBaseUrl: checked((v) => httpsUrlProblem(v, true, true)).optional(),
   /** Alert name -> threshold in the alert's unit (docs/SIGNALS.md), replacing the derived one for every class. */
   overrides: z
     .strictObject(Object.fromEntries(SIGNAL_ALERTS.map((a) => [a, z.number().positive().optional()])) as { [K in SignalAlert]: z.ZodOptional<z.ZodNumber> })
@@ -162,7 +223,7 @@ const signals = z.strictObject({
 export const stackConfigSchema = z.strictObject({
   environment: z.enum(["staging", "prod"]).optional(),
   owner: z.string().min(1).optional(),
-  regions: z.strictObject({ primary: region, dr: region.optional() }),
+  regions: z.strictObject({ primary: region("primary region"), dr: region("DR region").optional() }),
   clusters: z.strictObject({ primary: clusterAccess, dr: clusterAccess.optional() }).optional(),
   dataClasses: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected a snake_case data class name" }), dataClass).optional(),
   endpoints: z.strictObject({ api: publicEndpoint.optional(), databaseWriter: privateEndpoint.optional() }).optional(),
@@ -170,9 +231,9 @@ export const stackConfigSchema = z.strictObject({
   oidc: z
     .strictObject({
       providerArn: oidcArn,
-      issuerUrl: z.string().min(1),
+      issuerUrl,
       drProviderArn: oidcArn.optional(),
-      drIssuerUrl: z.string().min(1).optional(),
+      drIssuerUrl: issuerUrl.optional(),
     })
     .optional(),
   postgres: z
@@ -182,7 +243,7 @@ export const stackConfigSchema = z.strictObject({
       instances: z.number().int().min(1).max(9).optional(),
       installOperator: z.boolean().optional(),
       version: z.enum(["15", "16", "17"]).optional(),
-      volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { message: 'expected a Kubernetes quantity such as "100Gi"' }).optional(),
+      volumeSize: z.string().regex(/^[1-9]\d*(Mi|Gi|Ti)$/, { message: 'expected a non-zero Kubernetes quantity such as "100Gi"' }).optional(),
       dataSizeGiB: z.number().positive().optional(),
       writeRateMiBPerSecond: z.number().positive().optional(),
       standby: z
@@ -191,17 +252,13 @@ export const stackConfigSchema = z.strictObject({
           streaming: z.boolean().optional(),
           maxLagSeconds: z.number().positive().optional(),
           /** Source CIDRs of the DR cluster's pods: the primary's NetworkPolicy admits the stream from them. */
-          peerCidrs: z
-            .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'expected an IPv4 CIDR such as "10.20.0.0/16"' }))
-            .optional(),
+          peerCidrs: z.array(checked(cidrProblem)).optional(),
         })
         .optional(),
       clone: z
         .strictObject({
           sourceCluster: k8sName,
-          targetTime: z
-            .string()
-            .regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/, { message: "expected an ISO-8601 time with a timezone, e.g. 2026-11-26T10:00:00+00:00" }),
+          targetTime: checked(timestampProblem),
         })
         .optional(),
       overrides: postgresOverrides.optional(),
