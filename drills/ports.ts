@@ -11,7 +11,10 @@ export const PORTS = {
   postgres: 22432,
   /** The fresh instance a point-in-time restore starts. */
   pitr: 22440,
+  /** s3rver, the storage behind the policy front. */
   s3: 22568,
+  /** The S3 policy front (TLS): the endpoint every drill client talks to. */
+  s3Front: 22569,
   /** redis-server i is redis + i; sentinel i is sentinel + i. */
   redis: 22637,
   sentinel: 22737,

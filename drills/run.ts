@@ -1,6 +1,8 @@
 import type { Store } from "../dr/targets";
 import type { DrillContext } from "./context";
 import { PatroniCluster } from "./postgres/cluster";
+import { s3SpecOf } from "./postgres/s3";
+import type { FrontSummary } from "./s3/policy-front";
 import { Supervisor } from "./runtime/supervisor";
 import { postgresArchive } from "./scenarios/postgres-archive";
 import { postgresDcsOutage } from "./scenarios/postgres-dcs-outage";
@@ -46,6 +48,8 @@ export interface DrillRun {
   stack: string;
   scenarios: ScenarioResult[];
   wallSeconds: number;
+  /** What the S3 policy front judged over the whole run (every scenario archives WAL), when PostgreSQL ran. */
+  s3Front?: FrontSummary;
 }
 
 /** Which drills to run for the requested ids (throws naming an unknown id and the known ones). */
@@ -75,13 +79,14 @@ export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promi
     postgres: async () => {
       if (cluster) return cluster;
       if (!stack.settings.postgres) throw new Error(`stack ${stack.name} has no PostgreSQL tier to drill`);
-      const c = new PatroniCluster(sup, stack.settings.postgres);
+      const c = new PatroniCluster(sup, stack.settings.postgres, s3SpecOf(stack));
       cluster = c;
       await c.start(progress);
       return c;
     },
   };
   const results: ScenarioResult[] = [];
+  let s3Front: FrontSummary | undefined;
   try {
     for (const d of drills) {
       for (let i = 0; i < (opts.repeat ?? 1); i++) {
@@ -96,9 +101,18 @@ export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promi
   } finally {
     current = "teardown";
     progress("stopping servers");
+    if (cluster) {
+      try {
+        s3Front = cluster.s3.frontSummary();
+        progress(`S3 policy front: ${s3Front.judged} requests judged, ${s3Front.refused} refused`);
+      } catch (e) {
+        // An unreadable log must not keep the servers running.
+        progress(`S3 policy front log unreadable: ${(e as Error).message}`);
+      }
+    }
     if (cluster) await cluster.stop().catch(() => undefined);
     await sup.stopAll();
     if (!opts.keepDir) sup.removeDir();
   }
-  return { stack: stack.name, scenarios: results, wallSeconds: (Date.now() - t0) / 1000 };
+  return { stack: stack.name, scenarios: results, wallSeconds: (Date.now() - t0) / 1000, ...(s3Front ? { s3Front } : {}) };
 }

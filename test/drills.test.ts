@@ -1,5 +1,5 @@
 /**
- * The DR drills for real: Patroni + PostgreSQL 15 + etcd + s3rver and Redis + Sentinel on loopback,
+ * The DR drills for real: Patroni + PostgreSQL 15 + etcd + s3rver behind the S3 policy front and Redis + Sentinel on loopback,
  * as the drill user, with the prod stack's derived settings. Wall time on the 2-core CI box: about
  * 5 to 7 minutes (one shared Patroni cluster; a failover takes 15-25 s of it). A setup failure
  * (missing package, port in use) fails every test here; nothing is skipped.
@@ -38,6 +38,13 @@ describe("DR drills on real local servers (prod settings)", () => {
     for (const id of SCENARIO_IDS) result(id);
     const failed = (run as DrillRun).scenarios.filter((r) => !r.ok).map((r) => `${r.id}: ${r.notes.join("; ")}`);
     expect(failed).toEqual([]);
+  });
+
+  it("every S3 request of the run went through the policy front, and production's policies refused none", () => {
+    if (failure) throw failure;
+    const front = (run as DrillRun).s3Front;
+    expect(front?.judged).toBeGreaterThan(20);
+    expect(front?.refusals.map((r) => r.message)).toEqual([]);
   });
 
   it("PostgreSQL node loss: RTO within 22 s and the budget, no acknowledged write lost for the RPO-0 class, old leader rejoins", () => {
@@ -86,6 +93,8 @@ describe("DR drills on real local servers (prod settings)", () => {
     expect(r.measured.walSegmentsLost).toBe(0);
     expect(r.measured.walSegmentsExpected).toBeGreaterThanOrEqual(5);
     expect(r.measured.archiveFailuresDuringOutage).toBeGreaterThan(0);
+    expect(r.measured.s3RequestsJudged).toBeGreaterThanOrEqual(r.measured.walSegmentsExpected as number);
+    expect(r.measured.s3RequestsRefused).toBe(0);
   });
 
   it("point-in-time restore: rows before the target present, rows after it absent", () => {
@@ -93,12 +102,16 @@ describe("DR drills on real local servers (prod settings)", () => {
     expect(r.measured.rowsBeforeTargetPresent).toBe(true);
     expect(r.measured.rowsAfterTargetAbsent).toBe(true);
     expect(r.measured.restoreMBps).toBeGreaterThan(0);
+    expect(r.measured.s3RequestsJudged).toBeGreaterThan(3);
+    expect(r.measured.s3RequestsRefused).toBe(0);
   });
 
   it("logical backup: the CronJob's scripts dump to S3 and a real restore verifies it", () => {
     const r = result("postgres-logical-backup");
     expect(r.measured.restoreVerified).toBe(true);
     expect(r.measured.dumpObjects).toBeGreaterThanOrEqual(2);
+    expect(r.measured.s3RequestsJudged).toBeGreaterThanOrEqual(6);
+    expect(r.measured.s3RequestsRefused).toBe(0);
   });
 
   it("Redis primary loss: RTO within down-after + 3 s via Sentinel discovery; the old primary comes back as a replica only", () => {
@@ -116,6 +129,7 @@ describe("DR drills on real local servers (prod settings)", () => {
       await writeReport(run as DrillRun, file);
       const md = fs.readFileSync(file, "utf8");
       for (const id of SCENARIO_IDS) expect(md).toContain(`## ${id}`);
+      expect(md).toMatch(/S3 policy front .*: \d+ requests judged, \d+ allowed, 0 refused/);
       const svgs = fs.readdirSync(path.join(dir, "report-charts"));
       expect(svgs.length).toBeGreaterThanOrEqual(6);
       expect(fs.readFileSync(path.join(dir, "report-charts", svgs[0]), "utf8")).toMatch(/^<svg/);

@@ -8,7 +8,7 @@ import type { PostgresSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { isAlive, portOpen, sleep, waitFor } from "../runtime/procfs";
 import { Supervisor, tail } from "../runtime/supervisor";
-import { S3Endpoint } from "./s3";
+import { S3Endpoint, type S3Spec } from "./s3";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 const SCOPE = "drill";
@@ -42,7 +42,8 @@ export function drillDynamicConfig(pg: PostgresSettings, archiveCommand: string)
     postgresql: {
       use_pg_rewind: true,
       use_slots: true,
-      // Local adjustment only: the deployed archiver is WAL-G; here curl (SigV4) uploads to s3rver.
+      // Local adjustment only: the deployed archiver is WAL-G; here curl (SigV4, WAL-G's encryption
+      // headers, signed as the walg identity) uploads through the policy front to s3rver.
       parameters: { ...rendered.postgresql.parameters, archive_command: archiveCommand },
     },
   };
@@ -50,21 +51,22 @@ export function drillDynamicConfig(pg: PostgresSettings, archiveCommand: string)
 
 /**
  * PostgreSQL 15 members (as many as the stack deploys) under Patroni with a single-node etcd 3.4 (v3 API) as the DCS, and
- * WAL archived to s3rver. Everything on loopback, as the drill user, in the supervisor's temp dir.
+ * WAL archived through the S3 policy front to s3rver. Everything on loopback, as the drill user, in the supervisor's temp dir.
  */
 export class PatroniCluster {
   readonly members: Member[];
   readonly s3: S3Endpoint;
-  /** Each cluster archives under its own prefix: a fresh bootstrap reuses segment names. */
+  /** Where archive_command puts segments: WAL-G's wal_005/ under the stack's spilo/<cluster>/wal/<major>/. */
   readonly walPrefix: string;
   readonly dynamicConfig: Record<string, unknown>;
 
   constructor(
     private readonly sup: Supervisor,
     readonly settings: PostgresSettings,
+    s3Spec: S3Spec,
   ) {
-    this.s3 = new S3Endpoint(sup);
-    this.walPrefix = `${path.basename(sup.dir)}/wal`;
+    this.s3 = new S3Endpoint(sup, s3Spec);
+    this.walPrefix = this.s3.walSegmentsPrefix;
     if (settings.instances < 2 || settings.instances > 5) {
       throw new Error(`postgres.instances is ${settings.instances}: the drills run 2 to 5 members (a single instance has nothing to fail over to)`);
     }
@@ -77,7 +79,7 @@ export class PatroniCluster {
       dataDir: path.join(sup.dir, "pg", `pg${i}`),
       configFile: path.join(sup.dir, "conf", `pg${i}.yml`),
     }));
-    this.dynamicConfig = drillDynamicConfig(settings, this.s3.curlCommand("put", "%p", `${this.walPrefix}/%f`));
+    this.dynamicConfig = drillDynamicConfig(settings, this.s3.curlCommand("put", "%p", `${this.walPrefix}%f`));
   }
 
   member(name: string): Member {
@@ -87,10 +89,10 @@ export class PatroniCluster {
   }
 
   async start(onPhase: (p: string) => void = () => undefined): Promise<void> {
-    for (const p of [PORTS.etcdClient, PORTS.etcdPeer, PORTS.s3, ...this.members.flatMap((m) => [m.port, m.restPort])]) {
+    for (const p of [PORTS.etcdClient, PORTS.etcdPeer, PORTS.s3, PORTS.s3Front, ...this.members.flatMap((m) => [m.port, m.restPort])]) {
       if (await portOpen(p)) throw new Error(`port ${p} on 127.0.0.1 is already in use: another drill or server is running; stop it first`);
     }
-    onPhase("starting s3rver");
+    onPhase("starting s3rver and the S3 policy front");
     await this.s3.start();
     onPhase("starting etcd");
     await this.startEtcd();

@@ -2,6 +2,7 @@ import type { DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { PgWriteLoad } from "../postgres/load";
 import { archivePrediction } from "../postgres/predict";
+import { refusalNotes } from "../postgres/s3";
 import { archivedPast, segmentRange } from "../postgres/wal";
 import { sleep, waitFor } from "../runtime/procfs";
 import { postgresClasses } from "../stack";
@@ -17,9 +18,10 @@ interface ArchiverState {
 
 /**
  * WAL archive under load. Lag: switch segments, acknowledge one write, and time until the segment
- * holding it is in S3 (archive_timeout closes it; the aws CLI uploads it) - the worst case the
- * budget's archive RPO bound covers. Outage: stop s3rver, keep writing and switching segments,
- * start it again; every segment must reach S3 (none skipped) and the archiver must catch up.
+ * holding it is in S3 (archive_timeout closes it; curl uploads it through the policy front as WAL-G
+ * would) - the worst case the budget's archive RPO bound covers. Outage: stop S3 (the policy front
+ * and s3rver behind it), keep writing and switching segments, start it again; every segment must
+ * reach S3 (none skipped), the archiver must catch up, and the front must have refused nothing.
  */
 export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult[]> {
   const t0 = Date.now();
@@ -37,6 +39,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   ctx.progress("waiting for the archiver to be idle");
   await waitFor("no WAL segment waiting to be archived", 120000, async () => (await ready()) === 0, 500);
 
+  const judgedBefore = cluster.s3.judged().length;
   const epoch = Date.now();
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   const run = `archive-${epoch}`;
@@ -59,11 +62,11 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   timeline.events.push({ atMs: archivedMs, label: `${segment.slice(-8)} archived` });
 
   // Outage.
-  ctx.progress("S3 outage: stopping s3rver, writing and switching segments");
+  ctx.progress("S3 outage: stopping the policy front and s3rver, writing and switching segments");
   const failedBefore = Number((await archiver()).failed_count);
   const downMs = Date.now() - epoch;
   await cluster.s3.stop();
-  timeline.events.push({ atMs: downMs, label: "s3rver stopped" });
+  timeline.events.push({ atMs: downMs, label: "S3 stopped" });
   let last = segment;
   for (let i = 0; i < 4; i++) {
     await sleep(3000);
@@ -71,10 +74,10 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   }
   const pendingAtRestart = await ready();
   const failedDuringOutage = Number((await archiver()).failed_count) - failedBefore;
-  ctx.progress(`restarting s3rver (${pendingAtRestart} segments waiting)`);
+  ctx.progress(`restarting s3rver and the policy front (${pendingAtRestart} segments waiting)`);
   const upMs = Date.now() - epoch;
   await cluster.s3.start();
-  timeline.events.push({ atMs: upMs, label: "s3rver back" });
+  timeline.events.push({ atMs: upMs, label: "S3 back" });
   // A new segment wakes an archiver that backed off after its failures.
   await sleep(500);
   last = String((await q("select pg_walfile_name(pg_switch_wal()) as f"))[0].f);
@@ -87,6 +90,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   const present = new Set((await cluster.s3.list(cluster.walPrefix)).map((k) => k.split("/").pop() as string));
   const missing = expected.filter((s) => !present.has(s));
   const catchUpSeconds = (caughtUpMs - upMs) / 1000;
+  const front = cluster.s3.frontSummary(judgedBefore);
   const target = {
     rpoSeconds: pg.archiveTimeoutSeconds + DRILL_TARGETS.archiveLagSlackSeconds,
     other: "zero WAL segments lost across the S3 outage",
@@ -103,12 +107,18 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
     archiveCatchUpSeconds: catchUpSeconds,
     segmentsPerSecond: (pendingAtRestart + 1) / catchUpSeconds,
     outageSeconds: (upMs - downMs) / 1000,
+    s3RequestsJudged: front.judged,
+    s3RequestsRefused: front.refused,
   };
   const v = judge(target, predicted, measured);
   if (missing.length > 0) {
     v.ok = false;
     v.targetMet = false;
     v.notes.push(`WAL segments missing from the archive: ${missing.join(", ")}`);
+  }
+  if (front.refused > 0) {
+    v.ok = false;
+    v.notes.push(...refusalNotes(front));
   }
   if (failedDuringOutage === 0) {
     v.ok = false;
@@ -119,7 +129,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
       id: "postgres-archive-s3-outage",
       store: "postgres",
       dataClass: c.name,
-      description: `WAL archive lag under load (archive_timeout ${pg.archiveTimeoutSeconds} s, SigV4 PUT to s3rver), then s3rver down ${Math.round(measured.outageSeconds)} s while writing: every segment ${expected[0]}..${last} must arrive`,
+      description: `WAL archive lag under load (archive_timeout ${pg.archiveTimeoutSeconds} s, SigV4 PUT as walg with WAL-G's x-amz-server-side-encryption ${cluster.s3.walgHeaders.sse ?? "(none)"} through the S3 policy front to s3rver), then S3 down ${Math.round(measured.outageSeconds)} s while writing: every segment ${expected[0]}..${last} must arrive under ${cluster.walPrefix}`,
       target,
       predicted,
       measured,

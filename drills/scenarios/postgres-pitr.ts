@@ -7,6 +7,7 @@ import { PG_BIN } from "../postgres/cluster";
 import { archivePrediction } from "../postgres/predict";
 import { archivedPast } from "../postgres/wal";
 import { PORTS } from "../ports";
+import { refusalNotes } from "../postgres/s3";
 import { sleep, waitFor } from "../runtime/procfs";
 import { postgresClasses } from "../stack";
 import type { ScenarioResult, Timeline } from "../types";
@@ -25,9 +26,10 @@ function dirBytes(p: string): number {
 }
 
 /**
- * Point-in-time restore: a base backup (pg_basebackup, uploaded to s3rver), rows before and after a
- * target time, WAL archived; then a fresh instance restores the base backup, fetches WAL from the
- * archive with restore_command and stops at the target. Rows before the target must be there, rows
+ * Point-in-time restore: a base backup (pg_basebackup, uploaded as walg with WAL-G's encryption
+ * headers through the S3 policy front), rows before and after a target time, WAL archived; then a
+ * fresh instance restores the base backup, fetches WAL from the archive with restore_command (as
+ * walg, through the front) and stops at the target. Rows before the target must be there, rows
  * after it must not; throughput = restored bytes / (download + extract + recovery) seconds.
  */
 export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]> {
@@ -46,10 +48,13 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
   // Some bulk so the restore moves more than an empty cluster.
   await q("create table if not exists pitr_bulk as select g as id, md5(g::text) as payload from generate_series(1, 200000) g");
 
-  ctx.progress("base backup (pg_basebackup) and upload to s3rver");
+  ctx.progress("base backup (pg_basebackup) and upload through the S3 policy front");
+  const judgedBefore = cluster.s3.judged().length;
+  // Named as WAL-G names its backups: base_<segment the backup starts in>.
+  const startSegment = String((await q("select pg_walfile_name(pg_current_wal_lsn()) as f"))[0].f);
   const base = sup.mkdir("pitr/base");
   await sup.run("/usr/bin/pg_basebackup", ["-h", "127.0.0.1", "-p", String(cluster.member(leader).port), "-U", "postgres", "-D", base, "-Ft", "-z", "-X", "stream", "-c", "fast"], { timeoutMs: 300000 });
-  const basePrefix = `${path.basename(sup.dir)}/base`;
+  const basePrefix = `${cluster.s3.baseBackupsPrefix}base_${startSegment}`;
   const files = fs.readdirSync(base).filter((f) => f.endsWith(".tar.gz") || f === "backup_manifest");
   for (const f of files) await sup.run("/bin/sh", ["-c", cluster.s3.curlCommand("put", path.join(base, f), `${basePrefix}/${f}`)]);
   at("base backup in S3");
@@ -75,7 +80,7 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
   await sup.run("tar", ["-xzf", path.join(dl, "pg_wal.tar.gz"), "-C", path.join(data, "pg_wal")]);
   const run = sup.mkdir("pitr/run");
   fs.rmSync(path.join(data, "standby.signal"), { force: true });
-  const restoreCommand = cluster.s3.curlCommand("get", "%p", `${cluster.walPrefix}/%f`);
+  const restoreCommand = cluster.s3.curlCommand("get", "%p", `${cluster.walPrefix}%f`);
   // postgresql.auto.conf overrides the copied member's config; hba/ident point back into this dir.
   fs.appendFileSync(
     path.join(data, "postgresql.auto.conf"),
@@ -114,6 +119,7 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
   const changed = Number((await pitrQuery("select count(*) as n from pitr_bulk where payload = 'changed after target'"))[0].n);
   const bytes = dirBytes(data);
   await sup.stop("postgres-pitr", 20000);
+  const front = cluster.s3.frontSummary(judgedBefore);
 
   const before = Number(counts[0].before);
   const after = Number(counts[0].after);
@@ -130,6 +136,8 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
     restoreSeconds,
     restoredMiB: bytes / 1024 / 1024,
     restoreMBps,
+    s3RequestsJudged: front.judged,
+    s3RequestsRefused: front.refused,
   };
   const v = judge(target, predicted, measured);
   if (!measured.rowsBeforeTargetPresent || !measured.rowsAfterTargetAbsent) {
@@ -137,12 +145,16 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
     v.targetMet = false;
     v.notes.push(`restored ${before}/${MARK_ROWS} rows before the target and ${after} rows (+${changed} changes) after it`);
   }
+  if (front.refused > 0) {
+    v.ok = false;
+    v.notes.push(...refusalNotes(front));
+  }
   return [
     {
       id: "postgres-pitr",
       store: "postgres",
       dataClass: c?.name,
-      description: `base backup + archived WAL from s3rver into a fresh instance, recovery_target_time ${targetTime}`,
+      description: `base backup + archived WAL (${basePrefix}/, ${cluster.walPrefix}) through the S3 policy front as walg into a fresh instance, recovery_target_time ${targetTime}`,
       target,
       predicted,
       measured,
