@@ -530,7 +530,7 @@ describe("readers", () => {
 });
 
 describe("postgres-engine-safety", () => {
-  const run = async (r: Res) => (await runResource("postgres-engine-safety", r)).messages;
+  const run = async (...rs: Res[]) => (await runStackPolicy("postgres-engine-safety", rs)).messages;
   it("passes the shape the tier renders (3 instances, one synchronous standby, Spilo's senders)", async () => {
     expect(await run(postgresCr())).toEqual([]);
     expect(await run(postgresCr({ parameters: { fsync: "on", full_page_writes: "true", max_wal_senders: "3" } }))).toEqual([]);
@@ -540,11 +540,14 @@ describe("postgres-engine-safety", () => {
     expect(await run(postgresCr({ parameters: { fsync: "0" } }))).toHaveLength(1);
     expect(await run(postgresCr({ parameters: { full_page_writes: "no" } }))).toEqual([expect.stringMatching(/torn page/)]);
   });
-  it("flags too few WAL senders, counting the DR standby's stream", async () => {
+  it("flags too few WAL senders, counting the stream of a standby cluster on the cluster it streams from", async () => {
     expect(await run(postgresCr({ parameters: { max_wal_senders: "2" } }))).toEqual([expect.stringMatching(/max_wal_senders 2 < 3 \(2 replica\(s\) \+ 1 for a replica being rebuilt\)/)]);
+    const primary = postgresCr({ parameters: { max_wal_senders: "3" } });
     const standby = postgresCr({ parameters: { max_wal_senders: "3" } });
+    standby.name = "agent-pg-prod-dr";
+    standby.inputs.metadata = { ...standby.inputs.metadata, name: "agent-pg-prod-dr" };
     standby.inputs.spec.standby = { standby_host: "primary.example" };
-    expect(await run(standby)).toEqual([expect.stringMatching(/max_wal_senders 3 < 4 .*\+ 1 for the DR standby/)]);
+    expect(await run(primary, standby)).toEqual([expect.stringMatching(/^postgresql agent-pg-prod: max_wal_senders 3 < 4 .*\+ 1 for the DR standby/)]);
   });
   it("flags synchronous standbys the cluster can not have, and a lag limit no replica meets", async () => {
     expect(await run(postgresCr({ patroni: { synchronous_node_count: 3 } }))).toEqual([expect.stringMatching(/synchronous_node_count 3 with 3 instances: .*Fix: set postgres.overrides.synchronousNodeCount to at most 2/)]);
@@ -588,6 +591,9 @@ describe("backup-verification", () => {
   it("flags a lock shorter than the drill period, and a prod bucket without a lock", async () => {
     expect(await run(drill("0 4 * * 0"), lifecycle(30), lock(3))).toEqual([expect.stringMatching(/Object Lock holds a version 3 day\(s\).*Fix: set backup.objectLock.days to at least 7/)]);
     expect(await run(drill("0 4 * * *"), lifecycle(30))).toEqual([expect.stringMatching(/bk \(prod\) has no Object Lock.*Fix: set backup.objectLock.enabled to true/)]);
+  });
+  it("a drill that never comes around is one finding, not a lock finding 'at least Infinity' after it", async () => {
+    expect(await run(drill("0 0 1 1 *"), lifecycle(30), lock(7))).toEqual([expect.stringMatching(/does not run twice within 400 days.*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*"/)]);
   });
 });
 

@@ -51,6 +51,10 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
     if (!bucket) continue;
     const prefix = `${(env(job, "BACKUP_PREFIX") ?? "").replace(/\/+$/, "")}/`;
     const days = expiryDays(resources, bucket, prefix);
+    if (!Number.isFinite(gap)) {
+      report(`restore drill ${job.inputs.metadata?.name}: schedule ${JSON.stringify(job.inputs.spec?.schedule)} does not run twice within 400 days, so a dump chain that stopped restoring is never noticed. Fix: set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily).`, job.urn);
+      continue;
+    }
     if (gap >= days * DAY) {
       const fix = days > 1 ? `set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily)` : `set backup.retentionDays to at least ${Math.ceil(gap / DAY) + 1}`;
       report(`restore drill ${job.inputs.metadata?.name}: runs every ${dur(gap)} at worst, but dumps in ${bucketLabel(bucket)} expire after ${days} day(s): a dump chain that stopped restoring is noticed only after every proven dump is gone. Fix: ${fix}.`, job.urn);

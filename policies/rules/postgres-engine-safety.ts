@@ -1,6 +1,7 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { pgBool } from "../lib/conf-files";
+import { fromPolicyResources } from "../lib/policy-resources";
 import { num, objectName, TYPES } from "../lib/resources";
 
 /** Spilo's max_wal_senders when the manifest does not set it. */
@@ -11,7 +12,16 @@ const SPILO_MAX_WAL_SENDERS = 10;
  * durable commits, torn-page protection, a sender for every replica, a synchronous standby that
  * exists, a replica that may be promoted. Each message names the mechanism and a setting that fixes it.
  */
-export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: string) => void): void {
+/** WAL senders a cluster needs: one per replica, one for a rebuilding replica's pg_basebackup, one per standby cluster it feeds. */
+export function walSendersNeeded(r: ObservedResource, feedsStandbyCluster: boolean): number {
+  return Math.max(0, num(r.inputs.spec?.numberOfInstances ?? 1) - 1) + 1 + (feedsStandbyCluster ? 1 : 0);
+}
+
+/**
+ * `sendersForFix`: the value to suggest, the largest need of every cluster sharing the override
+ * (postgres.overrides.parameters applies to the primary and the DR cluster alike).
+ */
+export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: string) => void, feedsStandbyCluster = false, sendersForFix?: number): void {
   const report = (m: string) => reportRaw(`postgresql ${objectName(r)}: ${m}`);
   const spec = r.inputs.spec ?? {};
   const params: Record<string, unknown> = spec.postgresql?.parameters ?? {};
@@ -25,12 +35,11 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
     report(`full_page_writes = ${JSON.stringify(params.full_page_writes)}: a crash in the middle of a page write leaves a torn page that WAL replay can not repair, on the primary and in every base backup taken from it. Fix: set postgres.overrides.parameters.full_page_writes to "on" (PostgreSQL's default).`);
   }
 
-  // Every replica holds one sender, the DR standby cluster one, and a rebuilding replica's pg_basebackup one more.
-  const standbyStream = spec.standby?.standby_host ? 1 : 0;
-  const needed = Math.max(0, instances - 1) + 1 + standbyStream;
+  const standbyStream = feedsStandbyCluster ? 1 : 0;
+  const needed = walSendersNeeded(r, feedsStandbyCluster);
   const senders = params.max_wal_senders === undefined ? SPILO_MAX_WAL_SENDERS : num(params.max_wal_senders);
   if (Number.isFinite(senders) && senders < needed) {
-    report(`max_wal_senders ${senders} < ${needed} (${instances - 1} replica(s) + 1 for a replica being rebuilt${standbyStream ? " + 1 for the DR standby" : ""}): a replica that finds no free sender does not stream, so failover has nothing current to promote. Fix: set postgres.overrides.parameters.max_wal_senders to "${needed}" (or more).`);
+    report(`max_wal_senders ${senders} < ${needed} (${instances - 1} replica(s) + 1 for a replica being rebuilt${standbyStream ? " + 1 for the DR standby" : ""}): a replica that finds no free sender does not stream, so failover has nothing current to promote. Fix: set postgres.overrides.parameters.max_wal_senders to "${Math.max(needed, sendersForFix ?? 0)}" (or more).`);
   }
 
   const syncMode = patroni.synchronous_mode === true;
@@ -49,13 +58,21 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   }
 }
 
-export const postgresEngineSafety: ResourceValidationPolicy = {
+/** Does a standby cluster of the stack stream from this cluster (its spec.standby names a host)? */
+function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
+  return !r.inputs.spec?.standby && all.some((o) => o !== r && o.type === TYPES.postgresql && typeof o.inputs.spec?.standby?.standby_host === "string");
+}
+
+export const postgresEngineSafety: StackValidationPolicy = {
   name: "postgres-engine-safety",
-  description: "PostgreSQL keeps fsync and full_page_writes on, has a WAL sender for every replica and the DR standby, a synchronous standby that can exist, and a replica Patroni may promote.",
+  description: "PostgreSQL keeps fsync and full_page_writes on, has a WAL sender for every replica and a DR standby cluster, a synchronous standby that can exist, and a replica Patroni may promote.",
   enforcementLevel: "mandatory",
   severity: "critical",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
-    checkPostgresEngineSafety({ type: args.type, name: args.name, inputs: args.props }, report);
+  validateStack: (args, report) => {
+    const resources = fromPolicyResources(args.resources);
+    const clusters = resources.filter((r) => r.type === TYPES.postgresql);
+    if (clusters.length === 0) args.notApplicable(`no ${TYPES.postgresql} in the stack`);
+    const forFix = Math.max(...clusters.map((r) => walSendersNeeded(r, feedsStandby(clusters, r))));
+    for (const r of clusters) checkPostgresEngineSafety(r, (m) => report(m, r.urn), feedsStandby(clusters, r), forFix);
   },
 };

@@ -1,0 +1,66 @@
+/**
+ * Valid but unsafe settings, by class (durability off at the engine, settings that contradict the
+ * cluster's size, detectors that flap, verification rarer than retention, immutability shorter than
+ * verification, networks open to any source): each fails the plan naming its mechanism, and the
+ * Fix the message gives, applied literally as config, makes that policy pass.
+ * Wall time: two offline plans per row (about 3 s each).
+ */
+import { deepMerge, planStack } from "./harness/offline";
+
+type Plan = Awaited<ReturnType<typeof planStack>>;
+
+/** The config change a "Fix: set <key> to [at least|at most] <value>" sentence asks for, as a stack patch. */
+export function fixPatch(message: string): Record<string, unknown> {
+  const m = /Fix: set ([a-zA-Z][\w.]*) to (?:at least |at most )?("[^"]*"|-?\d+(?:\.\d+)?|true|false|the [^.]*?e\.g\. (\[[^\]]*\]))/.exec(message);
+  if (!m) throw new Error(`no applicable Fix in: ${message}`);
+  const [, key, raw, example] = m;
+  const value = JSON.parse(example ?? raw);
+  const [top, ...path] = key.split(".");
+  const nested = path.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value);
+  return { [`agent-dr:${top}`]: nested };
+}
+
+const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
+  ["fsync off", { "agent-dr:postgres": { overrides: { parameters: { fsync: "off" } } } }, "postgres-engine-safety", /fsync = "off": commits are acknowledged before they reach disk/],
+  ["full_page_writes off", { "agent-dr:postgres": { overrides: { parameters: { full_page_writes: "false" } } } }, "postgres-engine-safety", /torn page/],
+  ["max_wal_senders below the replicas", { "agent-dr:postgres": { overrides: { parameters: { max_wal_senders: "1" } } } }, "postgres-engine-safety", /max_wal_senders 1 < 4/],
+  ["more synchronous standbys than replicas", { "agent-dr:postgres": { overrides: { synchronousNodeCount: 4 } } }, "postgres-engine-safety", /synchronous_node_count 4 with 3 instances/],
+  ["failover lag 0 with asynchronous replication", { "agent-dr:postgres": { overrides: { synchronousMode: false, maximumLagOnFailoverBytes: 0 } } }, "postgres-engine-safety", /maximum_lag_on_failover 0/],
+  ["archive_timeout 0", { "agent-dr:postgres": { overrides: { archiveTimeoutSeconds: 0 } } }, "postgres-wal-archiving", /never forces a segment switch/],
+  ["Sentinel down-after 500 ms", { "agent-dr:redis": { overrides: { downAfterMilliseconds: 500 } } }, "detection-stability", /down-after-milliseconds 500 .* one slow reply/],
+  ["Route53 failure threshold 1", { "agent-dr:dns": { overrides: { failureThreshold: 1 } } }, "detection-stability", /failureThreshold 1 marks the endpoint unhealthy after a single failed probe/],
+  ["restore drill once a year", { "agent-dr:backup": { overrides: { restoreDrillSchedule: "0 0 1 1 *" } } }, "backup-verification", /does not run twice within 400 days, so a dump chain that stopped restoring is never noticed/],
+  ["retention of one day", { "agent-dr:backup": { retentionDays: 1 } }, "backup-verification", /expire after 1 day/],
+  ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],
+  ["prod without Object Lock", { "agent-dr:backup": { objectLock: { enabled: false } } }, "backup-verification", /has no Object Lock/],
+  ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
+];
+
+describe.each(rows)("prod with %s", (_what, patch, policy, mechanism) => {
+  let unsafe: Plan;
+  beforeAll(async () => {
+    unsafe = await planStack("prod", patch);
+  }, 60_000);
+
+  test(`fails ${policy}, naming the mechanism`, () => {
+    const found = unsafe.violations.filter((v) => v.policy === policy);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((v) => v.level === "mandatory")).toBe(true);
+    expect(found.map((v) => v.message)).toContainEqual(expect.stringMatching(mechanism));
+  });
+
+  test("the Fix in each message, applied as written, makes the policy pass", async () => {
+    const messages = [...new Set(unsafe.violations.filter((v) => v.policy === policy).map((v) => v.message))];
+    for (const message of messages) {
+      const fixed = await planStack("prod", deepMerge(patch, fixPatch(message)));
+      expect([message, fixed.violations.filter((v) => v.policy === policy).map((v) => v.message)]).toEqual([message, []]);
+    }
+  }, 120_000);
+});
+
+test("the Fix parser reads the sentence forms the policies use, and refuses a message without one", () => {
+  expect(fixPatch('x. Fix: set postgres.overrides.parameters.fsync to "on" (PostgreSQL\'s default).')).toEqual({ "agent-dr:postgres": { overrides: { parameters: { fsync: "on" } } } });
+  expect(fixPatch("x. Fix: set redis.overrides.downAfterMilliseconds to at least 2000.")).toEqual({ "agent-dr:redis": { overrides: { downAfterMilliseconds: 2000 } } });
+  expect(fixPatch('x. Fix: set postgres.standby.peerCidrs to the DR cluster\'s pod or VPC CIDRs (private ranges only, e.g. ["10.20.0.0/16"]).')).toEqual({ "agent-dr:postgres": { standby: { peerCidrs: ["10.20.0.0/16"] } } });
+  expect(() => fixPatch("x. Fix: think harder.")).toThrow(/no applicable Fix/);
+});
