@@ -99,7 +99,7 @@ export async function judge(check: IamCheck, path: PolicyPath): Promise<Judgemen
     deciding: getDenialReasons(analysis).map((d) =>
       d.denialType === "Explicit"
         ? `${label(d.policyType, d.policyIdentifier)}: ${d.statementId ?? `#${d.statementIndex}`} denies`
-        : `${label(d.policyType, d.identifier)}: no statement allows`,
+        : `${label(d.policyType, d.identifier ?? (d.policyType === "identity" ? path.identityPolicies.map((p) => p.name).join(", ") || "(none)" : undefined))}: no statement allows`,
     ),
   };
 }

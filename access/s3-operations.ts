@@ -168,9 +168,19 @@ export function kmsChecksOf(call: S3Call, enc: BucketEncryption): IamCheck[] {
   return [{ action: writes ? "kms:GenerateDataKey" : "kms:Decrypt", resource: keyArn, context }];
 }
 
+/** Query parameters that only shape a listing or a read; any other key names a sub-resource (another action). */
+const LIST_PARAMS = new Set(["list-type", "prefix", "delimiter", "continuation-token", "max-keys", "start-after", "encoding-type", "fetch-owner", "marker"]);
+const READ_PARAMS = new Set(["partNumber", "response-content-type", "response-content-language", "response-expires", "response-cache-control", "response-content-disposition", "response-content-encoding"]);
+
+function onlyParams(q: URLSearchParams, allowed: ReadonlySet<string>, what: string): void {
+  const extra = [...q.keys()].filter((k) => !allowed.has(k));
+  if (extra.length) throw new Error(`${what} with ?${extra.join("&")}: a sub-resource no workload uses, so it is not modelled`);
+}
+
 /**
  * The S3 call an HTTP request makes (path-style addressing, as the drills' clients use). Only what
- * the drills send is recognised; anything else throws, so the front refuses instead of guessing.
+ * the drills send is recognised; anything else throws (a sub-resource such as ?tagging or ?acl is
+ * another IAM action), so the front refuses instead of judging it as something it is not.
  */
 export function s3CallFromHttp(req: { method: string; path: string; query: URLSearchParams; headers: Record<string, string | undefined>; tls: boolean; body?: string }): S3Call {
   const [bucket, ...rest] = req.path.replace(/^\/+/, "").split("/");
@@ -183,31 +193,34 @@ export function s3CallFromHttp(req: { method: string; path: string; query: URLSe
   };
   const base = { bucket: decodeURIComponent(bucket), tls: req.tls, headers };
   const m = req.method.toUpperCase();
+  const what = `${m} /${bucket}${key !== undefined ? `/${key}` : ""}`;
+  const only = (...keys: string[]) => onlyParams(q, new Set(keys), what);
   if (!bucket) throw new Error(`${m} /: listing buckets is not an operation any workload performs`);
   if (key === undefined || key === "") {
-    if (m === "GET" && q.has("location")) return { ...base, api: "GetBucketLocation" };
-    if (m === "GET") return { ...base, api: "ListObjectsV2", prefix: q.get("prefix") ?? "" };
-    if (m === "HEAD") return { ...base, api: "HeadBucket" };
-    if (m === "POST" && q.has("delete")) return { ...base, api: "DeleteObjects", keys: [...(req.body ?? "").matchAll(/<Key>([^<]*)<\/Key>/g)].map((x) => unescapeXml(x[1])) };
-    if (m === "PUT" && q.has("policy")) return { ...base, api: "PutBucketPolicy" };
-    if (m === "PUT" && q.has("lifecycle")) return { ...base, api: "PutBucketLifecycleConfiguration" };
-    if (m === "PUT" && q.has("object-lock")) return { ...base, api: "PutObjectLockConfiguration" };
-    if (m === "PUT" && q.has("versioning")) return { ...base, api: "PutBucketVersioning" };
-    throw new Error(`${m} /${bucket}?${q.toString()}: bucket operation not modelled`);
+    if (m === "GET" && q.has("location")) return only("location"), { ...base, api: "GetBucketLocation" };
+    if (m === "GET") return onlyParams(q, LIST_PARAMS, what), { ...base, api: "ListObjectsV2", prefix: q.get("prefix") ?? "" };
+    if (m === "HEAD") return only(), { ...base, api: "HeadBucket" };
+    if (m === "POST" && q.has("delete")) return only("delete"), { ...base, api: "DeleteObjects", keys: [...(req.body ?? "").matchAll(/<Key>([^<]*)<\/Key>/g)].map((x) => unescapeXml(x[1])) };
+    if (m === "PUT" && q.has("policy")) return only("policy"), { ...base, api: "PutBucketPolicy" };
+    if (m === "PUT" && q.has("lifecycle")) return only("lifecycle"), { ...base, api: "PutBucketLifecycleConfiguration" };
+    if (m === "PUT" && q.has("object-lock")) return only("object-lock"), { ...base, api: "PutObjectLockConfiguration" };
+    if (m === "PUT" && q.has("versioning")) return only("versioning"), { ...base, api: "PutBucketVersioning" };
+    throw new Error(`${what}?${q.toString()}: bucket operation not modelled`);
   }
   const obj = { ...base, key };
-  if (m === "PUT" && q.has("uploadId") && q.has("partNumber")) return { ...obj, api: "UploadPart" };
-  if (m === "PUT" && q.has("retention")) return { ...obj, api: "PutObjectRetention" };
-  if (m === "PUT" && h["x-amz-copy-source"]) return { ...obj, api: "CopyObject", copySource: decodeURIComponent(h["x-amz-copy-source"]) };
-  if (m === "PUT") return { ...obj, api: "PutObject" };
-  if (m === "POST" && q.has("uploads")) return { ...obj, api: "CreateMultipartUpload" };
-  if (m === "POST" && q.has("uploadId")) return { ...obj, api: "CompleteMultipartUpload" };
-  if (m === "DELETE" && q.has("uploadId")) return { ...obj, api: "AbortMultipartUpload" };
-  if (m === "DELETE" && q.has("versionId")) return { ...obj, api: "DeleteObjectVersion" };
-  if (m === "DELETE") return { ...obj, api: "DeleteObject" };
-  if (m === "GET") return { ...obj, api: "GetObject" };
-  if (m === "HEAD") return { ...obj, api: "HeadObject" };
-  throw new Error(`${m} /${bucket}/${key}: object operation not modelled`);
+  if (m === "PUT" && q.has("uploadId") && q.has("partNumber")) return only("uploadId", "partNumber"), { ...obj, api: "UploadPart" };
+  if (m === "PUT" && q.has("retention")) return only("retention", "versionId"), { ...obj, api: "PutObjectRetention" };
+  if (m === "PUT" && h["x-amz-copy-source"]) return only(), { ...obj, api: "CopyObject", copySource: decodeURIComponent(h["x-amz-copy-source"]) };
+  if (m === "PUT") return only(), { ...obj, api: "PutObject" };
+  if (m === "POST" && q.has("uploads")) return only("uploads"), { ...obj, api: "CreateMultipartUpload" };
+  if (m === "POST" && q.has("uploadId")) return only("uploadId"), { ...obj, api: "CompleteMultipartUpload" };
+  if (m === "DELETE" && q.has("uploadId")) return only("uploadId"), { ...obj, api: "AbortMultipartUpload" };
+  if (m === "DELETE" && q.has("versionId")) return only("versionId"), { ...obj, api: "DeleteObjectVersion" };
+  if (m === "DELETE") return only(), { ...obj, api: "DeleteObject" };
+  // A versioned read (?versionId) is s3:GetObjectVersion, which no workload is granted: not modelled.
+  if (m === "GET") return onlyParams(q, READ_PARAMS, what), { ...obj, api: "GetObject" };
+  if (m === "HEAD") return onlyParams(q, READ_PARAMS, what), { ...obj, api: "HeadObject" };
+  throw new Error(`${what}: object operation not modelled`);
 }
 
 function unescapeXml(s: string): string {

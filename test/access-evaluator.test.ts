@@ -97,6 +97,25 @@ describe("S3 calls as IAM sees them", () => {
     expect(() => http("PUT", "/bk?tagging")).toThrow(/not modelled/);
   });
 
+  test.each([
+    ["PUT", "/bk/a/b?tagging"],
+    ["PUT", "/bk/a/b?acl"],
+    ["PUT", "/bk/a/b?legal-hold"],
+    ["GET", "/bk/a/b?tagging"],
+    ["GET", "/bk/a/b?acl"],
+    ["GET", "/bk/a/b?retention"],
+    ["GET", "/bk/a/b?uploadId=u"],
+    ["GET", "/bk/a/b?versionId=v"],
+    ["GET", "/bk?versioning"],
+    ["GET", "/bk?uploads"],
+    ["GET", "/bk?versions"],
+    ["GET", "/bk?policy"],
+    ["DELETE", "/bk/a/b?tagging"],
+    ["POST", "/bk/a/b?select&select-type=2"],
+  ])("%s %s names a sub-resource (another IAM action): refused, never judged as the plain call", (method, p) => {
+    expect(() => http(method, p)).toThrow(/not modelled/);
+  });
+
   test("S3's own KMS calls: write -> GenerateDataKey on the named key, read and complete -> Decrypt on the bucket's key, bucket key context", () => {
     const put: S3Call = { api: "PutObject", bucket: BUCKET, key: "k", headers: { sse: "aws:kms", kmsKeyId: OTHER_KEY }, tls: true };
     expect(kmsChecksOf(put, enc)).toEqual([{ action: "kms:GenerateDataKey", resource: OTHER_KEY, context: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN, "aws:SecureTransport": "true" } }]);
