@@ -335,3 +335,18 @@ describe("npm run plan exits 2, naming the key (and the file)", () => {
     expect(out.issues[0]).toEqual({ key: expect.stringMatching(issue.key), value: issue.value, expected: expect.stringMatching(issue.expected) });
   });
 });
+
+describe("options that would be silently ignored", () => {
+  const { parseStackConfig } = require("../dr/targets");
+  const parse = (failover: Record<string, unknown>, regions: Record<string, string> = { primary: "us-east-1", dr: "us-west-2" }) => () =>
+    parseStackConfig({ regions, clusters: { primary: {}, ...(regions.dr ? { dr: {} } : {}) }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } }, failover }, "prod");
+  test("an automatic region promotion without the controller that would do it is refused, naming the key", () => {
+    expect(parse({ regionPromotion: "automatic" })).toThrow(/agent-dr:failover\.regionPromotion: got "automatic"; expected "manual" unless agent-dr:failover\.controller\.enabled is true/);
+    expect(parse({ regionPromotion: "automatic", controller: { enabled: false } })).toThrow(/failover\.regionPromotion/);
+    expect(parse({ regionPromotion: "automatic" }, { primary: "us-east-1" })).toThrow(/failover\.regionPromotion/);
+  });
+  test("with the controller it stands; manual needs nothing", () => {
+    expect(parse({ regionPromotion: "automatic", controller: { enabled: true } })).not.toThrow();
+    expect(parse({ regionPromotion: "manual" })).not.toThrow();
+  });
+});

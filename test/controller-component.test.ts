@@ -62,7 +62,7 @@ test("prod with the controller enabled: Deployment in the DR region with the env
   expect(dep.provider?.startsWith(drProvider.urn)).toBe(true);
   const env = Object.fromEntries(dep.inputs.spec.template.spec.containers[0].env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
   expect(env).toMatchObject({ REGION_PROMOTION: "manual", CHECK_INTERVAL_SECONDS: "15", FAILURE_THRESHOLD: "4", REGION_ROLE: "dr" });
-  const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } }, failover: { regionPromotion: "automatic" } }, "prod");
+  const config = parseStackConfig({ regions: { primary: "us-east-1", dr: "us-west-2" }, clusters: { primary: {}, dr: {} }, postgres: { standby: { peerCidrs: ["10.20.0.0/16"] } }, failover: { regionPromotion: "automatic", controller: { enabled: true } } }, "prod");
   expect(observeFailover(run.resources as any, config)).toMatchObject({ regionPromotion: "manual", controllerIntervalSeconds: 15, controllerFailureThreshold: 4 });
 
   const [role] = byType(mine, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.inputs.metadata.name === "agent-dr-failover-controller");

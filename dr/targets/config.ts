@@ -147,6 +147,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 
   if (cfg.oidc) oidcProblems(cfg, hasDr, drInPartition, problems, key);
   backupProblems(cfg, hasDr, problems, key);
+  failoverProblems(cfg, hasDr, problems, key);
 
   // Parameters (names, values, the ones the recovery settings own) were judged by the schema.
   const pgo = cfg.postgres?.overrides ?? {};
@@ -262,6 +263,20 @@ function backupProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigPro
   }
   if (o.replicationTimeControl === true && !(o.crossRegionReplication ?? hasDr)) {
     problems.push({ key: key("backup.overrides.replicationTimeControl"), value: true, expected: "expected false or unset while cross-region replication is off (RTC is a property of replication)" });
+  }
+}
+
+/**
+ * Options that would be silently ignored: an automatic region promotion needs the failover
+ * controller to do it (and a DR region to promote), or the stack runs manual while its owner
+ * believes otherwise.
+ */
+function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigProblem[], key: (p: string) => string): void {
+  if (cfg.failover?.regionPromotion !== "automatic") return;
+  if (cfg.failover.controller?.enabled !== true) {
+    problems.push({ key: key("failover.regionPromotion"), value: "automatic", expected: 'expected "manual" unless agent-dr:failover.controller.enabled is true (no controller would promote the DR region; the promotion would silently stay manual)' });
+  } else if (!hasDr) {
+    problems.push({ key: key("failover.regionPromotion"), value: "automatic", expected: 'expected "manual" or unset without agent-dr:regions.dr (there is no DR region to promote)' });
   }
 }
 
