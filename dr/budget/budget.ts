@@ -2,6 +2,7 @@ import { POSTGRES } from "../engine-facts";
 import type { DrSettings } from "../settings/types";
 import { formatDuration, SCENARIOS } from "../targets";
 import type { DataClass } from "../targets";
+import { designFloor, unreachable, type DesignLimit } from "./floors";
 import { fmtBytes, postgresBound } from "./postgres";
 import { redisBound } from "./redis";
 import type { Bound, BudgetResult, BudgetRow } from "./types";
@@ -15,8 +16,12 @@ export function computeBudget(classes: DataClass[], settings: DrSettings): Budge
   const rows: BudgetRow[] = [];
   for (const c of classes) {
     for (const scenario of SCENARIOS) {
-      const { rpo, rto } = c.store === "postgres" ? postgresBound(c, scenario, settings) : redisBound(c, scenario, settings);
+      const bounds = c.store === "postgres" ? postgresBound(c, scenario, settings) : redisBound(c, scenario, settings);
       const target = c.targets[scenario];
+      // A miss no setting can fix says so, with what would change it, instead of a Fix that can not work.
+      const floor = designFloor(c, scenario, settings);
+      const rpo = withDesignLimit(bounds.rpo, floor.rpo, target.rpoSeconds);
+      const rto = withDesignLimit(bounds.rto, floor.rto, target.rtoSeconds);
       const rpoOk = rpo.seconds <= target.rpoSeconds;
       const rtoOk = rto.seconds <= target.rtoSeconds;
       rows.push({
@@ -36,10 +41,17 @@ export function computeBudget(classes: DataClass[], settings: DrSettings): Budge
   return { rows, costs: costs(classes, settings) };
 }
 
+function withDesignLimit(b: Bound, limit: DesignLimit | undefined, target: number): Bound {
+  if (b.seconds <= target || !unreachable(limit, target)) return b;
+  const { fix: _fix, ...rest } = b;
+  return { ...rest, unreachable: `the target can not be met by this design: ${limit!.why}. What would change it: ${limit!.change}` };
+}
+
 function limitedBy(rpo: Bound, rto: Bound, rpoTarget: number, rtoTarget: number): string {
   const misses: string[] = [];
-  if (rpo.seconds > rpoTarget) misses.push(`RPO ${formatDuration(rpo.seconds)} > ${formatDuration(rpoTarget)}: ${rpo.mechanism}${rpo.fix ? `. Fix: ${rpo.fix}` : ""}`);
-  if (rto.seconds > rtoTarget) misses.push(`RTO ${formatDuration(rto.seconds)} > ${formatDuration(rtoTarget)}: ${rto.mechanism}${rto.fix ? `. Fix: ${rto.fix}` : ""}`);
+  const remedy = (b: Bound) => (b.unreachable ? `. Unreachable: ${b.unreachable}` : b.fix ? `. Fix: ${b.fix}` : "");
+  if (rpo.seconds > rpoTarget) misses.push(`RPO ${formatDuration(rpo.seconds)} > ${formatDuration(rpoTarget)}: ${rpo.mechanism}${remedy(rpo)}`);
+  if (rto.seconds > rtoTarget) misses.push(`RTO ${formatDuration(rto.seconds)} > ${formatDuration(rtoTarget)}: ${rto.mechanism}${remedy(rto)}`);
   if (misses.length > 0) return misses.join(" | ");
   // Within target: name the tighter of the two (smallest headroom relative to its target).
   const share = (b: Bound, t: number) => (Number.isFinite(t) && t > 0 ? b.seconds / t : b.seconds === 0 ? 0 : Number.isFinite(t) ? Infinity : 0);

@@ -7,6 +7,8 @@ export interface Bound {
   mechanism: string;
   /** What to change when this bound misses its target. */
   fix?: string;
+  /** Set instead of `fix` when no setting of this design reaches the target (dr/budget/floors.ts). */
+  unreachable?: string;
 }
 
 export interface BudgetRow {

@@ -1,0 +1,116 @@
+import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, ROUTE53, SENTINEL } from "../engine-facts";
+import type { DrSettings } from "../settings/types";
+import type { DataClass, Scenario } from "../targets";
+
+/**
+ * The best this design can do for a class and scenario, whatever the settings (within the engines'
+ * floors and the pack's refusals): a target below it can not be met by turning a knob, and the
+ * budget says so instead of printing a Fix that can not work. test/budget-floors.test.ts checks
+ * that no settings predict better than these floors.
+ */
+export interface DesignLimit {
+  /** The smallest predicted value any settings reach; with `exclusive`, only values above it are reachable. */
+  seconds: number;
+  exclusive?: boolean;
+  /** Why nothing goes lower. */
+  why: string;
+  /** What would change it: another mechanism, or a relaxed target. */
+  change: string;
+}
+
+export interface DesignFloor {
+  rpo?: DesignLimit;
+  rto?: DesignLimit;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export function designFloor(c: DataClass, scenario: Scenario, s: DrSettings): DesignFloor {
+  return c.store === "postgres" ? postgresFloor(scenario, s) : redisFloor(scenario);
+}
+
+function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
+  const failoverOverhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
+  switch (scenario) {
+    case "instance-loss":
+    case "zone-loss": {
+      const seconds = PATRONI.minTtlSeconds + PATRONI.minLoopWaitSeconds + failoverOverhead;
+      return {
+        rto: {
+          seconds,
+          why: `Patroni notices a lost leader only when its leader key expires, and ttl can not go below ${PATRONI.minTtlSeconds} s (Patroni 3.2+ raises it), so a failover takes at least ${round(seconds)} s`,
+          change: `relax the RTO to at least ${round(seconds)} s; a faster failover needs a mechanism that does not wait for a lease to expire, which this design does not offer`,
+        },
+      };
+    }
+    case "region-loss": {
+      // Detection: the controller may decide after one check, but Route53 needs 2 failed probes at 10 s.
+      const detect = ROUTE53.minFailureThreshold * Math.min(...ROUTE53.allowedIntervals);
+      const seconds = detect + PATRONI.minLoopWaitSeconds + REGION_PROMOTION.standbyPromotionOverheadSeconds + ROUTE53.resolverSlackSeconds;
+      return {
+        rpo: {
+          seconds: 0,
+          exclusive: true,
+          why: "the DR standby cluster replicates asynchronously: a commit does not wait for the DR region, so the last writes before the loss can be missing there",
+          change: `relax the region-loss RPO above 0; RPO 0 across regions needs synchronous replication to the DR region (about ${POSTGRES.crossRegionCommitRttMs} ms on every commit), which this design does not offer`,
+        },
+        rto: {
+          seconds,
+          why: `Route53 needs ${ROUTE53.minFailureThreshold} failed probes ${Math.min(...ROUTE53.allowedIntervals)} s apart, the standby promotion at least ${PATRONI.minLoopWaitSeconds + REGION_PROMOTION.standbyPromotionOverheadSeconds} s, and resolvers about ${ROUTE53.resolverSlackSeconds} s beyond any TTL: at least ${seconds} s`,
+          change: `relax the region-loss RTO to at least ${seconds} s; less needs clients that fail over without DNS (both regions active), which this design does not offer`,
+        },
+      };
+    }
+    case "logical-corruption": {
+      const rpo = 1 + POSTGRES.archiveUploadSeconds;
+      const restore = POSTGRES.cloneBootstrapSeconds + (s.postgres?.dataSizeBytes ?? 0) / POSTGRES.restoreBytesPerSecond;
+      return {
+        rpo: {
+          seconds: rpo,
+          why: `a point-in-time restore reaches only archived WAL, and archiving lags by at least archive_timeout 1 s + ${POSTGRES.archiveUploadSeconds} s upload`,
+          change: `relax the logical-corruption RPO to at least ${rpo} s; less needs the bad change never to be committed, or a delayed replica to rewind, which this design does not offer`,
+        },
+        rto: {
+          seconds: restore,
+          why: `a clone needs ${POSTGRES.cloneBootstrapSeconds} s to bootstrap and restores the data at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s: at least ${round(restore)} s for agent-dr:postgres.dataSizeGiB`,
+          change: `relax the logical-corruption RTO to at least ${round(restore)} s, or keep less data in the cluster (split it), or measure faster restores and update the planning figure`,
+        },
+      };
+    }
+  }
+}
+
+function redisFloor(scenario: Scenario): DesignFloor {
+  const rto = SENTINEL.minDownAfterMs / 1000 + SENTINEL.electionAndRediscoverySeconds;
+  switch (scenario) {
+    case "instance-loss":
+    case "zone-loss":
+      return {
+        rpo: {
+          seconds: 1,
+          why: "Redis replicates asynchronously: min-replicas-max-lag (at least 1 s) bounds what a promoted replica can miss, never to 0",
+          change: "relax the RPO to at least 1 s, or keep data that needs RPO 0 in PostgreSQL with synchronous replication",
+        },
+        rto: {
+          seconds: rto,
+          why: `Sentinel declares a primary down after down-after-milliseconds (at least ${SENTINEL.minDownAfterMs} ms against flapping), then elects and promotes: at least ${rto} s`,
+          change: `relax the RTO to at least ${rto} s`,
+        },
+      };
+    case "region-loss":
+    case "logical-corruption":
+      return {
+        rpo: {
+          seconds: Infinity,
+          why: scenario === "region-loss" ? "Redis is not replicated across regions in this design" : "Redis keeps no point-in-time history",
+          change: "declare the RPO unbounded for this class, or keep the data in PostgreSQL",
+        },
+      };
+  }
+}
+
+/** Is a target below what the design can reach? */
+export function unreachable(limit: DesignLimit | undefined, target: number): boolean {
+  if (!limit) return false;
+  return limit.exclusive ? target <= limit.seconds : target < limit.seconds;
+}
