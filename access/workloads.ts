@@ -93,6 +93,11 @@ function spiloPods(model: StackModel, pg: CapturedResource): WorkloadRequests {
     r.needs(`${kind} (wal-fetch)`, { api: "GetObject", bucket: source.bucket, key: `${source.prefix}/${WAL_SEGMENT}`, tls: true });
     r.needs(`${kind} (list)`, { api: "ListObjectsV2", bucket: source.bucket, prefix: `${source.prefix}/wal_005/`, tls: true });
     r.needs(`${kind} (backup-fetch)`, { api: "GetObject", bucket: source.bucket, key: `${source.prefix}/${base}`, tls: true });
+    if (kind === "standby replay") {
+      // The DR region's copy of the primary's archive must outlive the DR pods' credentials.
+      r.never("the replicated primary archive it replays (delete)", { api: "DeleteObject", bucket: source.bucket, key: `${source.prefix}/${WAL_SEGMENT}`, tls: true });
+      r.never("the replicated primary archive it replays (overwrite)", { api: "PutObject", bucket: source.bucket, key: `${source.prefix}/${WAL_SEGMENT}`, headers: headers ?? {}, tls: true });
+    }
     w.out.cases.push(...r.out.cases);
     w.out.contract.push(...r.out.contract);
   }

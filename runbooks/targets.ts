@@ -1,4 +1,5 @@
 import type { StackConfig } from "../dr/targets";
+import { standbyClusterName } from "../components/postgres/render/names";
 
 export type RegionRole = "primary" | "dr";
 
@@ -27,9 +28,7 @@ export interface RunbookTargets {
 }
 
 /** The DR region's standby cluster, as components/postgres/tier.ts names it (unique member names, spilo.md 3.1). */
-export function standbyClusterName(cluster: string): string {
-  return `${cluster}-dr`;
-}
+export { standbyClusterName };
 
 /** The restore drill CronJob components/postgres provisions next to the primary cluster. */
 export function restoreCheckCronJobName(cluster: string): string {

@@ -125,7 +125,10 @@ describe.each([
       expect((d.trust.Statement[0].Principal as any).Federated).toBe(`arn:aws:iam::444455556666:oidc-provider/${drIssuer}`);
       expect(Object.keys(d.trust.Statement[0].Condition!.StringEquals)).toEqual([`${drIssuer}:sub`, `${drIssuer}:aud`]);
       const drBucket = bucketArns.find((b) => b.endsWith("us-west-2"))!;
+      // Replays the replicated primary archive read-only; writes and deletes only its own nested archive.
       expect(stmt(d.policies[0], "s3:GetObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/*`]);
+      expect(stmt(d.policies[0], "s3:PutObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/agent-pg-prod-dr/*`]);
+      expect(stmt(d.policies[0], "s3:DeleteObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/agent-pg-prod-dr/*`]);
       expect(stmt(d.policies[0], "kms:Decrypt")[0].Resource).toEqual([keyArns.find((k) => k.includes(":us-west-2:"))]);
     });
 

@@ -10,8 +10,10 @@ import {
   replicationRolePolicy,
   replicationTrustPolicy,
   restoreDrillPolicy,
+  standbyArchivePolicy,
   walArchivePolicy,
 } from "./iam-documents";
+import { standbyClusterName } from "../postgres/render/names";
 import { createIrsaRole } from "./irsa";
 import { accountFromConfig, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
 import { createRegionalBucket, RegionalBucket } from "./regional-bucket";
@@ -116,7 +118,8 @@ export class BackupBuckets extends pulumi.ComponentResource {
       this.restoreDrillRoleArn = role("restore-drill", SERVICE_ACCOUNTS.restoreDrill, "Restore drill: reads dumps", primaryOidc, namespace, primary, this.logicalPrefix, restoreDrillPolicy, "primary");
       if (dr && config.oidc.drProviderArn && config.oidc.drIssuerUrl && config.clusters.dr) {
         const drOidc: OidcProvider = { providerArn: config.oidc.drProviderArn, issuerUrl: config.oidc.drIssuerUrl };
-        this.drPostgresPodRoleArn = role("dr-postgres-pod", SERVICE_ACCOUNTS.postgresPod, "WAL-G in the DR cluster's Spilo pods: standby replay, archive after promotion", drOidc, config.clusters.dr.namespace, dr, this.walPrefix, walArchivePolicy, "dr");
+        const ownPrefix = `${this.walPrefix}${standbyClusterName(config.postgres.clusterName)}/`;
+        this.drPostgresPodRoleArn = role("dr-postgres-pod", SERVICE_ACCOUNTS.postgresPod, "WAL-G in the DR cluster's Spilo pods: standby replay (read only), its own archive after promotion", drOidc, config.clusters.dr.namespace, dr, this.walPrefix, (a) => standbyArchivePolicy(a, ownPrefix), "dr");
       }
     }
 

@@ -212,6 +212,37 @@ export function walArchivePolicy(a: BucketAccess): PolicyDocument {
 }
 
 /**
+ * WAL-G in the DR cluster's pods: replay the primary's archive as S3 replicated it (read only: the
+ * DR region's copy must survive these credentials) and write its own archive, nested inside the
+ * source's prefix at `ownPrefix`, after promotion.
+ */
+export function standbyArchivePolicy(a: BucketAccess, ownPrefix: string): PolicyDocument {
+  if (!ownPrefix.startsWith(a.prefix)) throw new Error(`standby archive prefix ${ownPrefix} must lie inside the source's ${a.prefix}`);
+  return doc(
+    listPrefix(a, "ListArchives"),
+    {
+      Sid: "ReadReplicatedSourceArchive",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${a.bucketArn}/${a.prefix}*`],
+    },
+    {
+      Sid: "WriteOwnArchive",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+      Resource: [`${a.bucketArn}/${ownPrefix}*`],
+    },
+    {
+      Sid: "UseBucketKey",
+      Effect: "Allow",
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+    },
+  );
+}
+
+/**
  * The logical backup job only adds dumps: it can neither read nor delete earlier ones, so a
  * compromised job cannot destroy the history. kms:Decrypt is needed to complete multipart uploads.
  */

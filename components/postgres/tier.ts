@@ -5,7 +5,7 @@ import { CONFIG_NAMESPACE, ConfigError, StackConfig } from "../../dr/targets";
 import type { BackupBuckets } from "../backup";
 import { baseLabels } from "../tags";
 import { PostgresCluster, PostgresClusterArgs } from "./cluster";
-import { clusterPodLabels, replicationHostname } from "./render/names";
+import { clusterPodLabels, replicationHostname, standbyClusterName } from "./render/names";
 
 interface Region {
   region: string;
@@ -88,7 +88,7 @@ export function buildPostgresTier(
         namespace: input.dr.namespace,
         // A name of its own: Patroni member names become application_name, and a DR member named like
         // a local replica could satisfy the primary's synchronous replication (patroni standby_cluster.rst).
-        clusterName: `${clusterName}-dr`,
+        clusterName: standbyClusterName(clusterName),
         role: "standby",
         // The operator is per Kubernetes cluster; the DR cluster needs its own.
         backupBucket: backup.dr.bucketName,

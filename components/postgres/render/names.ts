@@ -31,6 +31,14 @@ export const SERVICE_ACCOUNTS = {
   restoreDrill: "pg-restore-drill",
 } as const;
 
+/**
+ * The DR region's standby cluster: a name of its own, since Patroni member names become
+ * application_name and a DR member named like a local replica could satisfy synchronous replication.
+ */
+export function standbyClusterName(clusterName: string): string {
+  return `${clusterName}-dr`;
+}
+
 /** S3 key prefixes agreed with the backup component (its IAM policies are scoped to these). */
 export function walPrefix(clusterName: string): string {
   return `spilo/${clusterName}/`;
