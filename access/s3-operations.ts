@@ -194,32 +194,36 @@ export function s3CallFromHttp(req: { method: string; path: string; query: URLSe
   const base = { bucket: decodeURIComponent(bucket), tls: req.tls, headers };
   const m = req.method.toUpperCase();
   const what = `${m} /${bucket}${key !== undefined ? `/${key}` : ""}`;
-  const only = (...keys: string[]) => onlyParams(q, new Set(keys), what);
+  // The call, once the query names no sub-resource beyond the ones this call takes.
+  const checked = (allowed: ReadonlySet<string> | string[], call: S3Call): S3Call => {
+    onlyParams(q, Array.isArray(allowed) ? new Set(allowed) : allowed, what);
+    return call;
+  };
   if (!bucket) throw new Error(`${m} /: listing buckets is not an operation any workload performs`);
   if (key === undefined || key === "") {
-    if (m === "GET" && q.has("location")) return only("location"), { ...base, api: "GetBucketLocation" };
-    if (m === "GET") return onlyParams(q, LIST_PARAMS, what), { ...base, api: "ListObjectsV2", prefix: q.get("prefix") ?? "" };
-    if (m === "HEAD") return only(), { ...base, api: "HeadBucket" };
-    if (m === "POST" && q.has("delete")) return only("delete"), { ...base, api: "DeleteObjects", keys: [...(req.body ?? "").matchAll(/<Key>([^<]*)<\/Key>/g)].map((x) => unescapeXml(x[1])) };
-    if (m === "PUT" && q.has("policy")) return only("policy"), { ...base, api: "PutBucketPolicy" };
-    if (m === "PUT" && q.has("lifecycle")) return only("lifecycle"), { ...base, api: "PutBucketLifecycleConfiguration" };
-    if (m === "PUT" && q.has("object-lock")) return only("object-lock"), { ...base, api: "PutObjectLockConfiguration" };
-    if (m === "PUT" && q.has("versioning")) return only("versioning"), { ...base, api: "PutBucketVersioning" };
+    if (m === "GET" && q.has("location")) return checked(["location"], { ...base, api: "GetBucketLocation" });
+    if (m === "GET") return checked(LIST_PARAMS, { ...base, api: "ListObjectsV2", prefix: q.get("prefix") ?? "" });
+    if (m === "HEAD") return checked([], { ...base, api: "HeadBucket" });
+    if (m === "POST" && q.has("delete")) return checked(["delete"], { ...base, api: "DeleteObjects", keys: [...(req.body ?? "").matchAll(/<Key>([^<]*)<\/Key>/g)].map((x) => unescapeXml(x[1])) });
+    if (m === "PUT" && q.has("policy")) return checked(["policy"], { ...base, api: "PutBucketPolicy" });
+    if (m === "PUT" && q.has("lifecycle")) return checked(["lifecycle"], { ...base, api: "PutBucketLifecycleConfiguration" });
+    if (m === "PUT" && q.has("object-lock")) return checked(["object-lock"], { ...base, api: "PutObjectLockConfiguration" });
+    if (m === "PUT" && q.has("versioning")) return checked(["versioning"], { ...base, api: "PutBucketVersioning" });
     throw new Error(`${what}?${q.toString()}: bucket operation not modelled`);
   }
   const obj = { ...base, key };
-  if (m === "PUT" && q.has("uploadId") && q.has("partNumber")) return only("uploadId", "partNumber"), { ...obj, api: "UploadPart" };
-  if (m === "PUT" && q.has("retention")) return only("retention", "versionId"), { ...obj, api: "PutObjectRetention" };
-  if (m === "PUT" && h["x-amz-copy-source"]) return only(), { ...obj, api: "CopyObject", copySource: decodeURIComponent(h["x-amz-copy-source"]) };
-  if (m === "PUT") return only(), { ...obj, api: "PutObject" };
-  if (m === "POST" && q.has("uploads")) return only("uploads"), { ...obj, api: "CreateMultipartUpload" };
-  if (m === "POST" && q.has("uploadId")) return only("uploadId"), { ...obj, api: "CompleteMultipartUpload" };
-  if (m === "DELETE" && q.has("uploadId")) return only("uploadId"), { ...obj, api: "AbortMultipartUpload" };
-  if (m === "DELETE" && q.has("versionId")) return only("versionId"), { ...obj, api: "DeleteObjectVersion" };
-  if (m === "DELETE") return only(), { ...obj, api: "DeleteObject" };
+  if (m === "PUT" && q.has("uploadId") && q.has("partNumber")) return checked(["uploadId", "partNumber"], { ...obj, api: "UploadPart" });
+  if (m === "PUT" && q.has("retention")) return checked(["retention", "versionId"], { ...obj, api: "PutObjectRetention" });
+  if (m === "PUT" && h["x-amz-copy-source"]) return checked([], { ...obj, api: "CopyObject", copySource: decodeURIComponent(h["x-amz-copy-source"]) });
+  if (m === "PUT") return checked([], { ...obj, api: "PutObject" });
+  if (m === "POST" && q.has("uploads")) return checked(["uploads"], { ...obj, api: "CreateMultipartUpload" });
+  if (m === "POST" && q.has("uploadId")) return checked(["uploadId"], { ...obj, api: "CompleteMultipartUpload" });
+  if (m === "DELETE" && q.has("uploadId")) return checked(["uploadId"], { ...obj, api: "AbortMultipartUpload" });
+  if (m === "DELETE" && q.has("versionId")) return checked(["versionId"], { ...obj, api: "DeleteObjectVersion" });
+  if (m === "DELETE") return checked([], { ...obj, api: "DeleteObject" });
   // A versioned read (?versionId) is s3:GetObjectVersion, which no workload is granted: not modelled.
-  if (m === "GET") return onlyParams(q, READ_PARAMS, what), { ...obj, api: "GetObject" };
-  if (m === "HEAD") return onlyParams(q, READ_PARAMS, what), { ...obj, api: "HeadObject" };
+  if (m === "GET") return checked(READ_PARAMS, { ...obj, api: "GetObject" });
+  if (m === "HEAD") return checked(READ_PARAMS, { ...obj, api: "HeadObject" });
   throw new Error(`${what}: object operation not modelled`);
 }
 
