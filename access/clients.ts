@@ -17,7 +17,9 @@ import type { SseHeaders } from "./s3-operations";
 
 export type Env = ReadonlyArray<{ name: string; value?: string }>;
 
-const get = (env: Env, name: string): string | undefined => env.find((e) => e.name === name)?.value;
+/** The value of one variable of a rendered env. */
+export const envValue = (env: Env, name: string): string | undefined => env.find((e) => e.name === name)?.value;
+const get = envValue;
 
 export class ClientConfigError extends Error {
   override name = "ClientConfigError";

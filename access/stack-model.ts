@@ -1,4 +1,4 @@
-import type { CapturedResource } from "../offline/capture";
+import { mockKeyId, type CapturedResource } from "../offline/capture";
 import type { NamedPolicy } from "./evaluator";
 import type { BucketEncryption } from "./s3-operations";
 
@@ -76,7 +76,7 @@ export function readStackModel(stack: string, account: string, rs: CapturedResou
 /** The key policy of a key ARN the plan creates (mock ARNs end in key/<resource name>-key-id), or KMS's default. */
 export function keyPolicyOf(model: StackModel, keyArn: string): NamedPolicy {
   const id = keyArn.split("/").pop();
-  const key = byType(model.resources, "aws:kms/key:Key").find((k) => `${k.name}-key-id` === id);
+  const key = byType(model.resources, "aws:kms/key:Key").find((k) => mockKeyId(k.name) === id);
   return { name: `key policy of ${key?.name ?? keyArn}`, policy: key?.inputs.policy ? parse(key.inputs.policy) : defaultKeyPolicy(model.account) };
 }
 

@@ -1,7 +1,7 @@
 import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../components/postgres/render/names";
 import type { CapturedResource } from "../offline/capture";
 import { AccessCase, ContractFinding, WorkloadCases, WorkloadRequests } from "./cases";
-import { ClientConfigError, dumpUploadHeaders, walgUploadHeaders, type Env } from "./clients";
+import { ClientConfigError, dumpUploadHeaders, envValue, walgUploadHeaders, type Env } from "./clients";
 import type { S3Call, SseHeaders } from "./s3-operations";
 import { byType, keyPolicyOf, serviceAccountRole, type StackModel } from "./stack-model";
 
@@ -22,7 +22,7 @@ function s3Url(url: string): { bucket: string; prefix: string } {
 }
 
 const envOf = (list: unknown): Env => (Array.isArray(list) ? list : []).filter((e) => typeof e?.name === "string").map((e) => ({ name: e.name, value: e.value }));
-const get = (env: Env, name: string) => env.find((e) => e.name === name)?.value;
+const get = envValue;
 
 /** The same bucket name in the other environment (bucket names follow agent-dr-<env>-backups-...). */
 function otherEnvironmentBucket(bucket: string, stack: string): string {

@@ -38,6 +38,11 @@ export function containsSecret(value: any): boolean {
   return false;
 }
 
+/** The key id the mocks give a KMS key resource (its ARN ends in key/<this>). */
+export function mockKeyId(resourceName: string): string {
+  return `${resourceName}-key-id`;
+}
+
 /** Account of computed ARNs when the stack declares none (through its OIDC provider ARN). */
 export const MOCK_ACCOUNT = "123456789012";
 
@@ -62,7 +67,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
       state.arn = `arn:aws:iam::${account}:role/${state.name}`;
     }
     if (type === "aws:kms/key:Key") {
-      state.keyId = `${name}-key-id`;
+      state.keyId = mockKeyId(name);
       state.arn = `arn:aws:kms:${inputs.region ?? "us-east-1"}:${account}:key/${state.keyId}`;
     }
     if (type === "aws:route53/healthCheck:HealthCheck") state.id = `${name}-hc`;

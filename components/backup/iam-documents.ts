@@ -187,6 +187,17 @@ function listPrefix(a: BucketAccess, sid: string): Statement {
   };
 }
 
+/** An archiver's use of the bucket's key, only through S3 and only for objects under its prefix. */
+function useBucketKey(a: BucketAccess): Statement {
+  return {
+    Sid: "UseBucketKey",
+    Effect: "Allow",
+    Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: [a.keyArn],
+    Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+  };
+}
+
 /**
  * WAL-G in the Spilo pods: archive and base backups under spilo/<cluster>/, restore from them, and
  * delete what falls out of retention (`wal-g delete`).
@@ -201,13 +212,7 @@ export function walArchivePolicy(a: BucketAccess): PolicyDocument {
       Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
       Resource: [`${a.bucketArn}/${a.prefix}*`],
     },
-    {
-      Sid: "UseBucketKey",
-      Effect: "Allow",
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: [a.keyArn],
-      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
-    },
+    useBucketKey(a),
   );
 }
 
@@ -232,13 +237,7 @@ export function standbyArchivePolicy(a: BucketAccess, ownPrefix: string): Policy
       Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
       Resource: [`${a.bucketArn}/${ownPrefix}*`],
     },
-    {
-      Sid: "UseBucketKey",
-      Effect: "Allow",
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: [a.keyArn],
-      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
-    },
+    useBucketKey(a),
   );
 }
 

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { BackupSettings, PostgresSettings } from "../../dr/settings";
 import { ConfigError, DataClass } from "../../dr/targets";
 import { renderWalgEnv } from "./render/env";
-import { renderConfigureJob, renderLogicalBackupCronJob, renderRestoreDrillCronJob, renderRoleSynchronousCommit } from "./render/jobs";
+import { renderConfigureJob, renderLogicalBackupCronJob, renderRestoreDrillCronJob, renderRoleSynchronousCommit, restoreDrillMaxAgeHours } from "./render/jobs";
 import { ClusterRole, renderPostgresql } from "./render/manifest";
 import {
   clusterPodLabels,
@@ -21,7 +21,6 @@ import {
 import { renderDatabaseNetworkPolicy, renderMembersPdb, renderPoolerNetworkPolicy, renderPoolerPdb } from "./render/network";
 import { renderOperatorValues } from "./render/operator";
 import { parameterProblems } from "./render/parameters";
-import { cronMaxGapSeconds } from "../../dr/settings/cron";
 
 /** Passwords a standby cluster must share with its source: the replication user's and the superuser's (spilo.md 3.1). */
 export interface SharedCredentials {
@@ -243,8 +242,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         { metadata: backupJob.apply((j) => ({ ...j.metadata, namespace: args.namespace as any })), spec: backupJob.apply((j) => j.spec as any) },
         { ...child, dependsOn: [backupSa, this.resource] },
       );
-      // The drill fails when the newest dump is older than two backup periods (one missed run is tolerated).
-      const maxAgeHours = Math.ceil((2 * cronMaxGapSeconds(schedule)) / 3600);
+      const maxAgeHours = restoreDrillMaxAgeHours(schedule);
       const drillJob = pulumi.output(args.backupBucket).apply((bucket) =>
         renderRestoreDrillCronJob({ clusterName, databases, bucket, region: args.region, schedule: args.backup.restoreDrillSchedule, maxAgeHours, verifyTables: [], labels: args.labels }),
       );

@@ -3,9 +3,8 @@ import * as path from "node:path";
 import { curlHeaderArgs, walgUploadHeaders } from "../../access/clients";
 import type { SseHeaders } from "../../access/s3-operations";
 import { renderWalgEnv, type EnvVar } from "../../components/postgres/render/env";
-import { renderLogicalBackupCronJob, renderRestoreDrillCronJob } from "../../components/postgres/render/jobs";
+import { renderLogicalBackupCronJob, renderRestoreDrillCronJob, restoreDrillMaxAgeHours } from "../../components/postgres/render/jobs";
 import { logicalBackupPrefix, walArchiveUrl } from "../../components/postgres/render/names";
-import { cronMaxGapSeconds } from "../../dr/settings/cron";
 import type { PostgresSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { portOpen, waitFor } from "../runtime/procfs";
@@ -237,8 +236,7 @@ export class S3Endpoint {
 
   /** The download container's env of the rendered restore-drill CronJob (BACKUP_PREFIX, MAX_AGE_HOURS, ...). */
   restoreDrillDownloadEnv(databases: string[], backupSchedule: string, drillSchedule: string): Record<string, string> {
-    // As components/postgres/cluster.ts: two backup periods, so one missed run is tolerated.
-    const maxAgeHours = Math.ceil((2 * cronMaxGapSeconds(backupSchedule)) / 3600);
+    const maxAgeHours = restoreDrillMaxAgeHours(backupSchedule);
     const job = renderRestoreDrillCronJob({ clusterName: this.spec.clusterName, databases, bucket: this.bucket, region: this.region, schedule: drillSchedule, maxAgeHours, verifyTables: [], labels: {} });
     return containerEnv(job.spec.jobTemplate.spec.template.spec.initContainers, "download");
   }

@@ -4,6 +4,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { judge, type NamedPolicy, type PolicyPath, type Verdict } from "../../access/evaluator";
 import { iamChecksOf, kmsChecksOf, s3CallFromHttp, type IamCheck, type S3Api, type S3Call } from "../../access/s3-operations";
+import { defaultKeyPolicy } from "../../access/stack-model";
 import { backupBucketPolicy } from "../../components/backup/iam-documents";
 import type { DrillIdentity } from "./identities";
 
@@ -69,14 +70,6 @@ export interface JudgedRequest {
   message?: string;
   /** HTTP status the client got (s3rver's when forwarded). */
   status?: number;
-}
-
-/** The key policy AWS creates when none is given: the account's IAM policies decide (KMS developer guide, "Default key policy"). */
-export function defaultKeyPolicy(account: string): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [{ Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
-  };
 }
 
 const accountOf = (arn: string) => arn.split(":")[4] ?? "";

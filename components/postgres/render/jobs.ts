@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { cronMaxGapSeconds } from "../../../dr/settings/cron";
 import type { PostgresSettings } from "../../../dr/settings";
 import type { DataClass } from "../../../dr/targets";
 import type { EnvVar } from "./env";
@@ -167,6 +168,11 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
       },
     },
   };
+}
+
+/** The drill fails when the newest dump is older than two backup periods (one missed run is tolerated). */
+export function restoreDrillMaxAgeHours(logicalBackupSchedule: string): number {
+  return Math.ceil((2 * cronMaxGapSeconds(logicalBackupSchedule)) / 3600);
 }
 
 export interface RestoreDrillInput {
