@@ -4,7 +4,8 @@ import { ConfigError, parseStackConfig } from "../dr/targets";
 import { baseBackupsToRetain, renderWalgEnv } from "../components/postgres/render/env";
 import { normaliseTimestamp, renderPostgresql } from "../components/postgres/render/manifest";
 import { renderDatabaseNetworkPolicy } from "../components/postgres/render/network";
-import { nearestParameter, renderPostgresParameters } from "../components/postgres/render/parameters";
+import { renderPostgresParameters } from "../components/postgres/render/parameters";
+import { nearestParameter } from "../dr/targets/postgres-parameters";
 import { renderRoleSynchronousCommit } from "../components/postgres/render/jobs";
 import { credentialSecretName, nestedWalArchiveUrl, walArchiveUrl } from "../components/postgres/render/names";
 

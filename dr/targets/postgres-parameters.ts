@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import * as path from "path";
-import { MANAGED_PARAMETERS, nearestParameter } from "../../components/postgres/render/parameters";
 import { POSTGRES_15_PARAMETERS } from "../../components/postgres/render/pg15-parameter-names";
 
 /**
@@ -13,6 +12,52 @@ import { POSTGRES_15_PARAMETERS } from "../../components/postgres/render/pg15-pa
  * name, a search_path, ...) and rules between parameters; test/postgres-parameters.test.ts runs
  * both against a real PostgreSQL 15.
  */
+
+/**
+ * Parameters the recovery settings own. An override of one of these would make the deployed
+ * cluster differ from what the budget proves, so it is refused rather than merged.
+ */
+export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
+  archive_mode: "derived from the recovery targets (WAL archiving is always on)",
+  archive_timeout: "use agent-dr:postgres.overrides.archiveTimeoutSeconds",
+  archive_command: "Spilo sets it to WAL-G",
+  restore_command: "Spilo sets it to WAL-G",
+  synchronous_commit: "set per role from the recovery targets (RPO 0 classes commit synchronously)",
+  synchronous_standby_names: "Patroni manages it in synchronous_mode",
+  wal_level: "must stay 'replica' for streaming replicas and the archive",
+  hot_standby: "Patroni manages it",
+  primary_conninfo: "Patroni manages it",
+  primary_slot_name: "Patroni manages it",
+  listen_addresses: "Spilo manages it",
+  port: "Spilo manages it",
+};
+
+/** Closest known name by edit distance (at most 3 edits), for the error message. */
+export function nearestParameter(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const known of POSTGRES_15_PARAMETERS) {
+    const d = editDistance(name, known, bestDistance);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
 
 export interface PgSetting {
   name: string;
@@ -55,18 +100,26 @@ export function pg15Settings(): ReadonlyMap<string, PgSetting> {
 export function postgresParameterProblem(name: string, value: string): string | undefined {
   // The lexer of postgresql.conf has no way to write these inside a quoted value.
   if (/[\n\r\0]/.test(value)) return "expected a single-line value (postgresql.conf cannot hold a line break or NUL in a value)";
-  if (name in MANAGED_PARAMETERS) return `expected no value here; ${MANAGED_PARAMETERS[name]}`;
-  // An extension's parameter (prefix.name) is only known once its library is loaded.
-  if (name.includes(".")) return undefined;
+  const nameProblem = parameterNameProblem(name);
+  if (nameProblem || name.includes(".")) return nameProblem;
   const setting = pg15Settings().get(name);
-  if (!POSTGRES_15_PARAMETERS.has(name)) {
-    if (setting?.context === "internal") return `expected no value here; "${name}" is read-only (PostgreSQL reports it and refuses to set it)`;
-    if (setting) return `expected a parameter that postgres --describe-config lists; "${name}" is a developer or session option PostgreSQL keeps out of postgresql.conf`;
-    const near = nearestParameter(name);
-    return `unknown PostgreSQL parameter "${name}"${near ? ` (did you mean "${near}"?)` : ""}; expected a parameter that postgres --describe-config lists`;
-  }
   if (!setting) return `expected a parameter of the vendored PostgreSQL 15 catalogue; "${name}" is missing from it (regenerate it: scripts/pg15-settings.ts)`;
   return valueProblem(setting, value);
+}
+
+/**
+ * What is wrong with the name alone: a parameter the recovery settings own, one PostgreSQL does
+ * not let postgresql.conf set, or an unknown one (with the nearest known name). An extension's
+ * `prefix.name` passes: it is only known once its library is loaded.
+ */
+export function parameterNameProblem(name: string): string | undefined {
+  if (name in MANAGED_PARAMETERS) return `expected no value here; ${MANAGED_PARAMETERS[name]}`;
+  if (name.includes(".") || POSTGRES_15_PARAMETERS.has(name)) return undefined;
+  const setting = pg15Settings().get(name);
+  if (setting?.context === "internal") return `expected no value here; "${name}" is read-only (PostgreSQL reports it and refuses to set it)`;
+  if (setting) return `expected a parameter that postgres --describe-config lists; "${name}" is a developer or session option PostgreSQL keeps out of postgresql.conf`;
+  const near = nearestParameter(name);
+  return `unknown PostgreSQL parameter "${name}"${near ? ` (did you mean "${near}"?)` : ""}; expected a parameter that postgres --describe-config lists`;
 }
 
 function valueProblem(s: PgSetting, value: string): string | undefined {

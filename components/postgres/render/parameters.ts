@@ -1,25 +1,6 @@
 import type { PostgresSettings } from "../../../dr/settings";
 import { ConfigError, ConfigProblem, CONFIG_NAMESPACE } from "../../../dr/targets";
-import { POSTGRES_15_PARAMETERS } from "./pg15-parameter-names";
-
-/**
- * Parameters the recovery settings own. An override of one of these would make the deployed
- * cluster differ from what the budget proves, so it is refused rather than merged.
- */
-export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
-  archive_mode: "derived from the recovery targets (WAL archiving is always on)",
-  archive_timeout: "use agent-dr:postgres.overrides.archiveTimeoutSeconds",
-  archive_command: "Spilo sets it to WAL-G",
-  restore_command: "Spilo sets it to WAL-G",
-  synchronous_commit: "set per role from the recovery targets (RPO 0 classes commit synchronously)",
-  synchronous_standby_names: "Patroni manages it in synchronous_mode",
-  wal_level: "must stay 'replica' for streaming replicas and the archive",
-  hot_standby: "Patroni manages it",
-  primary_conninfo: "Patroni manages it",
-  primary_slot_name: "Patroni manages it",
-  listen_addresses: "Spilo manages it",
-  port: "Spilo manages it",
-};
+import { parameterNameProblem } from "../../../dr/targets/postgres-parameters";
 
 /** The seed's replication and archiving parameters (DESIGN section 3; drills.md 3.0). */
 const SEED: Readonly<Record<string, string>> = {
@@ -36,26 +17,16 @@ const SEED: Readonly<Record<string, string>> = {
 const overrideKey = (name: string) => `${CONFIG_NAMESPACE}:postgres.overrides.parameters.${name}`;
 
 /**
- * Problems with user-supplied parameters: a name PostgreSQL 15 does not know (unless it is an
- * extension's `prefix.name`), or a parameter the recovery settings own. Values are checked by a
- * real server in the tests (`postgres -C`); names are checked here, at plan time, so a typo fails
- * the preview instead of the pod.
+ * Problems with the names of user-supplied parameters, by the rule the config check applies
+ * (dr/targets/postgres-parameters.ts): an unknown name or one the recovery settings own. Values are
+ * judged at config time and by a real server in the tests; here the name decides, so a cluster
+ * built from unchecked input still fails before it renders a typo.
  */
 export function parameterProblems(extra: Record<string, string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const [name, value] of Object.entries(extra)) {
-    if (name in MANAGED_PARAMETERS) {
-      problems.push({ key: overrideKey(name), value, expected: `expected no value here; ${MANAGED_PARAMETERS[name]}` });
-    } else if (!name.includes(".") && !POSTGRES_15_PARAMETERS.has(name)) {
-      const near = nearestParameter(name);
-      problems.push({
-        key: overrideKey(name),
-        value,
-        expected: `unknown PostgreSQL parameter "${name}"${near ? ` (did you mean "${near}"?)` : ""}; expected a parameter that postgres --describe-config lists`,
-      });
-    } else if (typeof value !== "string" || value.length === 0) {
-      problems.push({ key: overrideKey(name), value, expected: "expected a non-empty string value" });
-    }
+    const expected = parameterNameProblem(name) ?? (typeof value !== "string" || value.length === 0 ? "expected a non-empty string value" : undefined);
+    if (expected) problems.push({ key: overrideKey(name), value, expected });
   }
   return problems;
 }
@@ -81,31 +52,4 @@ export function renderPostgresParameters(settings: PostgresSettings, extra: Reco
 
 function sortKeys(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** Closest known name by edit distance (at most 3 edits), for the error message. */
-export function nearestParameter(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const known of POSTGRES_15_PARAMETERS) {
-    const d = editDistance(name, known, bestDistance);
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) >= cap) return cap;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
