@@ -35,6 +35,18 @@ done
 if ! id agentdr >/dev/null 2>&1; then
   $SUDO useradd --system --create-home --shell /bin/bash agentdr
 fi
+# The servers run the checkout's Node and scripts as that user, so every directory above the
+# checkout must be searchable by it (a checkout under `mktemp -d` sits in a 0700 directory).
+dir=""
+IFS=/ read -ra parts <<< "$(pwd -P)"
+for part in "${parts[@]}"; do
+  [ -n "$part" ] || continue
+  dir="$dir/$part"
+  if ! $SUDO runuser -u agentdr -- test -x "$dir" 2>/dev/null; then
+    echo "setup: letting agentdr traverse $dir (search permission only)"
+    $SUDO chmod o+x "$dir"
+  fi
+done
 
 # The project pins Node 22 as an npm package (devDependency "node"); npm scripts run with it.
 npm ci --no-audit --no-fund
