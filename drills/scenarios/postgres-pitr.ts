@@ -15,6 +15,14 @@ import { judge } from "../verdict";
 
 const MARK_ROWS = 1000;
 
+/** A directory name under root that does not exist yet: pitr, pitr-2, pitr-3... */
+function uniqueDir(root: string, name: string): string {
+  for (let i = 1; ; i++) {
+    const rel = i === 1 ? name : `${name}-${i}`;
+    if (!fs.existsSync(path.join(root, rel))) return rel;
+  }
+}
+
 function dirBytes(p: string): number {
   let total = 0;
   for (const e of fs.readdirSync(p, { withFileTypes: true })) {
@@ -52,7 +60,10 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
   const judgedBefore = cluster.s3.judged().length;
   // Named as WAL-G names its backups: base_<segment the backup starts in>.
   const startSegment = String((await q("select pg_walfile_name(pg_current_wal_lsn()) as f"))[0].f);
-  const base = sup.mkdir("pitr/base");
+  // Every run has its own directories: a second restore in the same drill directory (the
+  // benchmark's repetitions, a retried drill) must not find the first one's base backup or data.
+  const work = uniqueDir(sup.dir, "pitr");
+  const base = sup.mkdir(`${work}/base`);
   await sup.run("/usr/bin/pg_basebackup", ["-h", "127.0.0.1", "-p", String(cluster.member(leader).port), "-U", "postgres", "-D", base, "-Ft", "-z", "-X", "stream", "-c", "fast"], { timeoutMs: 300000 });
   const basePrefix = `${cluster.s3.baseBackupsPrefix}base_${startSegment}`;
   const files = fs.readdirSync(base).filter((f) => f.endsWith(".tar.gz") || f === "backup_manifest");
@@ -73,12 +84,12 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
 
   ctx.progress("restoring into a fresh instance");
   const restoreStart = Date.now();
-  const dl = sup.mkdir("pitr/download");
-  const data = sup.mkdir("pitr/data");
+  const dl = sup.mkdir(`${work}/download`);
+  const data = sup.mkdir(`${work}/data`);
   for (const f of files) await sup.run("/bin/sh", ["-c", cluster.s3.curlCommand("get", path.join(dl, f), `${basePrefix}/${f}`)]);
   await sup.run("tar", ["-xzf", path.join(dl, "base.tar.gz"), "-C", data]);
   await sup.run("tar", ["-xzf", path.join(dl, "pg_wal.tar.gz"), "-C", path.join(data, "pg_wal")]);
-  const run = sup.mkdir("pitr/run");
+  const run = sup.mkdir(`${work}/run`);
   fs.rmSync(path.join(data, "standby.signal"), { force: true });
   const restoreCommand = cluster.s3.curlCommand("get", "%p", `${cluster.walPrefix}%f`);
   // postgresql.auto.conf overrides the copied member's config; hba/ident point back into this dir.
@@ -103,22 +114,30 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
   sup.chown(data);
   at("restore started");
   await sup.start("postgres-pitr", path.join(PG_BIN, "postgres"), ["-D", data]);
-  const pitrQuery = async (sql: string) => {
-    const c = new Client({ host: "127.0.0.1", port: PORTS.pitr, user: "postgres", database: "postgres", connectionTimeoutMillis: 1000 });
-    await c.connect();
-    try {
-      return (await c.query(sql)).rows;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
-  await waitFor("the restored instance to reach the target and promote", 300000, async () => (await pitrQuery("select pg_is_in_recovery() as r"))[0].r === false, 200);
-  const restoreSeconds = (Date.now() - restoreStart) / 1000;
-  at("restored instance promoted");
-  const counts = await pitrQuery("select count(*) filter (where tag = 'before') as before, count(*) filter (where tag = 'after') as after from pitr_marker");
-  const changed = Number((await pitrQuery("select count(*) as n from pitr_bulk where payload = 'changed after target'"))[0].n);
-  const bytes = dirBytes(data);
-  await sup.stop("postgres-pitr", 20000);
+  let restoreSeconds: number;
+  let counts: Record<string, unknown>[];
+  let changed: number;
+  let bytes: number;
+  try {
+    const pitrQuery = async (sql: string) => {
+      const c = new Client({ host: "127.0.0.1", port: PORTS.pitr, user: "postgres", database: "postgres", connectionTimeoutMillis: 1000 });
+      await c.connect();
+      try {
+        return (await c.query(sql)).rows;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    await waitFor("the restored instance to reach the target and promote", 300000, async () => (await pitrQuery("select pg_is_in_recovery() as r"))[0].r === false, 200);
+    restoreSeconds = (Date.now() - restoreStart) / 1000;
+    at("restored instance promoted");
+    counts = await pitrQuery("select count(*) filter (where tag = 'before') as before, count(*) filter (where tag = 'after') as after from pitr_marker");
+    changed = Number((await pitrQuery("select count(*) as n from pitr_bulk where payload = 'changed after target'"))[0].n);
+    bytes = dirBytes(data);
+  } finally {
+    // Stopped whether the restore worked or not: its port must be free for the next restore.
+    await sup.stop("postgres-pitr", 20000);
+  }
   const front = cluster.s3.frontSummary(judgedBefore);
 
   const before = Number(counts[0].before);
