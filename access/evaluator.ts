@@ -63,13 +63,19 @@ function teachEncryptionContextKeys(): void {
   encryptionContextTaught = true;
 }
 
+function principalContext(principal: string): Record<string, string> {
+  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal);
+  return m ? { "aws:PrincipalArn": principal, "aws:PrincipalAccount": m[1] } : {};
+}
+
 export async function judge(check: IamCheck, path: PolicyPath): Promise<Judgement> {
   const simulation: Simulation = {
       request: {
         principal: path.principal,
         action: check.action,
         resource: { resource: check.resource, accountId: path.resourceAccount },
-        contextVariables: check.context,
+        // AWS adds the signer's ARN and account to every request of an IAM principal.
+        contextVariables: { ...principalContext(path.principal), ...check.context },
       },
       identityPolicies: path.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],

@@ -86,3 +86,12 @@ export function serviceAccountRole(model: StackModel, provider: string | undefin
   const arn = sa?.inputs.metadata?.annotations?.["eks.amazonaws.com/role-arn"];
   return arn ? model.roles.get(arn) : undefined;
 }
+
+/** Days after which the bucket's lifecycle expires the current versions under `prefix` (the rule whose prefix covers it), if any. */
+export function lifecycleExpiryDays(model: StackModel, bucket: string, prefix: string): number | undefined {
+  const lc = byType(model.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((r) => r.inputs.bucket === bucket);
+  const days = ((lc?.inputs.rules ?? []) as any[])
+    .filter((r) => r.status === "Enabled" && prefix.startsWith(r.filter?.prefix ?? r.prefix ?? "") && Number.isFinite(Number(r.expiration?.days)))
+    .map((r) => Number(r.expiration.days));
+  return days.length ? Math.min(...days) : undefined;
+}

@@ -1,9 +1,11 @@
 import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../components/postgres/render/names";
 import type { CapturedResource } from "../offline/capture";
+import { recoveryPointAttackers } from "./attackers";
 import { AccessCase, ContractFinding, WorkloadCases, WorkloadRequests } from "./cases";
 import { ClientConfigError, dumpUploadHeaders, envValue, walgUploadHeaders, type Env } from "./clients";
 import type { S3Call, SseHeaders } from "./s3-operations";
-import { byType, keyPolicyOf, serviceAccountRole, type StackModel } from "./stack-model";
+import { LIFECYCLE_LAG_DAYS } from "../components/postgres/render/env";
+import { byType, keyPolicyOf, lifecycleExpiryDays, serviceAccountRole, type StackModel } from "./stack-model";
 
 /**
  * Every workload of a plan that holds AWS credentials, and the requests its client sends, derived
@@ -75,10 +77,17 @@ function spiloPods(model: StackModel, pg: CapturedResource): WorkloadRequests {
   w.needs("backup-list", { api: "ListObjectsV2", bucket: archive.bucket, prefix: `${archive.prefix}/basebackups_005/`, tls: true });
   w.needs("backup-fetch", obj(`${BASE_BACKUP}_backup_stop_sentinel.json`));
   w.needs("backup-fetch", obj(base));
-  if (get(env, "BACKUP_NUM_TO_RETAIN")) {
-    // Spilo's backup cron runs `wal-g delete retain FULL <n> --confirm` after each base backup.
-    w.needs("wal-g delete retain", { api: "ListObjectsV2", bucket: archive.bucket, prefix: `${archive.prefix}/`, tls: true });
-    w.needs("wal-g delete retain", { api: "DeleteObjects", bucket: archive.bucket, keys: [`${archive.prefix}/wal_005/000000010000000100000001.zst`, `${archive.prefix}/basebackups_005/base_000000010000000100000001/tar_partitions/part_1.tar.zst`], tls: true });
+  // Spilo's backup cron lists the backups after each one and runs `wal-g delete before FIND_FULL`
+  // once a backup is older than BACKUP_NUM_TO_RETAIN days (Spilo reads it as days and as a count).
+  // The pods may not delete: that stays true only while the lifecycle removes every backup first.
+  w.needs("backup retention (list)", { api: "ListObjectsV2", bucket: archive.bucket, prefix: `${archive.prefix}/`, tls: true });
+  const deletes = { api: "DeleteObjects" as const, bucket: archive.bucket, keys: [`${archive.prefix}/wal_005/000000010000000100000001.zst`, `${archive.prefix}/basebackups_005/base_000000010000000100000001/tar_partitions/part_1.tar.zst`], tls: true };
+  const retainDays = Number(get(env, "BACKUP_NUM_TO_RETAIN") ?? "5");
+  const expiry = lifecycleExpiryDays(model, archive.bucket, `${archive.prefix}/`);
+  if (expiry === undefined || retainDays < expiry + LIFECYCLE_LAG_DAYS) {
+    w.needs(`wal-g delete (BACKUP_NUM_TO_RETAIN ${retainDays} days, lifecycle ${expiry ?? "none"})`, deletes);
+  } else {
+    w.never("recovery points: wal-g delete of its own archive", deletes);
   }
   // A standby replays, and a clone restores, the source's archive with the STANDBY_/CLONE_ role.
   for (const [kind, url, roleArn] of [
@@ -284,6 +293,6 @@ export function workloadRequests(model: StackModel): WorkloadRequests {
     }
   }
   for (const cfg of byType(model.resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")) all.push(replication(model, cfg));
-  all.push(...failoverController(model), ...alarmNotifications(model));
+  all.push(...failoverController(model), ...alarmNotifications(model), ...recoveryPointAttackers(model));
   return { cases: all.flatMap((w) => w.cases), contract: all.flatMap((w) => w.contract) as ContractFinding[] };
 }

@@ -49,9 +49,11 @@ describe.each(["staging", "prod"] as const)("%s plan", (stack) => {
     if (stack === "prod") expect(workloads).toContain(`S3 replication of agent-dr-prod-backups-444455556666-us-east-1`);
     // The operations a WAL-G client performs are all there, multipart steps included.
     const walg = m.results.filter((r) => r.case.workload === `postgres pods of ${cluster} (us-east-1)` && r.case.expect === "Allowed").map((r) => r.case.request.split(" s3://")[0]);
-    for (const op of ["wal-push: PutObject", "backup-push: CreateMultipartUpload", "backup-push: UploadPart", "backup-push: CompleteMultipartUpload", "wal-fetch: GetObject", "backup-fetch: GetObject", "wal-g delete retain: DeleteObjects"]) {
+    for (const op of ["wal-push: PutObject", "backup-push: CreateMultipartUpload", "backup-push: UploadPart", "backup-push: CompleteMultipartUpload", "wal-fetch: GetObject", "backup-fetch: GetObject", "backup retention (list): ListObjectsV2"]) {
       expect(walg).toContain(op);
     }
+    // Retention is the lifecycle's: the pods never delete their own archive (Spilo's setting lies beyond the lifecycle).
+    expect(m.results.filter((r) => r.case.workload === `postgres pods of ${cluster} (us-east-1)` && r.case.protects === "recovery points: wal-g delete of its own archive").map((r) => r.judgement.verdict)).toEqual(["ImplicitlyDenied", "ImplicitlyDenied"]);
     // Each needed S3 upload is followed by the KMS call S3 makes for it, judged with the key policy.
     expect(m.results.filter((r) => r.case.check.action === "kms:GenerateDataKey" && r.case.path.resourcePolicy?.name.startsWith("key policy of")).length).toBeGreaterThan(3);
     expect(m.results.filter((r) => r.case.expect === "Denied").length).toBeGreaterThan(20);
@@ -122,16 +124,13 @@ describe("the class of bug: what a client sends against what the policies allow"
     expect(m.unexpected.every((r) => r.judgement.deciding.some((d) => d.endsWith("DenyNonKmsUploads denies")))).toBe(true);
   });
 
-  test("a bucket policy that denies deletes to everyone refuses WAL-G's retention; an identity policy grown to s3:* is caught by the must-never rows", async () => {
-    const denyDeletes = copy("staging");
-    const p = bucketPolicy(denyDeletes, "us-east-1");
-    const doc = JSON.parse(p.inputs.policy);
-    doc.Statement.push({ Sid: "DenyAllDeletes", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"], Resource: [`${doc.Statement[0].Resource[0]}/*`] });
-    p.inputs.policy = JSON.stringify(doc);
-    const m1 = await matrix("staging", denyDeletes);
-    expect(m1.unexpected.map((r) => `${r.case.request.split(" s3://")[0]} ${r.judgement.deciding.join()}`)).toEqual([
-      expect.stringMatching(/^wal-g delete retain: DeleteObjects .*DenyAllDeletes denies$/),
-      expect.stringMatching(/^wal-g delete retain: DeleteObjects .*DenyAllDeletes denies$/),
+  test("BACKUP_NUM_TO_RETAIN within the lifecycle's window makes Spilo send deletes the pods may not; an identity grown to s3:* still can not destroy versions or reconfigure the bucket", async () => {
+    const early = copy("staging");
+    setEnv(pgEnv(early, "agent-pg-staging"), "BACKUP_NUM_TO_RETAIN", "5");
+    const m1 = await matrix("staging", early);
+    expect(m1.unexpected.map((r) => `${r.case.request.split(" s3://")[0]} ${r.judgement.verdict}`)).toEqual([
+      "wal-g delete (BACKUP_NUM_TO_RETAIN 5 days, lifecycle 7): DeleteObjects ImplicitlyDenied",
+      "wal-g delete (BACKUP_NUM_TO_RETAIN 5 days, lifecycle 7): DeleteObjects ImplicitlyDenied",
     ]);
 
     const broad = copy("staging");
@@ -141,8 +140,12 @@ describe("the class of bug: what a client sends against what the policies allow"
     rp.inputs.policy = JSON.stringify(ident);
     const m2 = await matrix("staging", broad);
     const leaked = m2.unexpected.map((r) => r.case.protects);
-    for (const p of ["recovery points: a WAL segment's versions", "bucket configuration (PutBucketPolicy)", "another workload's prefix: reading the logical dumps", "another environment's archive"]) expect(leaked).toContain(p);
+    for (const p of ["recovery points: wal-g delete of its own archive", "another workload's prefix: reading the logical dumps", "another environment's archive"]) expect(leaked).toContain(p);
     expect(m2.unexpected.every((r) => r.case.expect === "Denied" && r.judgement.verdict === "Allowed")).toBe(true);
+    // The bucket policy holds where the identity policy no longer does: versions and the bucket's protections.
+    const held = m2.results.filter((r) => r.case.workload.startsWith("postgres pods") && ["recovery points: a WAL segment's versions", "bucket configuration (PutBucketPolicy)"].includes(r.case.protects ?? ""));
+    expect(held.length).toBeGreaterThan(0);
+    for (const r of held) expect(r.judgement).toEqual({ verdict: "ExplicitlyDenied", deciding: [expect.stringMatching(/: (DenyRecoveryPointDestruction|DenyProtectionChanges) denies$/)] });
   });
 
   test("a role that loses its KMS grant, replication without ReplicateDelete, an alarm topic without its policy", async () => {

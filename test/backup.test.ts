@@ -53,9 +53,9 @@ const bucketByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.bucket
 const keyByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.key).find((k) => arn === `arn:aws:kms:${k.inputs.region}:${arn.split(":")[4]}:key/${k.name}-key-id`);
 
 describe.each([
-  ["staging", 1, 7, false],
-  ["prod", 2, 14, true],
-] as const)("backup buckets, %s stack (mock run)", (stack, bucketCount, retention, objectLock) => {
+  ["staging", 1, 7, { mode: "GOVERNANCE", days: 3 }, ["arn:aws:iam::111122223333:role/agent-dr-deploy"], ["arn:aws:iam::111122223333:role/backup-break-glass"]],
+  ["prod", 2, 14, { mode: "COMPLIANCE", days: 7 }, ["arn:aws:iam::444455556666:role/agent-dr-deploy"], ["arn:aws:iam::777788889999:role/backup-break-glass"]],
+] as const)("backup buckets, %s stack (mock run)", (stack, bucketCount, retention, objectLock, administrators, breakGlass) => {
   let rs: CapturedResource[];
   beforeAll(async () => {
     const run = await runStack(stack);
@@ -102,7 +102,36 @@ describe.each([
       expect(sse).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } } });
       const foreign = doc.Statement.find((s: any) => s.Sid === "DenyForeignKmsKey");
       expect(foreign).toMatchObject({ Effect: "Deny", Principal: "*", Action: ["s3:PutObject"], Resource: [`${arn}/*`], Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } } });
-      expect(doc.Statement.filter((s: any) => s.Effect === "Allow")).toEqual([]);
+      // Recovery points: only break-glass may destroy them (and is granted it here, from its own
+      // account); only the administrators and break-glass may change the protections.
+      expect(doc.Statement.find((s: any) => s.Sid === "DenyRecoveryPointDestruction")).toMatchObject({
+        Effect: "Deny",
+        Principal: "*",
+        Action: expect.arrayContaining(["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]),
+        Condition: { ArnNotLike: { "aws:PrincipalArn": breakGlass } },
+      });
+      expect(doc.Statement.find((s: any) => s.Sid === "DenyProtectionChanges")).toMatchObject({
+        Effect: "Deny",
+        Resource: [arn],
+        Action: expect.arrayContaining(["s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:PutBucketObjectLockConfiguration"]),
+        Condition: { ArnNotLike: { "aws:PrincipalArn": [...administrators, ...breakGlass] } },
+      });
+      expect(doc.Statement.filter((s: any) => s.Effect === "Allow").map((s: any) => [s.Sid, s.Principal])).toEqual([
+        ["BreakGlassListsVersions", { AWS: breakGlass }],
+        ["BreakGlassDestroys", { AWS: breakGlass }],
+      ]);
+    }
+  });
+
+  test("each key has its own policy: administration for the administrators only, use only through S3, no short deletion window", () => {
+    for (const k of byType(rs, T.key)) {
+      const doc = JSON.parse(k.inputs.policy);
+      const sid = (id: string) => doc.Statement.find((s: any) => s.Sid === id);
+      expect(sid("KeyAdministration").Principal).toEqual({ AWS: administrators });
+      expect(sid("UseThroughS3")).toMatchObject({ Principal: { AWS: `arn:aws:iam::${administrators[0].split(":")[4]}:root` }, Condition: { StringEquals: { "kms:ViaService": `s3.${k.inputs.region}.amazonaws.com` } } });
+      expect(sid("UseThroughS3").Action).not.toContain("kms:ScheduleKeyDeletion");
+      expect(sid("DenyKeyDestructionByOthers")).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": administrators } } });
+      expect(sid("DeletionWaitsTheLongestWindow").Condition).toEqual({ NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } });
     }
   });
 
@@ -122,16 +151,11 @@ describe.each([
     }
   });
 
-  test(objectLock ? "object lock in governance mode on both buckets" : "no object lock", () => {
+  test(`object lock in ${objectLock.mode.toLowerCase()} mode, ${objectLock.days} days, on every bucket`, () => {
     for (const b of byType(rs, T.bucket)) {
       const locks = sideCars(rs, T.lock, b);
-      if (!objectLock) {
-        expect(locks).toHaveLength(0);
-        expect(b.inputs.objectLockEnabled).toBeUndefined();
-        continue;
-      }
       expect(b.inputs.objectLockEnabled).toBe(true);
-      expect(locks.map((l) => l.inputs.rule.defaultRetention)).toEqual([{ mode: "GOVERNANCE", days: 7 }]);
+      expect(locks.map((l) => l.inputs.rule.defaultRetention)).toEqual([objectLock]);
     }
   });
 

@@ -98,10 +98,10 @@ describe.each([
     }
   });
 
-  test("WAL-G role: read/write/delete only under spilo/<cluster>/, list limited to that prefix, the bucket's key only via S3", () => {
+  test("WAL-G role: read/write only under spilo/<cluster>/ (no delete: retention is the lifecycle's), list limited to that prefix, the bucket's key only via S3", () => {
     const p = doc("postgres-pod").policies[0];
     const cluster = `agent-pg-${stack}`;
-    expect(actions(p)).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(actions(p)).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     expect(stmt(p, "s3:GetObject")[0].Resource).toEqual([`${bucketArns[0]}/spilo/${cluster}/*`]);
     expect(stmt(p, "s3:ListBucket")[0].Condition).toEqual({ StringLike: { "s3:prefix": [`spilo/${cluster}/`, `spilo/${cluster}/*`] } });
     expect(stmt(p, "kms:Decrypt")[0].Condition?.StringEquals).toEqual({ "kms:ViaService": "s3.us-east-1.amazonaws.com" });
@@ -125,10 +125,10 @@ describe.each([
       expect((d.trust.Statement[0].Principal as any).Federated).toBe(`arn:aws:iam::444455556666:oidc-provider/${drIssuer}`);
       expect(Object.keys(d.trust.Statement[0].Condition!.StringEquals)).toEqual([`${drIssuer}:sub`, `${drIssuer}:aud`]);
       const drBucket = bucketArns.find((b) => b.endsWith("us-west-2"))!;
-      // Replays the replicated primary archive read-only; writes and deletes only its own nested archive.
+      // Replays the replicated primary archive read-only; writes only its own nested archive, deletes nothing.
       expect(stmt(d.policies[0], "s3:GetObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/*`]);
       expect(stmt(d.policies[0], "s3:PutObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/agent-pg-prod-dr/*`]);
-      expect(stmt(d.policies[0], "s3:DeleteObject")[0].Resource).toEqual([`${drBucket}/spilo/agent-pg-prod/agent-pg-prod-dr/*`]);
+      expect(stmt(d.policies[0], "s3:DeleteObject")).toEqual([]);
       expect(stmt(d.policies[0], "kms:Decrypt")[0].Resource).toEqual([keyArns.find((k) => k.includes(":us-west-2:"))]);
     });
 

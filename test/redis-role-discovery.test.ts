@@ -19,18 +19,29 @@ const settings = {
 let set: LoopbackRedisSet;
 const primaryOf = () => [0, 1, 2].filter((i) => set.isRunning(`node-${i}`) && set.role(i) === "master");
 const port = (i: number) => String(set.nodePort(i));
-/** min-replicas-to-write: a primary takes writes once 2 replicas have acknowledged within the lag (about 1-2 s after they attach). */
-const formed = (i: number) =>
-  waitFor(`node ${i} to have 2 good replicas`, 20_000, () =>
-    set.cli("redis", set.nodePort(i), "INFO", "replication").some((l) => l.trim() === "min_slaves_good_slaves:2") ? true : undefined,
-  );
+/**
+ * min-replicas-to-write: a primary takes writes once 2 replicas have acknowledged within the lag
+ * (about 1-2 s after they attach). After a failover, a replica whose reconfiguration stalls is only
+ * pointed at the new primary when Sentinel's failover-timeout ends, so the wait must outlast it; on a
+ * timeout the error carries every node's replication state and the Sentinels' view.
+ */
+const formed = async (i: number) => {
+  try {
+    const good = () => set.cli("redis", set.nodePort(i), "INFO", "replication").some((l) => l.trim() === "min_slaves_good_slaves:2");
+    await waitFor(`node ${i} to have 2 good replicas`, settings.failoverTimeoutMilliseconds + 20_000, () => (good() ? true : undefined), 200);
+  } catch (e) {
+    const nodes = [0, 1, 2].map((n) => `node ${n} (${set.isRunning(`node-${n}`) ? "running" : "stopped"}):\n${set.cli("redis", set.nodePort(n), "INFO", "replication").join("\n")}`);
+    const sentinels = [0, 1, 2].map((j) => `sentinel ${j}: ${set.sentinelPrimaries()[j]} ${set.log(`sentinel-${j}`).split("\n").slice(-15).join("\n")}`);
+    throw new Error(`${(e as Error).message}\n${nodes.join("\n")}\n${sentinels.join("\n")}`);
+  }
+};
 
 afterAll(async () => {
   await set?.stop();
 });
 
 describe("role discovery against real Redis and Sentinel", () => {
-  jest.setTimeout(90_000);
+  jest.setTimeout(150_000);
 
   it("first boot: the bootstrap node becomes the one primary, the others its replicas", async () => {
     set = new LoopbackRedisSet({ settings, basePort: BASE });

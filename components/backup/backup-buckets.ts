@@ -15,7 +15,7 @@ import {
 } from "./iam-documents";
 import { standbyClusterName } from "../postgres/render/names";
 import { createIrsaRole } from "./irsa";
-import { accountFromConfig, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
+import { accountAndPartition, accountFromConfig, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
 import { createRegionalBucket, RegionalBucket } from "./regional-bucket";
 import { replicationRule } from "./replication";
 
@@ -68,6 +68,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
       // Tag values may not hold commas; classes are separated by spaces.
       ...(pgClasses.length > 0 ? { "data-classes": pgClasses.join(" ") } : {}),
     });
+    const account = accountAndPartition(config);
     const regional = (drRole: "primary" | "dr", region: string): RegionalBucket =>
       createRegionalBucket(
         {
@@ -77,6 +78,8 @@ export class BackupBuckets extends pulumi.ComponentResource {
           kmsAlias: kmsAliasName(config, region),
           retentionDays: config.backup.retentionDays,
           objectLock: config.backup.objectLock,
+          guard: { administrators: config.backup.administrators, breakGlass: config.backup.breakGlassPrincipals },
+          ...(account ? { account } : {}),
           tags: tagsFor(drRole),
         },
         this,

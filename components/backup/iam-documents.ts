@@ -31,6 +31,32 @@ function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]
   return { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/${keyPattern}`] };
 }
 
+/** Who, besides the workloads' own narrow grants, may touch a backup bucket's configuration and recovery points. */
+export interface RecoveryPointGuard {
+  /** May reconfigure the bucket (the principals that run `pulumi up`); empty: no reconfiguration deny. */
+  administrators: string[];
+  /** Alone may destroy recovery points; empty: nobody may. */
+  breakGlass: string[];
+}
+
+/** Requests that destroy or shorten the life of recovery points (object versions and their locks). */
+export const DESTRUCTIVE_OBJECT_ACTIONS = ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"];
+/** Bucket settings whose change removes a protection: lifecycle, policy, replication, versioning, lock, encryption, public access. */
+export const PROTECTIVE_BUCKET_SETTINGS = [
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutReplicationConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketOwnershipControls",
+  "s3:DeleteBucket",
+];
+
+const except = (principals: string[]) => (principals.length > 0 ? { Condition: { ArnNotLike: { "aws:PrincipalArn": principals } } } : {});
+
 /**
  * The backup bucket's policy: every request must arrive over TLS, and an upload that names an
  * encryption must name SSE-KMS with this bucket's own key. Every client we ship names both (WAL-G:
@@ -39,8 +65,14 @@ function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]
  * the header is not refused: UploadPart and CompleteMultipartUpload are authorized as s3:PutObject
  * and can not carry it, so such a deny would refuse every part of a base backup; the bucket default
  * (SSE-KMS, this key) encrypts what names nothing.
+ *
+ * Recovery points: deleting a version, bypassing or changing a lock is refused to everyone but the
+ * break-glass principals (nobody when none are named), and the settings that protect the versions
+ * may be changed only by the administrators and break-glass. An identity with s3:* in the account
+ * is therefore not enough; the lifecycle (an S3 service action) still expires what falls out of
+ * retention.
  */
-export function backupBucketPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: RecoveryPointGuard = { administrators: [], breakGlass: [] }): PolicyDocument {
   const named = (header: string) => ({ Null: { [header]: "false" } });
   return doc(
     {
@@ -66,6 +98,91 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string): PolicyDoc
       Action: ["s3:PutObject"],
       Resource: [`${bucketArn}/*`],
       Condition: { StringNotEquals: { [SSE_KEY_ID_KEY]: keyArn }, ...named(SSE_KEY_ID_KEY) },
+    },
+    { Sid: DENY_DESTRUCTION_SID, Effect: "Deny", Principal: "*", Action: DESTRUCTIVE_OBJECT_ACTIONS, Resource: [`${bucketArn}/*`], ...except(guard.breakGlass) },
+    // A break-glass principal usually lives in a separate security account, where its own IAM
+    // policy is not enough: the bucket's account must grant the request too.
+    ...(guard.breakGlass.length > 0
+      ? [
+          { Sid: "BreakGlassListsVersions", Effect: "Allow" as const, Principal: { AWS: guard.breakGlass }, Action: ["s3:ListBucketVersions"], Resource: [bucketArn] },
+          { Sid: "BreakGlassDestroys", Effect: "Allow" as const, Principal: { AWS: guard.breakGlass }, Action: DESTRUCTIVE_OBJECT_ACTIONS, Resource: [`${bucketArn}/*`] },
+        ]
+      : []),
+    ...(guard.administrators.length > 0
+      ? [{ Sid: DENY_RECONFIGURATION_SID, Effect: "Deny" as const, Principal: "*" as const, Action: PROTECTIVE_BUCKET_SETTINGS, Resource: [bucketArn], ...except([...guard.administrators, ...guard.breakGlass]) }]
+      : []),
+  );
+}
+
+export const DENY_DESTRUCTION_SID = "DenyRecoveryPointDestruction";
+export const DENY_RECONFIGURATION_SID = "DenyProtectionChanges";
+export const DENY_KEY_DESTRUCTION_SID = "DenyKeyDestructionByOthers";
+/** The longest pending window KMS allows; a shorter one is refused by the key policy. */
+export const KEY_DELETION_WINDOW_DAYS = 30;
+
+/**
+ * A backup key's policy. KMS reads only the key policy for the key's own administration, so naming
+ * the administrators here (not the account root) keeps `kms:*` in an IAM policy from disabling or
+ * deleting the key. Use is delegated to the account's IAM policies only through S3 in this region
+ * (the roles' own policies narrow it to their bucket and prefix). Disabling, scheduling deletion and
+ * replacing the policy are refused to everyone else, and deletion always waits the longest window.
+ * Without administrators the account root administers the key (KMS's default), which the budget
+ * reports as a key any IAM administrator can destroy.
+ */
+export function backupKeyPolicy(account: string, region: string, partition: string, administrators: string[]): PolicyDocument {
+  const root = `arn:${partition}:iam::${account}:root`;
+  const admins = administrators.length > 0 ? administrators : [root];
+  return doc(
+    {
+      Sid: "KeyAdministration",
+      Effect: "Allow",
+      Principal: { AWS: admins },
+      Action: [
+        "kms:Create*",
+        "kms:Describe*",
+        "kms:Enable*",
+        "kms:List*",
+        "kms:Put*",
+        "kms:Update*",
+        "kms:Revoke*",
+        "kms:Disable*",
+        "kms:Get*",
+        "kms:Delete*",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:ScheduleKeyDeletion",
+        "kms:CancelKeyDeletion",
+        "kms:RotateKeyOnDemand",
+      ],
+      Resource: ["*"],
+    },
+    {
+      Sid: "UseThroughS3",
+      Effect: "Allow",
+      Principal: { AWS: root },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: ["*"],
+      Condition: { StringEquals: viaS3(region) },
+    },
+    ...(administrators.length > 0
+      ? [
+          {
+            Sid: DENY_KEY_DESTRUCTION_SID,
+            Effect: "Deny" as const,
+            Principal: "*" as const,
+            Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKeyRotation", "kms:DeleteImportedKeyMaterial"],
+            Resource: ["*"],
+            Condition: { ArnNotLike: { "aws:PrincipalArn": administrators } },
+          },
+        ]
+      : []),
+    {
+      Sid: "DeletionWaitsTheLongestWindow",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["kms:ScheduleKeyDeletion"],
+      Resource: ["*"],
+      Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KEY_DELETION_WINDOW_DAYS) } },
     },
   );
 }
@@ -199,8 +316,10 @@ function useBucketKey(a: BucketAccess): Statement {
 }
 
 /**
- * WAL-G in the Spilo pods: archive and base backups under spilo/<cluster>/, restore from them, and
- * delete what falls out of retention (`wal-g delete`).
+ * WAL-G in the Spilo pods: archive and base backups under spilo/<cluster>/ and restore from them.
+ * No delete: retention is the bucket lifecycle's job (Spilo's `wal-g delete` is set never to find
+ * anything old enough, see BACKUP_NUM_TO_RETAIN), so stolen pod credentials can overwrite or add,
+ * which versioning keeps, but never remove a recovery point.
  */
 export function walArchivePolicy(a: BucketAccess): PolicyDocument {
   return doc(
@@ -209,7 +328,7 @@ export function walArchivePolicy(a: BucketAccess): PolicyDocument {
       Sid: "ReadWriteOwnArchive",
       Effect: "Allow",
       // AbortMultipartUpload: a failed base backup frees its parts at once (it can not touch completed objects).
-      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
       Resource: [`${a.bucketArn}/${a.prefix}*`],
     },
     useBucketKey(a),
@@ -234,7 +353,7 @@ export function standbyArchivePolicy(a: BucketAccess, ownPrefix: string): Policy
     {
       Sid: "WriteOwnArchive",
       Effect: "Allow",
-      Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
       Resource: [`${a.bucketArn}/${ownPrefix}*`],
     },
     useBucketKey(a),

@@ -35,6 +35,13 @@ export function accountFromConfig(config: StackConfig): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** The workload account and its partition, from the OIDC provider ARN (undefined without agent-dr:oidc). */
+export function accountAndPartition(config: StackConfig): { id: string; partition: string } | undefined {
+  const arn = config.oidc?.providerArn;
+  const m = arn ? /^arn:(aws[a-z-]*):iam::(\d{12}):/.exec(arn) : null;
+  return m ? { id: m[2], partition: m[1] } : undefined;
+}
+
 /** Predictable bucket name: agent-dr-<env>-backups-[<account>-]<region>. */
 export function bucketName(config: StackConfig, region: string): string {
   const account = accountFromConfig(config);

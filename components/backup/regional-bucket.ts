@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupBucketPolicy } from "./iam-documents";
+import { backupBucketPolicy, backupKeyPolicy, type RecoveryPointGuard } from "./iam-documents";
 import { backupLifecycleRules } from "./lifecycle";
 import { bucketArn } from "./names";
 
@@ -11,7 +11,11 @@ export interface RegionalBucketInput {
   bucketName: string;
   kmsAlias: string;
   retentionDays: number;
-  objectLock: { enabled: boolean; days: number };
+  objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" };
+  /** Who may reconfigure the bucket, administer its key and destroy recovery points. */
+  guard: RecoveryPointGuard;
+  /** The account (and its partition) that owns the key; without it the key keeps KMS's default policy. */
+  account?: { id: string; partition: string };
   tags: Record<string, string>;
 }
 
@@ -42,6 +46,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
       enableKeyRotation: true,
       // The longest wait AWS allows: a key scheduled for deletion by mistake can still be saved.
       deletionWindowInDays: 30,
+      ...(i.account ? { policy: JSON.stringify(backupKeyPolicy(i.account.id, region, i.account.partition, i.guard.administrators)) } : {}),
       tags: i.tags,
     },
     opts,
@@ -91,7 +96,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
   );
   new aws.s3.BucketPolicy(
     `${i.name}-policy`,
-    { region, bucket: name, policy: pulumi.all([arn, key.arn]).apply(([b, k]) => JSON.stringify(backupBucketPolicy(b, k))) },
+    { region, bucket: name, policy: pulumi.all([arn, key.arn]).apply(([b, k]) => JSON.stringify(backupBucketPolicy(b, k, i.guard))) },
     // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
     { parent, dependsOn: [bucket, publicAccess] },
   );
@@ -108,9 +113,10 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
         region,
         bucket: name,
         objectLockEnabled: "Enabled",
-        // Governance mode: a compromised workload credential cannot delete locked versions; an
-        // administrator with s3:BypassGovernanceRetention still can, unlike compliance mode.
-        rule: { defaultRetention: { mode: "GOVERNANCE", days: i.objectLock.days } },
+        // Compliance mode: nobody, the account root included, can delete a locked version or shorten
+        // its lock. Governance mode: s3:BypassGovernanceRetention can, which the bucket policy
+        // refuses to everyone but break-glass.
+        rule: { defaultRetention: { mode: i.objectLock.mode, days: i.objectLock.days } },
       },
       { parent, dependsOn: [bucket, versioning] },
     );

@@ -58,6 +58,28 @@ export function parseOidcProviderArn(arn: string): OidcProviderArn | string {
   return { partition: parsed.partition, accountId: parsed.accountId, issuer: resource.slice("oidc-provider/".length) };
 }
 
+/**
+ * An IAM principal a bucket or key policy can name: a role, a user or an account root
+ * (arn:<partition>:iam::<account>:role/<name>, :user/<name>, :root); a string for what is wrong.
+ */
+export function principalArnProblem(arn: string): string | undefined {
+  const expected = "expected an IAM principal ARN, arn:<partition>:iam::<12-digit account>:role/<name> (or :user/<name>, or :root)";
+  const parsed = parseArn(arn);
+  if (!parsed) return `${expected} (this is not an ARN)`;
+  if (parsed.service !== "iam") return `${expected} (the service is "${parsed.service}", not iam)`;
+  if (parsed.region !== "") return `${expected} (IAM ARNs carry no region; this one names "${parsed.region}")`;
+  if (!/^\d{12}$/.test(parsed.accountId)) return `${expected} (the account "${parsed.accountId}" is not 12 digits)`;
+  const resource = arn.split(":").slice(5).join(":");
+  if (resource !== "root" && !/^(role|user)\/[\w+=,.@/-]{1,512}$/.test(resource)) return `${expected} (the resource is "${resource}")`;
+  if (resource.includes("*")) return `${expected} (no wildcards: the policy names exactly these principals)`;
+  return undefined;
+}
+
+/** The 12-digit account of an IAM ARN, or undefined. */
+export function accountOfArn(arn: string): string | undefined {
+  return parseArn(arn)?.accountId || undefined;
+}
+
 /** The issuer as IAM names the provider: no scheme, no trailing slash (what components/backup puts in trust policies). */
 export function issuerHostPath(issuerUrl: string): string {
   return issuerUrl.replace(/^https:\/\//, "").replace(/\/+$/, "");

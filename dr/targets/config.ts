@@ -58,7 +58,15 @@ export interface StackConfig {
     overrides: PostgresOverrides;
   };
   redis: { enabled: boolean; replicas: number; sentinels: number; drRegion: boolean; overrides: RedisOverrides };
-  backup: { retentionDays: number; objectLock: { enabled: boolean; days: number }; overrides: BackupOverrides };
+  backup: {
+    retentionDays: number;
+    objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" };
+    /** May reconfigure the buckets and administer the keys (the principals that run `pulumi up`); empty: any IAM admin of the account. */
+    administrators: string[];
+    /** Alone may destroy recovery points; empty: nobody (the locks and versions expire only by the lifecycle). */
+    breakGlassPrincipals: string[];
+    overrides: BackupOverrides;
+  };
   dns: { overrides: DnsOverrides };
   failover: {
     regionPromotion: "automatic" | "manual";
@@ -146,7 +154,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   }
 
   if (cfg.oidc) oidcProblems(cfg, hasDr, drInPartition, problems, key);
-  backupProblems(cfg, hasDr, problems, key);
+  backupProblems(cfg, hasDr, envDefaults.backupRetentionDays, problems, key);
   failoverProblems(cfg, hasDr, problems, key);
 
   // Parameters (names, values, the ones the recovery settings own) were judged by the schema.
@@ -191,7 +199,13 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     },
     backup: {
       retentionDays: cfg.backup?.retentionDays ?? envDefaults.backupRetentionDays,
-      objectLock: { enabled: cfg.backup?.objectLock?.enabled ?? false, days: cfg.backup?.objectLock?.days ?? 7 },
+      objectLock: {
+        enabled: cfg.backup?.objectLock?.enabled ?? true,
+        days: cfg.backup?.objectLock?.days ?? Math.min(envDefaults.objectLockDays, cfg.backup?.retentionDays ?? envDefaults.backupRetentionDays),
+        mode: cfg.backup?.objectLock?.mode ?? envDefaults.objectLockMode,
+      },
+      administrators: cfg.backup?.administrators ?? [],
+      breakGlassPrincipals: cfg.backup?.breakGlassPrincipals ?? [],
       overrides: cfg.backup?.overrides ?? {},
     },
     dns: { overrides: cfg.dns?.overrides ?? {} },
@@ -256,7 +270,7 @@ function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition: boolea
 }
 
 /** Replication settings that need a DR region, refused here rather than when the buckets are declared. */
-function backupProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigProblem[], key: (p: string) => string): void {
+function backupProblems(cfg: RawStackConfig, hasDr: boolean, defaultRetentionDays: number, problems: ConfigProblem[], key: (p: string) => string): void {
   const o = cfg.backup?.overrides ?? {};
   if (o.crossRegionReplication === true && !hasDr) {
     problems.push({ key: key("backup.overrides.crossRegionReplication"), value: true, expected: "expected false or unset without agent-dr:regions.dr (there is no DR bucket to replicate to)" });
@@ -269,6 +283,18 @@ function backupProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigPro
 /**
  * Options that would be silently ignored: an automatic region promotion needs the failover
  * controller to do it (and a DR region to promote), or the stack runs manual while its owner
+  const lock = cfg.backup?.objectLock;
+  const retention = cfg.backup?.retentionDays ?? defaultRetentionDays;
+  if (lock?.days !== undefined && lock.enabled && lock.days > retention) {
+    problems.push({
+      key: key("backup.objectLock.days"),
+      value: lock.days,
+      expected: `expected at most agent-dr:backup.retentionDays (${retention}): the lifecycle expires versions after ${retention} days but the lock would keep them ${lock.days}, so the stated retention would not be what S3 keeps (raise retentionDays, or lower the lock days)`,
+    });
+  }
+  if (lock?.mode !== undefined && lock.enabled === false) {
+    problems.push({ key: key("backup.objectLock.mode"), value: lock.mode, expected: "expected no mode while agent-dr:backup.objectLock.enabled is false (the mode would be silently ignored)" });
+  }
  * believes otherwise.
  */
 function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigProblem[], key: (p: string) => string): void {

@@ -84,6 +84,8 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
 
 /** Per-environment defaults for sizes that are not timing settings. */
 export const ENVIRONMENT_DEFAULTS = {
-  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14 },
-  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7 },
+  // Compliance-mode locks hold even against the account's administrators; staging uses governance
+  // mode so its buckets can still be emptied by a break-glass principal when the stack is torn down.
+  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 7 },
+  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3 },
 } as const;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CronExpressionParser } from "cron-parser";
 import { DURATION_EXPECTATION, DURATION_PATTERN } from "./durations";
 import { SCENARIOS, STORES } from "./scenarios";
-import { parseOidcProviderArn, regionProblem } from "./aws";
+import { parseOidcProviderArn, principalArnProblem, regionProblem } from "./aws";
 import { cidrProblem, hostedZoneIdProblem, hostnameProblem, httpsUrlProblem } from "./network";
 import { postgresParameterProblem } from "./postgres-parameters";
 
@@ -276,7 +276,17 @@ export const stackConfigSchema = z.strictObject({
   backup: z
     .strictObject({
       retentionDays: z.number().int().min(1).max(3650).optional(),
-      objectLock: z.strictObject({ enabled: z.boolean(), days: z.number().int().min(1).max(3650).optional() }).optional(),
+      objectLock: z
+        .strictObject({
+          enabled: z.boolean(),
+          days: z.number().int().min(1).max(3650).optional(),
+          mode: z.enum(["COMPLIANCE", "GOVERNANCE"]).optional(),
+        })
+        .optional(),
+      /** Principals (IAM ARNs) that run `pulumi up` for this stack: they alone may reconfigure the buckets and administer the keys. */
+      administrators: z.array(checked(principalArnProblem)).optional(),
+      /** Principals (IAM ARNs) that alone may destroy recovery points (delete versions, bypass governance retention). */
+      breakGlassPrincipals: z.array(checked(principalArnProblem)).optional(),
       overrides: backupOverrides.optional(),
     })
     .optional(),

@@ -35,7 +35,7 @@ export function stackConfigFromResources(resources: ObservedResource[], classes:
       overrides: {},
     },
     redis: { enabled: hasStore("redis"), replicas: planning.redis.replicas, sentinels: planning.redis.sentinels, drRegion: planning.redis.drRegion, overrides: {} },
-    backup: { retentionDays: planning.backup.retentionDays, objectLock: { enabled: false, days: 0 }, overrides: {} },
+    backup: { retentionDays: planning.backup.retentionDays, objectLock: { enabled: false, days: 0, mode: "GOVERNANCE" }, administrators: [], breakGlassPrincipals: [], overrides: {} },
     dns: { overrides: {} },
     failover: planning.failover,
   };

@@ -40,6 +40,20 @@ export function baseBackupsToRetain(schedule: string, retentionDays: number): nu
   return Math.max(2, Math.ceil((retentionDays * 86400) / gap) + 1);
 }
 
+/** S3 runs lifecycle expirations asynchronously, usually within a day or two of an object becoming eligible. */
+export const LIFECYCLE_LAG_DAYS = 3;
+
+/**
+ * Spilo's BACKUP_NUM_TO_RETAIN, which its backup script reads both as days and as a count: it runs
+ * `wal-g delete` only when a base backup is older than that many days and that many newer ones
+ * exist. Retention is the bucket lifecycle's job and the pods may not delete (a stolen credential
+ * must not remove recovery points), so the setting lies beyond what the lifecycle keeps: the script
+ * never finds a backup old enough and never sends a delete the bucket would refuse.
+ */
+export function spiloRetainSetting(schedule: string, retentionDays: number): number {
+  return Math.max(baseBackupsToRetain(schedule, retentionDays), retentionDays + LIFECYCLE_LAG_DAYS);
+}
+
 /**
  * Spilo environment for WAL-G archiving and base backups (spilo ENVIRONMENT.rst). Set per cluster
  * in spec.env, which the operator ranks above its global config, so the primary and the DR
@@ -70,7 +84,7 @@ export function renderWalgEnv(input: WalgEnvInput): EnvVar[] {
     { name: "WALG_S3_SSE", value: "aws:kms" },
     { name: "WALG_S3_SSE_KMS_ID", value: input.kmsKeyArn },
     { name: "BACKUP_SCHEDULE", value: input.settings.baseBackupSchedule },
-    { name: "BACKUP_NUM_TO_RETAIN", value: String(baseBackupsToRetain(input.settings.baseBackupSchedule, input.retentionDays)) },
+    { name: "BACKUP_NUM_TO_RETAIN", value: String(spiloRetainSetting(input.settings.baseBackupSchedule, input.retentionDays)) },
     // WAL-G 3 with web identity credentials fails without a session name (zalando/spilo#1009).
     { name: "AWS_ROLE_SESSION_NAME", value: session },
     { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
