@@ -83,10 +83,11 @@ function failoverTable(stats: ScenarioStats[]): string[] {
     row(["scenario", "config", "n", "failed", "verdict failed", "RTO min s", "median", "p95", "max", "lost acked writes (max)", "rejoin median s"]),
     row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
   ];
-  for (const s of stats.filter((x) => FAILOVER_SCENARIOS.includes(x.id) || (x.rtoSeconds.median !== null && !(x.id in THROUGHPUT_MEASURES)))) {
+  const failover = stats.filter((x) => !(x.id in THROUGHPUT_MEASURES));
+  for (const s of failover) {
     out.push(row([`\`${s.id}\``, s.config, s.runs, s.failed, s.verdictFailed, ...dist(s.rtoSeconds), n(s.lostAcknowledgedWrites.max), n(s.measures.rejoinSeconds?.median)]));
   }
-  return out;
+  return failover.length ? out : [];
 }
 
 function ratioTable(stats: ScenarioStats[]): string[] {
@@ -124,7 +125,8 @@ export function renderBenchText(records: BenchRecord[], interrupted: boolean): s
   const out: string[] = [];
   const metas = records.filter((r): r is MetaRecord => r.type === "meta");
   out.push(`Benchmark, stack ${metas.map((m) => m.stack).filter((v, i, a) => a.indexOf(v) === i).join(", ") || "?"}${interrupted ? " (INTERRUPTED: the repetitions completed so far)" : ""}; n = repetitions per scenario and configuration, each from a clean state; p95 nearest-rank (= max for n < 20)`, "");
-  out.push(...failoverTable(stats), "");
+  const fo = failoverTable(stats);
+  if (fo.length) out.push(...fo, "");
   const r = ratioTable(stats);
   if (r.length) out.push("Same run, against the derived settings:", "", ...r, "");
   const t = throughputTable(stats);
