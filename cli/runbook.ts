@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { actionsFor } from "../runbooks/actions";
 import { failureAlerts } from "../runbooks/alerts-cli";
-import { buildRunbook, cloneStackCommands, RUNBOOK_NAMES, RunbookArgs, resolveTargetTime } from "../runbooks/definitions";
+import { buildRunbook, checkCloneName, cloneStackCommands, RUNBOOK_NAMES, RunbookArgs, resolveTargetTime } from "../runbooks/definitions";
 import { renderAllRunbookDocs } from "../runbooks/docs";
 import { FileJournal, Journal, JournalEntry, Runbook, runRunbook } from "../runbooks/engine";
 import { chooseExecutor } from "../runbooks/executor-choice";
@@ -25,6 +25,7 @@ const program = new Command()
   .option("--journal <file>", "JSON-lines journal to append to ('-' for stdout)", path.join(os.homedir(), ".agent-dr", "journal.jsonl"))
   .option("--target-time <time>", "restore-point-in-time: ISO-8601 with a timezone, or now-<n>m / now-<n>h")
   .option("--cleanup", "restore-point-in-time: delete the clone after it proved writable")
+  .option("--clone-name <name>", "restore-point-in-time: the clone's name (default <cluster>-pitr-<time>)")
   .option("--candidate <member>", "postgres-switchover: member to promote")
   .option("--planned", "redis-failover: always fail over (default for the CLI)")
   .option("--unplanned", "redis-failover: the controller's mode (only when the primary is not answering)")
@@ -42,6 +43,7 @@ type Opts = {
   journal: string;
   targetTime?: string;
   cleanup?: boolean;
+  cloneName?: string;
   candidate?: string;
   planned?: boolean;
   unplanned?: boolean;
@@ -84,6 +86,7 @@ async function run(): Promise<number> {
     args = {
       ...(name === "restore-point-in-time" ? { targetTime: resolveTargetTime(opts.targetTime) } : {}),
       ...(opts.cleanup ? { cleanup: true } : {}),
+      ...(opts.cloneName ? { cloneName: checkCloneName(opts.cloneName) } : {}),
       ...(opts.candidate ? { candidate: opts.candidate } : {}),
       planned: !opts.unplanned,
       ...(opts.force ? { force: true } : {}),

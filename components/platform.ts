@@ -5,6 +5,7 @@ import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { drTestsEnabledByDefault, FailoverController } from "./controller";
 import { FailoverDns } from "./dns";
+import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
 import { RedisSentinel } from "./redis";
@@ -116,6 +117,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
       },
       { parent: this, provider },
     );
+    // Deny everything in and out of the namespace but DNS; each tier adds what its pods need.
+    new NamespaceNetwork(`${name}-network`, { namespace: ns.metadata.name, provider, labels: baseLabels(config, "network") }, { parent: this });
     return { region, provider, namespace: ns.metadata.name };
   }
 }

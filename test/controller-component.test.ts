@@ -69,7 +69,9 @@ test("prod with the controller enabled: Deployment in the DR region with the env
   expect(role.inputs.rules).toEqual([
     { apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: ["agent-pg-prod-dr"], verbs: ["get", "patch"] },
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-    { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["agent-pg-prod-dr-pooler"], verbs: ["get", "patch"] },
+    // The pooler restart evicts pods (within their disruption budget); a Deployment patch could rewrite the pod template.
+    { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+    { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["agent-pg-prod-dr-pooler"], verbs: ["get"] },
   ]);
   for (const rule of role.inputs.rules) {
     expect(rule.verbs).not.toContain("*");
@@ -104,11 +106,12 @@ test("every scheduled test names a runbook that exists", () => {
   for (const t of drTestSchedule()) expect(RUNBOOK_NAMES).toContain(t.runbook);
 });
 
-test("the PostgreSQL NetworkPolicy admits the controller's pods to Patroni and PostgreSQL", async () => {
-  const { FAILOVER_CONTROLLER_NAME, renderDatabaseNetworkPolicy } = await import("../components/postgres/render/network");
+test("the PostgreSQL NetworkPolicy admits the controller's pods to Patroni, not to PostgreSQL", async () => {
+  const { FAILOVER_CONTROLLER_NAME, renderSpiloNetworkPolicy } = await import("../components/postgres/render/network");
+  const { NETWORK_DEFAULTS } = await import("../dr/targets/network");
   const { CONTROLLER_NAME } = await import("../components/controller/render");
   expect(FAILOVER_CONTROLLER_NAME).toBe(CONTROLLER_NAME);
-  const np = renderDatabaseNetworkPolicy({ clusterName: "c", clientNamespaces: [], operatorNamespace: "op", replicationPeerCidrs: [], labels: {} });
-  const rule = np.spec.ingress.find((r: any) => r.from.some((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] === CONTROLLER_NAME));
-  expect(rule?.ports.map((p: any) => p.port).sort()).toEqual([5432, 8008]);
+  const np = renderSpiloNetworkPolicy({ clusterName: "c", clientNamespaces: [], operatorNamespace: "op", replicationPeerCidrs: [], upstreamCidrs: [], pooler: true, network: NETWORK_DEFAULTS, labels: {} });
+  const rule = np.spec.ingress!.find((r: any) => r.from.some((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] === CONTROLLER_NAME));
+  expect(rule?.ports!.map((p: any) => p.port)).toEqual([8008]);
 });

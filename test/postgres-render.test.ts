@@ -3,7 +3,8 @@ import { deriveSettings } from "../dr/settings";
 import { ConfigError, parseStackConfig } from "../dr/targets";
 import { baseBackupsToRetain, renderWalgEnv } from "../components/postgres/render/env";
 import { normaliseTimestamp, renderPostgresql } from "../components/postgres/render/manifest";
-import { renderDatabaseNetworkPolicy } from "../components/postgres/render/network";
+import { renderDatabaseNetworkPolicy, renderReplicationNetworkPolicy } from "../components/postgres/render/network";
+import { NETWORK_DEFAULTS } from "../dr/targets/network";
 import { renderPostgresParameters } from "../components/postgres/render/parameters";
 import { nearestParameter } from "../dr/targets/postgres-parameters";
 import { renderRoleSynchronousCommit } from "../components/postgres/render/jobs";
@@ -72,11 +73,14 @@ test("the postgresql resource: owner per database, standby section only with a s
   expect(credentialSecretName("agent_config_owner", "x")).toBe("agent-config-owner.x.credentials.postgresql.acid.zalan.do");
 });
 
-test("NetworkPolicy: peers admitted only when given, platform namespaces by name", () => {
-  const input = { clusterName: "x", clientNamespaces: ["b", "a"], operatorNamespace: "op", replicationPeerCidrs: [] as string[], labels: {} };
+test("NetworkPolicy: peers admitted only when given, labelled clients of the platform namespaces by name", () => {
+  const input = { clusterName: "x", clientNamespaces: ["b", "a"], operatorNamespace: "op", replicationPeerCidrs: [] as string[], upstreamCidrs: [] as string[], pooler: false, network: NETWORK_DEFAULTS, labels: {} };
   const without = renderDatabaseNetworkPolicy(input);
   expect(JSON.stringify(without)).not.toContain("ipBlock");
-  expect(without.spec.ingress.some((r: any) => r.from[0].namespaceSelector?.matchExpressions?.[0].values.join() === "a,b")).toBe(true);
-  const withPeers = renderDatabaseNetworkPolicy({ ...input, replicationPeerCidrs: ["10.20.0.0/16"] });
-  expect(withPeers.spec.ingress.at(-1)).toEqual({ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] });
+  // Without a pooler the labelled clients reach 5432: of the tier's namespace, and of a and b (both selectors in one peer).
+  expect(without.spec.ingress!.some((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchExpressions?.[0].values.join() === "a,b" && f.podSelector?.matchLabels?.["agent-dr/postgres-client"] === "true"))).toBe(true);
+  expect(renderReplicationNetworkPolicy(input)).toBeUndefined();
+  const withPeers = renderReplicationNetworkPolicy({ ...input, replicationPeerCidrs: ["10.20.0.0/16"] })!;
+  expect(withPeers.spec.podSelector.matchLabels).toMatchObject({ "cluster-name": "x", "spilo-role": "master" });
+  expect(withPeers.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
 });

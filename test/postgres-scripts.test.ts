@@ -1,11 +1,14 @@
 /**
  * The logical backup and restore-verification scripts, run for real: PostgreSQL 15 on loopback
  * (port 21010, as the unprivileged user when the suite runs as root) and s3rver (port 21011) as the
- * S3 endpoint, the Debian AWS CLI as the client. Wall time about 15-25 s.
+ * S3 endpoint, the Debian AWS CLI as the client. The configure script creates the least-privileged
+ * roles against the same server (Patroni's REST API stood in for on port 21012), and the dump runs
+ * as the backup role, as the CronJob does. Wall time about 15-25 s.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
@@ -15,6 +18,10 @@ const S3rver = require("s3rver");
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PG_PORT = 21010;
 const S3_PORT = 21011;
+const PATRONI_PORT = 21012;
+/** The roles the configure Job creates (components/postgres/render/names.ts BACKUP_USER, EXPORTER_USER). */
+const BACKUP_ROLE = "agent_dr_backup";
+const EXPORTER_ROLE = "agent_dr_exporter";
 const BUCKET = "agent-dr-backups-test";
 const PREFIX = "logical-backups/agent-pg-test";
 const SCRIPTS = path.resolve(__dirname, "../components/postgres/scripts");
@@ -24,6 +31,9 @@ let work: string;
 let pgData: string;
 let s3: any;
 let pgStarted = false;
+let patroni: http.Server | undefined;
+/** Patroni dynamic-config PATCHes the stand-in received. */
+const patroniPatches: string[] = [];
 
 function asPgUser(cmd: string, args: string[]): SpawnSyncReturns<string> {
   const [file, argv] = asRoot ? ["runuser", ["-u", "agentdr", "--", cmd, ...args]] : [cmd, args];
@@ -121,23 +131,116 @@ beforeAll(async () => {
   );
   await query("agent_config", `CREATE TABLE agents (name text PRIMARY KEY, prompt text); INSERT INTO agents VALUES ('a', 'p1'), ('b', 'p2'), ('c', 'p3');`);
 
+  // RLS hides rows from a role without BYPASSRLS, and pg_dump (row_security off) then refuses.
+  await query("postgres", "CREATE DATABASE rls_check");
+  await query("rls_check", `CREATE TABLE notes (owner text, body text); INSERT INTO notes VALUES ('a', 'x'), ('b', 'y');
+     ALTER TABLE notes ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON notes USING (owner = current_user);`);
+
+  // Patroni's REST API as the configure script calls it: GET /config until it answers, then PATCH /config.
+  patroni = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (req.method === "PATCH") patroniPatches.push(body);
+      res.writeHead(req.url === "/config" ? 200 : 404, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((r) => patroni!.listen(PATRONI_PORT, "127.0.0.1", r));
+
   s3 = new S3rver({ address: "127.0.0.1", port: S3_PORT, silent: true, directory: path.join(work, "s3"), configureBuckets: [{ name: BUCKET }] });
   await s3.run();
 }, 90_000);
 
 afterAll(async () => {
   if (s3) await s3.close();
+  if (patroni) await new Promise((r) => patroni!.close(r));
   if (pgStarted) asPgUser(`${PG_BIN}/pg_ctl`, ["-D", pgData, "-m", "immediate", "-w", "stop"]);
   if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** The configure Job's environment (components/postgres/render/jobs.ts renderConfigureJob), on a writable cluster. */
+const configureEnv = (backupPassword: string) => ({
+  PATRONI_URL: `http://127.0.0.1:${PATRONI_PORT}`,
+  PATRONI_CONFIG_PATCH: '{"primary_start_timeout":25}',
+  ROLE_SYNCHRONOUS_COMMIT: "",
+  BACKUP_ROLE,
+  BACKUP_PASSWORD: backupPassword,
+  BACKUP_DATABASES: "conversations agent_config rls_check",
+  EXPORTER_ROLE,
+  EXPORTER_PASSWORD: "exporter-secret",
+  WAIT_SECONDS: "30",
+});
+
+/** The dump container's connection: the backup role, as the CronJob sets PGUSER (never the superuser). */
+const asBackupRole = { PGUSER: BACKUP_ROLE, PGPASSWORD: "ignored-by-trust-auth" };
+
+describe("configure-cluster.sh: the least-privileged roles", () => {
+  test("creates the backup role (pg_read_all_data, BYPASSRLS, CONNECT) and the exporter role (pg_monitor), neither a superuser nor able to write", async () => {
+    const r = await runScript("configure-cluster.sh", "", configureEnv("backup-secret-1"));
+    expect(r.stderr).toContain(`role ${BACKUP_ROLE}: login, member of pg_read_all_data, no superuser`);
+    expect(r.stderr).toContain(`role ${EXPORTER_ROLE}: login, member of pg_monitor, no superuser`);
+    expect(r.status).toBe(0);
+    expect(patroniPatches).toEqual(['{"primary_start_timeout":25}']);
+    const roles = await query(
+      "postgres",
+      `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin, rolpassword LIKE 'SCRAM-SHA-256$%' AS hashed,
+         array_to_string(array(SELECT b.rolname::text FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = a.oid ORDER BY 1), ',') AS member_of
+       FROM pg_authid a WHERE rolname IN ('${BACKUP_ROLE}', '${EXPORTER_ROLE}') ORDER BY rolname`,
+    );
+    expect(roles).toEqual([
+      { rolname: BACKUP_ROLE, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: true, rolcanlogin: true, hashed: true, member_of: "pg_read_all_data" },
+      { rolname: EXPORTER_ROLE, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true, hashed: true, member_of: "pg_monitor" },
+    ]);
+    expect(await query("postgres", `SELECT has_database_privilege('${BACKUP_ROLE}', 'conversations', 'CONNECT') AS c`)).toEqual([{ c: true }]);
+    // Reads everything, writes nothing.
+    const write = spawnSync("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", BACKUP_ROLE, "-d", "conversations", "-c", "DELETE FROM messages"], { encoding: "utf8" });
+    expect(write.status).not.toBe(0);
+    expect(write.stderr).toContain("permission denied for table messages");
+  });
+
+  test("a second run with a rotated password changes the password and nothing else", async () => {
+    const before = await query("postgres", `SELECT rolpassword FROM pg_authid WHERE rolname = '${BACKUP_ROLE}'`);
+    const r = await runScript("configure-cluster.sh", "", configureEnv("backup-secret-2"));
+    expect(r.status).toBe(0);
+    const after = await query("postgres", `SELECT rolpassword, rolsuper, rolbypassrls FROM pg_authid WHERE rolname = '${BACKUP_ROLE}'`);
+    expect(after[0].rolpassword).not.toBe(before[0].rolpassword);
+    expect(after[0]).toMatchObject({ rolsuper: false, rolbypassrls: true });
+    // The password never appears on a command line the server logs or ps shows: it went to psql on stdin.
+    expect(fs.readFileSync(path.join(SCRIPTS, "configure-cluster.sh"), "utf8")).not.toMatch(/-c "[^"]*PASSWORD/);
+  });
+
+  test("a bad role name is refused before any SQL runs", async () => {
+    const r = await runScript("configure-cluster.sh", "", { ...configureEnv("x"), BACKUP_ROLE: "backup; DROP ROLE postgres" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("bad role name 'backup; DROP ROLE postgres'");
+  });
 });
 
 describe("logical-backup.sh and restore-verify.sh against PostgreSQL 15 and s3rver", () => {
   const databases = "conversations agent_config";
 
+  test("the dump runs as the backup role and fails without its grants: pg_read_all_data for the rows, BYPASSRLS for row-level security", async () => {
+    const ok = await runScript("logical-backup.sh", "dump", { ...asBackupRole, DATABASES: "conversations rls_check", DUMP_DIR: path.join(work, "dump-role") });
+    expect(ok.stderr).toContain("dumped rls_check");
+    expect(ok.status).toBe(0);
+    await query("postgres", `REVOKE pg_read_all_data FROM ${BACKUP_ROLE}`);
+    const noRead = await runScript("logical-backup.sh", "dump", { ...asBackupRole, DATABASES: "conversations", DUMP_DIR: path.join(work, "dump-noread") });
+    expect(noRead.status).not.toBe(0);
+    expect(noRead.stderr).toMatch(/permission denied for (table|sequence) /);
+    await query("postgres", `GRANT pg_read_all_data TO ${BACKUP_ROLE}; ALTER ROLE ${BACKUP_ROLE} NOBYPASSRLS`);
+    const noBypass = await runScript("logical-backup.sh", "dump", { ...asBackupRole, DATABASES: "rls_check", DUMP_DIR: path.join(work, "dump-norls") });
+    expect(noBypass.status).not.toBe(0);
+    expect(noBypass.stderr).toContain("row-level security");
+    // The configure Job puts the role back as it must be.
+    expect((await runScript("configure-cluster.sh", "", configureEnv("backup-secret-2"))).status).toBe(0);
+    expect((await runScript("logical-backup.sh", "dump", { ...asBackupRole, DATABASES: "rls_check", DUMP_DIR: path.join(work, "dump-again") })).status).toBe(0);
+  });
+
   test("a dump of each database is uploaded under a timestamped key, restored into a scratch database and checked", async () => {
     const dumpDir = path.join(work, "dump");
-    // The CronJob's two containers: dump (PostgreSQL image) then upload (AWS CLI image).
-    const dump = await runScript("logical-backup.sh", "dump", { DATABASES: databases, DUMP_DIR: dumpDir });
+    // The CronJob's two containers: dump (PostgreSQL image, as the backup role) then upload (AWS CLI image).
+    const dump = await runScript("logical-backup.sh", "dump", { ...asBackupRole, DATABASES: databases, DUMP_DIR: dumpDir });
     expect(dump.stderr).toContain("dumped conversations");
     expect(dump.status).toBe(0);
     const upload = await runScript("logical-backup.sh", "upload", { DUMP_DIR: dumpDir });

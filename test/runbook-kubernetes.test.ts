@@ -23,6 +23,8 @@ let server: http.Server;
 let base: string;
 const seen: Seen[] = [];
 const objects = new Map<string, any>();
+/** Evictions the server refuses with 429 before it accepts one (a PodDisruptionBudget at its limit). */
+let evictionRefusals = 0;
 
 const NS = "agent-dr";
 const PGS = `/apis/acid.zalan.do/v1/namespaces/${NS}/postgresqls`;
@@ -52,6 +54,13 @@ beforeAll(async () => {
           for (const op of body) if (op.op === "remove" && op.path === "/spec/standby") delete o.spec.standby;
         }
         return reply(200, o);
+      }
+      if (req.method === "POST" && url.endsWith("/eviction")) {
+        if (evictionRefusals > 0) {
+          evictionRefusals--;
+          return reply(429, { kind: "Status", message: "Cannot evict pod as it would violate the pod's disruption budget." });
+        }
+        return reply(201, { kind: "Status", status: "Success" });
       }
       if (req.method === "POST" && (url === PGS || url.endsWith("/jobs"))) {
         objects.set(`${url}/${body.metadata.name}`, body);
@@ -153,15 +162,25 @@ test("from outside the cluster Patroni is reached through the API server's pod p
   expect(seen.some((x) => x.url.startsWith(`${pods}?labelSelector=${encodeURIComponent("cluster-name=agent-pg-prod-dr,application=spilo")}`))).toBe(true);
 });
 
-test("restartPooler sets the restartedAt annotation with a strategic merge patch; a missing pooler is not an error", async () => {
+test("restartPooler evicts the pooler's pods one by one, waiting while the disruption budget refuses; it never patches the Deployment", async () => {
   const ex = executor();
   const dep = `/apis/apps/v1/namespaces/${NS}/deployments/agent-pg-prod-pooler`;
   expect(await ex.restartPooler({ region: "primary", cluster: "agent-pg-prod" }, signal())).toMatch(/no pooler Deployment/);
-  objects.set(dep, { metadata: { generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 } });
-  expect(await ex.restartPooler({ region: "primary", cluster: "agent-pg-prod" }, signal())).toMatch(/rollout restart/);
-  const patch = seen.filter((s) => s.method === "PATCH").pop()!;
-  expect(patch.contentType).toBe("application/strategic-merge-patch+json");
-  expect(Date.parse(patch.body.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"])).not.toBeNaN();
+  const selector = { application: "db-connection-pooler", "cluster-name": "agent-pg-prod" };
+  objects.set(dep, { metadata: { generation: 2 }, spec: { replicas: 2, selector: { matchLabels: selector } }, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 } });
+  objects.set(`/api/v1/namespaces/${NS}/pods`, { items: [{ metadata: { name: "agent-pg-prod-pooler-7c9d-a" } }, { metadata: { name: "agent-pg-prod-pooler-7c9d-b" } }] });
+  evictionRefusals = 1;
+  expect(await ex.restartPooler({ region: "primary", cluster: "agent-pg-prod" }, signal())).toMatch(/evicted 2 pod\(s\) of Deployment agent-pg-prod-pooler/);
+  const evictions = seen.filter((s) => s.method === "POST" && s.url.endsWith("/eviction"));
+  // The first eviction was refused once (429) and retried.
+  expect(evictions.map((e) => e.url)).toEqual([
+    `/api/v1/namespaces/${NS}/pods/agent-pg-prod-pooler-7c9d-a/eviction`,
+    `/api/v1/namespaces/${NS}/pods/agent-pg-prod-pooler-7c9d-a/eviction`,
+    `/api/v1/namespaces/${NS}/pods/agent-pg-prod-pooler-7c9d-b/eviction`,
+  ]);
+  expect(evictions[0].body).toEqual({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "agent-pg-prod-pooler-7c9d-a", namespace: NS } });
+  expect(seen.some((s) => s.url.includes(`labelSelector=${encodeURIComponent("application=db-connection-pooler,cluster-name=agent-pg-prod")}`))).toBe(true);
+  expect(seen.filter((s) => s.method === "PATCH")).toEqual([]);
   expect((await ex.poolerReady({ region: "primary", cluster: "agent-pg-prod" }, signal())).ready).toBe(true);
   objects.get(dep).status.availableReplicas = 1;
   expect(await ex.poolerReady({ region: "primary", cluster: "agent-pg-prod" }, signal())).toEqual({ ready: false, detail: "pooler 2/2 updated, 1 available" });

@@ -8,13 +8,19 @@ import type { RegionCluster } from "../platform";
 import { redisNames } from "../redis/render/names";
 import { baseLabels, baseTags } from "../tags";
 import { route53ControllerPolicy } from "./iam";
+import { NETWORK_DEFAULTS } from "../../dr/targets/network";
+import { declareNetworkPolicy } from "../network";
 import {
   CONTROLLER_NAME,
   ControllerRenderInput,
   DR_TESTS_NAME,
+  renderControllerAdmission,
   renderControllerDeployment,
+  renderControllerNetworkPolicy,
   renderControllerRole,
   renderDrTestCronJob,
+  renderDrTestsAdmission,
+  renderDrTestsNetworkPolicy,
   renderDrTestsRole,
   renderRoleBinding,
   renderServiceAccount,
@@ -61,8 +67,18 @@ export class FailoverController extends pulumi.ComponentResource {
       targets,
       labels,
       ...(roleArn ? { roleArn } : {}),
-      ...(redisSecret ? { redisSecret } : {}),
+      ...(redisSecret ? { redisSecret, redisPrefix: "agent-redis" } : {}),
+      network: config.network ?? NETWORK_DEFAULTS,
     });
+    // Cluster-scoped admission policies and their bindings (components/controller/admission.ts),
+    // rendered with the namespace from config (the Namespace resource takes that name).
+    const admission = (objects: ReturnType<typeof renderControllerAdmission>, opts: pulumi.CustomResourceOptions): pulumi.Resource[] =>
+      objects.map((o) =>
+        o.kind === "ValidatingAdmissionPolicy"
+          ? new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-vap-${o.metadata.name}`, { metadata: o.metadata, spec: o.spec as any }, opts)
+          : new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-vapb-${o.metadata.name}`, { metadata: o.metadata, spec: o.spec as any }, opts),
+      );
+    const configNamespace = (role: "primary" | "dr") => (role === "dr" ? config.clusters.dr?.namespace : undefined) ?? config.clusters.primary.namespace;
 
     const configMaps = new Map<string, k8s.core.v1.ConfigMap>();
     const targetsConfigMap = (region: RegionCluster, role: "primary" | "dr") => {
@@ -101,9 +117,12 @@ export class FailoverController extends pulumi.ComponentResource {
       const rbacRole = new k8s.rbac.v1.Role(`${name}-role`, { metadata: r.metadata, rules: r.rules }, child);
       const rb = input.apply((i) => renderRoleBinding(CONTROLLER_NAME, i));
       const binding = new k8s.rbac.v1.RoleBinding(`${name}-rolebinding`, { metadata: rb.metadata, roleRef: rb.roleRef, subjects: rb.subjects }, { ...child, dependsOn: [rbacRole, serviceAccount] });
+      const guards = admission(renderControllerAdmission(base(configNamespace(role), role)), child);
+      const np = input.apply((i) => renderControllerNetworkPolicy(i));
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: np.apply((p) => ({ ...p.metadata, namespace: region.namespace as any })), spec: np.apply((p) => p.spec as any) }, child);
       const cm = targetsConfigMap(region, role);
       const d = input.apply((i) => renderControllerDeployment(i));
-      new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: d.metadata, spec: d.spec as any }, { ...child, dependsOn: [binding, cm] });
+      new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: d.metadata, spec: d.spec as any }, { ...child, dependsOn: [binding, cm, ...guards] });
       this.controllerNamespace = pulumi.output(region.namespace);
     }
 
@@ -117,12 +136,15 @@ export class FailoverController extends pulumi.ComponentResource {
       const rbacRole = new k8s.rbac.v1.Role(`${name}-dr-tests-role`, { metadata: r.metadata, rules: r.rules }, child);
       const rb = input.apply((i) => renderRoleBinding(DR_TESTS_NAME, i));
       const binding = new k8s.rbac.v1.RoleBinding(`${name}-dr-tests-rolebinding`, { metadata: rb.metadata, roleRef: rb.roleRef, subjects: rb.subjects }, { ...child, dependsOn: [rbacRole, serviceAccount] });
+      const guards = admission(renderDrTestsAdmission(base(configNamespace("primary"), "primary")), child);
+      const np = input.apply((i) => renderDrTestsNetworkPolicy(i));
+      new k8s.networking.v1.NetworkPolicy(`${name}-dr-tests-netpol`, { metadata: np.apply((p) => ({ ...p.metadata, namespace: region.namespace as any })), spec: np.apply((p) => p.spec as any) }, child);
       const cm = targetsConfigMap(region, "primary");
       for (const test of drTestSchedule()) {
         // A test of a tier the stack does not run would only fail.
         if ((test.runbook === "redis-failover" && !targets.redis) || (test.runbook !== "redis-failover" && !targets.postgres)) continue;
         const cj = input.apply((i) => renderDrTestCronJob(test, i));
-        new k8s.batch.v1.CronJob(`${name}-dr-test-${test.name}`, { metadata: cj.metadata, spec: cj.spec as any }, { ...child, dependsOn: [binding, cm] });
+        new k8s.batch.v1.CronJob(`${name}-dr-test-${test.name}`, { metadata: cj.metadata, spec: cj.spec as any }, { ...child, dependsOn: [binding, cm, ...guards] });
         this.cronJobNames.push(`dr-test-${test.name}`);
       }
     }

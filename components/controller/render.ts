@@ -1,5 +1,10 @@
-import { CLIENT_LABEL } from "../redis/render/names";
+import { CLIENT_LABEL, podLabels as redisPodLabels, REDIS_PORT, SENTINEL_PORT } from "../redis/render/names";
 import type { RegionRole, RunbookTargets } from "../../runbooks/targets";
+import { drTestCloneName } from "../../runbooks/definitions/restore-point-in-time";
+import { SERVICE_ACCOUNTS } from "../postgres/render/names";
+import { DR_TEST_LABEL, FAILOVER_CONTROLLER_POD } from "../network/labels";
+import { apiServerEgressRule, awsApiEgressRule, RenderedNetworkPolicy, tcp } from "../network/render";
+import { AdmissionSubject, renderCloneAdmission, renderEvictionAdmission, renderJobFromCronJobAdmission, renderStandbyRemovalAdmission } from "./admission";
 import type { DrTest } from "./schedule";
 
 export const CONTROLLER_COMPONENT = "failover-controller";
@@ -24,6 +29,10 @@ export interface ControllerRenderInput {
   roleArn?: string;
   /** The Redis tier's Secret (keys redis-password, sentinel-password). */
   redisSecret?: string;
+  /** Where the API server and the AWS APIs are (agent-dr:network.apiServerCidrs, awsApiCidrs). */
+  network: { apiServerCidrs: string[]; awsApiCidrs: string[] };
+  /** The Redis tier's object name prefix (its pod labels), when the stack runs Redis. */
+  redisPrefix?: string;
 }
 
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
@@ -84,8 +93,12 @@ function postgresNames(t: RunbookTargets, region: RegionRole): { clusters: strin
 
 /**
  * The controller's Role: read its clusters' postgresql resources and patch them (promotion
- * removes spec.standby), find Spilo pods, restart its poolers. Nothing else: no Secrets (they
- * come through the environment), no create or delete.
+ * removes spec.standby; renderControllerAdmission refuses any other change), find Spilo pods,
+ * read its poolers' Deployments and evict their pods (the pooler restart: an eviction honours the
+ * pooler's PodDisruptionBudget and can not change a pod template, which a Deployment patch could).
+ * Mutating verbs are scoped by resourceNames; `create` of an eviction can not be (RBAC never
+ * narrows create by name), so an admission policy limits it to the poolers' pods. No Secrets
+ * (they come through the environment), no create or delete of anything else.
  */
 export function renderControllerRole(i: ControllerRenderInput) {
   const pg = postgresNames(i.targets, i.regionRole);
@@ -93,28 +106,90 @@ export function renderControllerRole(i: ControllerRenderInput) {
   if (pg.clusters.length > 0) {
     rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: pg.clusters, verbs: ["get", "patch"] });
     rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
-    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get", "patch"] });
+    rules.push({ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] });
+    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get"] });
   }
   return { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: CONTROLLER_NAME, namespace: i.namespace, labels: i.labels }, rules };
 }
 
 /**
- * The DR tests' Role: what the four scheduled runbooks need. Clones are created and deleted
- * (create can not be narrowed by name in RBAC; delete can, but the clone's name carries the time).
+ * The DR tests' Role: exactly what the four scheduled runbooks call (runbooks/executors/kubernetes).
+ * restore-point-in-time reads its source and the WAL-G ServiceAccount's role annotation, creates
+ * and deletes one clone of a fixed name (drTestCloneName); postgres-switchover restarts the pooler
+ * by eviction; verify-backups instantiates the restore drill CronJob. The `create`s (clone, Job,
+ * eviction) are limited by renderDrTestsAdmission to that clone, that CronJob's Job and the
+ * poolers' pods: no postgresql can be deleted but the clone, no Job runs under another
+ * ServiceAccount or with another pod spec.
  */
 export function renderDrTestsRole(i: ControllerRenderInput) {
   const pg = postgresNames(i.targets, "primary");
   const rules: any[] = [];
   if (i.targets.postgres) {
-    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], verbs: ["get", "create", "delete"] });
+    const source = i.targets.postgres.cluster;
+    const clone = drTestCloneName(source);
+    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: [source, clone], verbs: ["get"] });
+    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], verbs: ["create"] });
+    rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: [clone], verbs: ["delete"] });
+    rules.push({ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: [SERVICE_ACCOUNTS.walg], verbs: ["get"] });
     rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
-    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get", "patch"] });
+    rules.push({ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] });
+    rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get"] });
     if (i.targets.restoreCheckCronJob) {
       rules.push({ apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [i.targets.restoreCheckCronJob], verbs: ["get"] });
+      // Job names carry the time, so get can not be scoped; create is held to the CronJob's template by admission.
       rules.push({ apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create"] });
     }
   }
   return { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: DR_TESTS_NAME, namespace: i.namespace, labels: i.labels }, rules };
+}
+
+/** The admission policies that hold the controller's `patch` of its clusters and its evictions to what it needs. */
+export function renderControllerAdmission(i: ControllerRenderInput) {
+  const pg = postgresNames(i.targets, i.regionRole);
+  if (pg.clusters.length === 0) return [];
+  const s: AdmissionSubject = { namespace: i.namespace, serviceAccount: CONTROLLER_NAME, labels: i.labels };
+  return [...renderStandbyRemovalAdmission(s), ...renderEvictionAdmission(s, pg.poolers)];
+}
+
+/** The admission policies behind the DR tests' `create`s: the restore test's clone, the restore drill's Job, the poolers' evictions. */
+export function renderDrTestsAdmission(i: ControllerRenderInput) {
+  if (!i.targets.postgres) return [];
+  const pg = postgresNames(i.targets, "primary");
+  const s: AdmissionSubject = { namespace: i.namespace, serviceAccount: DR_TESTS_NAME, labels: i.labels };
+  const source = i.targets.postgres.cluster;
+  return [
+    ...renderCloneAdmission(s, source, drTestCloneName(source)),
+    ...renderEvictionAdmission(s, pg.poolers),
+    ...(i.targets.restoreCheckCronJob ? renderJobFromCronJobAdmission(s, i.targets.restoreCheckCronJob) : []),
+  ];
+}
+
+/**
+ * Where the controller's and the DR tests' pods may connect: the API server, the AWS APIs on 443
+ * (Route53, STS, the alert webhook), Patroni on the Spilo pods (8008 only), Redis and the
+ * Sentinels. Nothing connects to them (kubelet probes and port-forward do not pass NetworkPolicies).
+ */
+function runbookPodsNetworkPolicy(name: string, podSelector: RenderedNetworkPolicy["spec"]["podSelector"], i: ControllerRenderInput): RenderedNetworkPolicy {
+  const egress: NonNullable<RenderedNetworkPolicy["spec"]["egress"]> = [
+    apiServerEgressRule(i.network.apiServerCidrs),
+    awsApiEgressRule(i.network.awsApiCidrs),
+    ...(i.targets.postgres ? [{ to: [{ podSelector: { matchLabels: { application: "spilo" } } }], ports: tcp(8008) }] : []),
+    ...(i.redisPrefix
+      ? [
+          { to: [{ podSelector: { matchLabels: redisPodLabels(i.redisPrefix, "redis") } }], ports: tcp(REDIS_PORT) },
+          { to: [{ podSelector: { matchLabels: redisPodLabels(i.redisPrefix, "sentinel") } }], ports: tcp(SENTINEL_PORT) },
+        ]
+      : []),
+  ];
+  return { metadata: { name, labels: i.labels }, spec: { podSelector, policyTypes: ["Egress"], egress } };
+}
+
+export function renderControllerNetworkPolicy(i: ControllerRenderInput): RenderedNetworkPolicy {
+  return runbookPodsNetworkPolicy(CONTROLLER_NAME, { matchLabels: { ...FAILOVER_CONTROLLER_POD } }, i);
+}
+
+export function renderDrTestsNetworkPolicy(i: ControllerRenderInput): RenderedNetworkPolicy {
+  return runbookPodsNetworkPolicy(DR_TESTS_NAME, { matchExpressions: [{ key: DR_TEST_LABEL, operator: "Exists" }] }, i);
 }
 
 export function renderRoleBinding(name: string, i: ControllerRenderInput) {
@@ -177,7 +252,9 @@ export function renderControllerDeployment(i: ControllerRenderInput) {
 
 /** A CronJob that runs one runbook; the journal (JSON lines with the run's RTO) goes to the pod log, failures to the webhook. */
 export function renderDrTestCronJob(test: DrTest, i: ControllerRenderInput) {
-  const labels = { ...i.labels, "agent-dr/dr-test": test.name };
+  const labels = { ...i.labels, [DR_TEST_LABEL]: test.name };
+  // The restore test's clone has a fixed name: the Role may delete that postgresql and no other.
+  const extra = test.runbook === "restore-point-in-time" && i.targets.postgres ? ["--clone-name", drTestCloneName(i.targets.postgres.cluster)] : [];
   return {
     apiVersion: "batch/v1",
     kind: "CronJob",
@@ -205,7 +282,7 @@ export function renderDrTestCronJob(test: DrTest, i: ControllerRenderInput) {
                 {
                   name: "runbook",
                   image: i.image,
-                  args: ["runbook", test.runbook, "--in-cluster", "--journal", "-", ...test.args],
+                  args: ["runbook", test.runbook, "--in-cluster", "--journal", "-", ...test.args, ...extra],
                   env: commonEnv(i),
                   resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                   securityContext: containerSecurity(),

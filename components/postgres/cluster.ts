@@ -14,11 +14,28 @@ import {
   patroniServiceName,
   REPLICATION_USER,
   SERVICE_ACCOUNTS,
+  BACKUP_USER,
+  EXPORTER_USER,
+  stackRoleSecretName,
   SUPERUSER,
   nestedWalArchiveUrl,
   walArchiveUrl,
 } from "./render/names";
-import { renderDatabaseNetworkPolicy, renderMembersPdb, renderPoolerNetworkPolicy, renderPoolerPdb } from "./render/network";
+import {
+  NetworkInput,
+  renderClientNetworkPolicy,
+  renderDatabaseNetworkPolicy,
+  renderJobNetworkPolicies,
+  renderMembersPdb,
+  renderOperatorNetworkPolicy,
+  renderPoolerNetworkPolicy,
+  renderPoolerPdb,
+  renderReplicationNetworkPolicy,
+  renderSpiloNetworkPolicy,
+} from "./render/network";
+import { JOB_KINDS } from "./render/jobs";
+import { NETWORK_DEFAULTS, NetworkSettings } from "../../dr/targets/network";
+import { declareNetworkPolicy, NamespaceNetwork } from "../network";
 import { renderOperatorValues } from "./render/operator";
 import { parameterProblems } from "./render/parameters";
 
@@ -26,6 +43,9 @@ import { parameterProblems } from "./render/parameters";
 export interface SharedCredentials {
   superuser: pulumi.Output<string>;
   replication: pulumi.Output<string>;
+  /** The stack's own roles (logical backup, exporter): a standby or a clone has the primary's roles, so their passwords. */
+  backup: pulumi.Output<string>;
+  exporter: pulumi.Output<string>;
 }
 
 export interface PostgresClusterArgs {
@@ -59,10 +79,14 @@ export interface PostgresClusterArgs {
   cloneOf?: { clusterName: string; targetTime: string };
   /** Credentials shared with the source cluster (standby), instead of new random ones. */
   credentials?: SharedCredentials;
-  /** Platform namespaces allowed to connect (the tier's own is always allowed). */
+  /** Platform namespaces whose pods labelled agent-dr/postgres-client may connect (the tier's own always may). */
   clientNamespaces?: string[];
   /** Where a DR standby streams from (CIDRs admitted on 5432). */
   replicationPeerCidrs?: string[];
+  /** A streaming standby: the primary region's CIDRs it connects to on 5432 (postgres.standby.primaryCidrs). */
+  upstreamCidrs?: string[];
+  /** What the NetworkPolicies admit besides the stack (agent-dr:network.*). */
+  network?: NetworkSettings;
   labels: Record<string, string>;
   resources?: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
@@ -128,7 +152,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
 
     // Credentials: the operator adopts a Secret that exists under its name (username and password from it).
     const password = (key: string) => new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, { parent: this }).result;
-    this.credentials = args.credentials ?? { superuser: password("pw-postgres"), replication: password("pw-standby") };
+    this.credentials = args.credentials ?? { superuser: password("pw-postgres"), replication: password("pw-standby"), backup: password("pw-role-backup"), exporter: password("pw-role-exporter") };
     const secrets: k8s.core.v1.Secret[] = [];
     const credential = (user: string, pw: pulumi.Output<string>) =>
       secrets.push(
@@ -144,6 +168,17 @@ export class PostgresCluster extends pulumi.ComponentResource {
       );
     credential(SUPERUSER, this.credentials.superuser);
     credential(REPLICATION_USER, this.credentials.replication);
+    // Roles the configure Job creates (not the operator): their own Secret names, which the operator ignores.
+    const stackRole = (user: string, pw: pulumi.Output<string>) =>
+      secrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-role-${user.replace(/_/g, "-")}`,
+          { metadata: { name: stackRoleSecretName(user, clusterName), namespace: args.namespace, labels }, type: "Opaque", stringData: { username: user, password: pulumi.secret(pw) } },
+          child,
+        ),
+      );
+    stackRole(EXPORTER_USER, this.credentials.exporter);
+    if (args.role !== "standby") stackRole(BACKUP_USER, this.credentials.backup);
     if (args.role !== "standby") {
       // A standby receives roles and their passwords from the source through WAL.
       for (const db of databases) credential(ownerRole(db), password(`pw-${db.replace(/_/g, "-")}`));
@@ -220,13 +255,14 @@ export class PostgresCluster extends pulumi.ComponentResource {
       primaryHost: this.primaryHost,
       settings,
       roleSynchronousCommit: args.role === "standby" ? [] : renderRoleSynchronousCommit(settings, args.classes),
+      ...(args.role === "standby" ? {} : { backupDatabases: databases }),
       labels: args.labels,
     });
     new k8s.batch.v1.Job(
       `${name}-configure`,
       { metadata: { ...configure.metadata, namespace: args.namespace }, spec: configure.spec },
       // The cluster takes minutes to bootstrap; the Job waits for it and Pulumi waits for the Job.
-      { ...child, dependsOn: [this.resource], deleteBeforeReplace: true, customTimeouts: { create: "40m", update: "40m" } },
+      { ...child, dependsOn: [this.resource, ...secrets], deleteBeforeReplace: true, customTimeouts: { create: "40m", update: "40m" } },
     );
 
     if (args.role === "primary" && args.logicalBackupRoleArn && args.restoreDrillRoleArn && args.backup.logicalBackupSchedule) {
@@ -253,23 +289,39 @@ export class PostgresCluster extends pulumi.ComponentResource {
       );
     }
 
-    const netInput = pulumi.output(args.namespace).apply((ns) => ({
+    // NetworkPolicies (components/postgres/render/network.ts) on top of the namespace's default deny.
+    const network = args.network ?? NETWORK_DEFAULTS;
+    const netInput: NetworkInput = {
       clusterName,
-      clientNamespaces: [...new Set([ns, ...(args.clientNamespaces ?? [])])],
+      clientNamespaces: args.clientNamespaces ?? [],
       operatorNamespace: OPERATOR_NAMESPACE,
       replicationPeerCidrs: args.replicationPeerCidrs ?? [],
+      upstreamCidrs: args.role === "standby" && args.standbyOf?.host ? (args.upstreamCidrs ?? []) : [],
+      pooler: settings.poolerInstances > 0,
+      network,
       labels,
-    }));
-    const policy = (key: string, render: typeof renderDatabaseNetworkPolicy) => {
-      const p = netInput.apply(render);
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-${key}`,
-        { metadata: p.apply((x) => ({ ...x.metadata, namespace: args.namespace as any })), spec: p.apply((x) => x.spec as any) },
-        child,
-      );
     };
-    policy("netpol-db", renderDatabaseNetworkPolicy);
-    if (settings.poolerInstances > 0) policy("netpol-pooler", renderPoolerNetworkPolicy);
+    const netpol = (key: string, p: Parameters<typeof declareNetworkPolicy>[2]) => declareNetworkPolicy(name, args.namespace, p, child, key);
+    netpol("db", renderDatabaseNetworkPolicy(netInput));
+    if (netInput.pooler) netpol("pooler", renderPoolerNetworkPolicy(netInput));
+    netpol("clients", renderClientNetworkPolicy(netInput));
+    const replication = renderReplicationNetworkPolicy(netInput);
+    if (replication) netpol("replication", replication);
+    // One per namespace, from the cluster that owns it: it also covers the runbook's clones.
+    if (args.role !== "clone") netpol("spilo", renderSpiloNetworkPolicy(netInput));
+    const jobKinds = [JOB_KINDS.configure, ...(this.cronJobNames ? [JOB_KINDS.logicalBackup, JOB_KINDS.restoreDrill] : [])];
+    for (const p of renderJobNetworkPolicies(netInput, jobKinds)) netpol(p.metadata.name.slice(clusterName.length + 1), p);
+    if (operator) {
+      // The chart creates the operator's namespace: the stack owns it, so it gets the baseline too.
+      const opts = { parent: this, dependsOn: [operator] };
+      new NamespaceNetwork(`${name}-operator-network`, { namespace: OPERATOR_NAMESPACE, provider, labels: args.labels }, opts);
+      const op = pulumi.output(args.namespace).apply((ns) => renderOperatorNetworkPolicy({ operatorNamespace: OPERATOR_NAMESPACE, watchedNamespaces: [ns], network, labels: args.labels }));
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol-operator`,
+        { metadata: op.apply((p) => ({ ...p.metadata, namespace: OPERATOR_NAMESPACE })), spec: op.apply((p) => p.spec as any) },
+        { ...child, dependsOn: [operator] },
+      );
+    }
 
     const pdb = (key: string, rendered: { metadata: Record<string, any>; spec: Record<string, any> }) =>
       new k8s.policy.v1.PodDisruptionBudget(`${name}-${key}`, { metadata: { ...rendered.metadata, namespace: args.namespace }, spec: rendered.spec }, child);

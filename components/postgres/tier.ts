@@ -5,7 +5,8 @@ import { CONFIG_NAMESPACE, ConfigError, StackConfig } from "../../dr/targets";
 import type { BackupBuckets } from "../backup";
 import { baseLabels } from "../tags";
 import { PostgresCluster, PostgresClusterArgs } from "./cluster";
-import { clusterPodLabels, replicationHostname, standbyClusterName } from "./render/names";
+import { replicationHostname, standbyClusterName } from "./render/names";
+import { renderReplicationService } from "./render/network";
 
 interface Region {
   region: string;
@@ -54,6 +55,7 @@ export function buildPostgresTier(
     extraParameters: config.postgres.overrides.parameters ?? {},
     installOperator: config.postgres.installOperator,
     labels: baseLabels(config, "postgres"),
+    ...(config.network ? { network: config.network } : {}),
   } satisfies Partial<PostgresClusterArgs>;
 
   const primary = new PostgresCluster(
@@ -78,7 +80,7 @@ export function buildPostgresTier(
   let standby: PostgresCluster | undefined;
   if (standbyWanted && input.dr && backup.dr && backup.drPostgresPodRoleArn) {
     const host = replicationHostname(clusterName, input.primary.region, config.environment);
-    if (pg.standby.streaming) exposeForReplication(name, clusterName, host, input.primary, parent);
+    if (pg.standby.streaming) exposeForReplication(name, clusterName, host, config.postgres.standby.peerCidrs, baseLabels(config, "postgres"), input.primary, parent);
     standby = new PostgresCluster(
       `${name}-postgres-dr`,
       {
@@ -101,6 +103,7 @@ export function buildPostgresTier(
           ...(settings.backup.crossRegionReplication ? { archiveBucket: backup.dr.bucketName } : {}),
         },
         credentials: primary.credentials,
+        upstreamCidrs: config.postgres.standby.primaryCidrs,
       },
       { parent },
     );
@@ -132,30 +135,20 @@ export function buildPostgresTier(
 }
 
 /**
- * An internal NLB in front of the primary member for the DR standby's stream, published under
- * `host` by external-dns into a private zone both regions resolve. Only the primary is selected
- * (Spilo labels it spilo-role=master).
+ * The primary leader's replication load balancer (components/postgres/render/network.ts
+ * renderReplicationService): internal, source ranges = the DR cluster's pod CIDRs, published under
+ * `host` by external-dns into a private zone both regions resolve.
  */
-function exposeForReplication(name: string, clusterName: string, host: string, primary: Region, parent: pulumi.Resource): void {
+function exposeForReplication(name: string, clusterName: string, host: string, peerCidrs: string[], labels: Record<string, string>, primary: Region, parent: pulumi.Resource): void {
+  let svc: ReturnType<typeof renderReplicationService>;
+  try {
+    svc = renderReplicationService({ clusterName, host, sourceRanges: peerCidrs, labels });
+  } catch (e) {
+    throw e instanceof ConfigError ? new pulumi.RunError(e.message) : e;
+  }
   new k8s.core.v1.Service(
     `${name}-postgres-replication`,
-    {
-      metadata: {
-        name: `${clusterName}-replication`,
-        namespace: primary.namespace,
-        annotations: {
-          "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-          "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-          "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-          "external-dns.alpha.kubernetes.io/hostname": host,
-        },
-      },
-      spec: {
-        type: "LoadBalancer",
-        selector: { ...clusterPodLabels(clusterName), "spilo-role": "master" },
-        ports: [{ name: "postgresql", port: 5432, targetPort: 5432, protocol: "TCP" }],
-      },
-    },
+    { metadata: primary.namespace.apply((namespace) => ({ ...svc.metadata, namespace })), spec: svc.spec },
     { parent, provider: primary.provider },
   );
 }

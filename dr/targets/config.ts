@@ -3,6 +3,7 @@ import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { awsRegion, issuerHostPath, parseOidcProviderArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
+import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
 import { SCENARIOS, Scenario, Store, Target } from "./scenarios";
 import {
   BackupOverrides,
@@ -53,7 +54,8 @@ export interface StackConfig {
     volumeSize: string;
     dataSizeBytes: number;
     writeRateBytesPerSecond: number;
-    standby: { enabled: boolean; streaming: boolean; maxLagSeconds: number; peerCidrs: string[] };
+    /** primaryCidrs: the primary region's VPC CIDRs, where the DR standby streams to (its egress on 5432). */
+    standby: { enabled: boolean; streaming: boolean; maxLagSeconds: number; peerCidrs: string[]; primaryCidrs: string[] };
     clone?: { sourceCluster: string; targetTime: string };
     overrides: PostgresOverrides;
   };
@@ -73,6 +75,8 @@ export interface StackConfig {
     manualResponseSeconds: number;
     controller: { enabled: boolean; intervalSeconds: number; failureThreshold: number };
   };
+  /** What the NetworkPolicies admit besides the stack (always set by parseStackConfig; NETWORK_DEFAULTS otherwise). */
+  network?: NetworkSettings;
   /** Always set by parseStackConfig; optional so that StackConfigs rebuilt from resources need not invent it. */
   signals?: {
     prometheusOperator: boolean;
@@ -129,7 +133,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     problems.push({
       key: key("postgres.standby.peerCidrs"),
       value: undefined,
-      expected: "expected the DR cluster's pod CIDRs (e.g. [\"10.20.0.0/16\"]) so the primary's NetworkPolicy admits the standby's stream, or set agent-dr:postgres.standby.streaming to false (the standby then replays only the replicated archive)",
+      expected: "expected the DR cluster's pod CIDRs (e.g. [\"10.20.0.0/16\"]): they become the replication load balancer's loadBalancerSourceRanges (it is refused without them: it would take connections to PostgreSQL from anything that routes to it) and the only addresses from which the primary's NetworkPolicy admits the standby's stream; or set agent-dr:postgres.standby.streaming to false (the standby then replays only the replicated archive)",
     });
   }
   const redisDr = cfg.redis?.drRegion ?? (hasDr && redisEnabled);
@@ -186,6 +190,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
         streaming,
         maxLagSeconds: cfg.postgres?.standby?.maxLagSeconds ?? 10,
         peerCidrs: cfg.postgres?.standby?.peerCidrs ?? [],
+        primaryCidrs: cfg.postgres?.standby?.primaryCidrs ?? [...PRIVATE_IPV4_CIDRS],
       },
       ...(cfg.postgres?.clone ? { clone: cfg.postgres.clone } : {}),
       overrides: pgo,
@@ -217,6 +222,12 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
         intervalSeconds: cfg.failover?.controller?.intervalSeconds ?? 10,
         failureThreshold: cfg.failover?.controller?.failureThreshold ?? 3,
       },
+    },
+    network: {
+      monitoringNamespace: cfg.network?.monitoringNamespace ?? NETWORK_DEFAULTS.monitoringNamespace,
+      monitoringPodLabels: cfg.network?.monitoringPodLabels ?? { ...NETWORK_DEFAULTS.monitoringPodLabels },
+      apiServerCidrs: cfg.network?.apiServerCidrs ?? [...NETWORK_DEFAULTS.apiServerCidrs],
+      awsApiCidrs: cfg.network?.awsApiCidrs ?? [...NETWORK_DEFAULTS.awsApiCidrs],
     },
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,

@@ -1,6 +1,34 @@
 import * as ipaddr from "ipaddr.js";
 import { domainToASCII } from "url";
 
+/** RFC 1918: where a VPC's own addresses (its API server endpoints, load balancers, peered VPCs) are, unless config narrows it. */
+export const PRIVATE_IPV4_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+/** What the stack's NetworkPolicies admit besides the stack itself (config keys agent-dr:network.*). */
+export interface NetworkSettings {
+  /** Namespace of the Prometheus that scrapes the exporters (network.monitoringNamespace). */
+  monitoringNamespace: string;
+  /** Labels of its Prometheus pods (network.monitoringPodLabels); never empty. */
+  monitoringPodLabels: Record<string, string>;
+  /** The kubernetes Service's endpoints, reached on 443 and 6443 (network.apiServerCidrs). */
+  apiServerCidrs: string[];
+  /** S3, STS, KMS and Route53 on 443 (network.awsApiCidrs). */
+  awsApiCidrs: string[];
+}
+
+/**
+ * Defaults: Prometheus as kube-prometheus-stack runs it; the API server and peers in private space
+ * (an EKS cluster's API endpoints are ENIs in its VPC); AWS APIs anywhere on 443, because S3, STS
+ * and KMS publish no fixed address ranges to a NetworkPolicy (ip-ranges.json changes weekly) unless
+ * the VPC has interface/gateway endpoints, whose CIDRs then go in network.awsApiCidrs.
+ */
+export const NETWORK_DEFAULTS: NetworkSettings = {
+  monitoringNamespace: "monitoring",
+  monitoringPodLabels: { "app.kubernetes.io/name": "prometheus" },
+  apiServerCidrs: [...PRIVATE_IPV4_CIDRS],
+  awsApiCidrs: ["0.0.0.0/0"],
+};
+
 /**
  * Network names and addresses in stack config, judged by real parsers (ipaddr.js for addresses,
  * the WHATWG URL parser for URLs and international names) plus the rules of the system that

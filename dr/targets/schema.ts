@@ -220,6 +220,27 @@ const signals = z.strictObject({
     .optional(),
 });
 
+/** A label key as Kubernetes takes it: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
+const labelKey = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: 'expected a Kubernetes label key such as "app.kubernetes.io/name"' });
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { message: "expected a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.')" });
+
+/** The cluster's network around the stack's pods: what the NetworkPolicies admit besides the stack itself (docs/CONFIGURATION.md, Network). */
+const network = z.strictObject({
+  /** Namespace of the Prometheus that scrapes the exporters. */
+  monitoringNamespace: k8sName.optional(),
+  /** Labels of the Prometheus pods in it; never empty (an empty selector is the whole namespace). */
+  monitoringPodLabels: z
+    .record(labelKey, labelValue)
+    .refine((l) => Object.keys(l).length > 0, { message: "expected at least one label: an empty selector admits every pod of the monitoring namespace" })
+    .optional(),
+  /** Where the Kubernetes API server's endpoints are (the kubernetes Service's addresses), on 443 and 6443. */
+  apiServerCidrs: z.array(checked(cidrProblem)).min(1).optional(),
+  /** Where S3, STS, KMS and Route53 are reached on 443. */
+  awsApiCidrs: z.array(checked(cidrProblem)).min(1).optional(),
+});
+
 export const stackConfigSchema = z.strictObject({
   environment: z.enum(["staging", "prod"]).optional(),
   owner: z.string().min(1).optional(),
@@ -253,6 +274,8 @@ export const stackConfigSchema = z.strictObject({
           maxLagSeconds: z.number().positive().optional(),
           /** Source CIDRs of the DR cluster's pods: the primary's NetworkPolicy admits the stream from them. */
           peerCidrs: z.array(checked(cidrProblem)).optional(),
+          /** The primary region's VPC CIDRs (where its replication load balancer listens): the DR standby's egress on 5432. */
+          primaryCidrs: z.array(checked(cidrProblem)).min(1).optional(),
         })
         .optional(),
       clone: z
@@ -305,6 +328,7 @@ export const stackConfigSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  network: network.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -313,3 +337,4 @@ export type RedisOverrides = z.infer<typeof redisOverrides>;
 export type BackupOverrides = z.infer<typeof backupOverrides>;
 export type DnsOverrides = z.infer<typeof dnsOverrides>;
 export type SignalsConfig = z.infer<typeof signals>;
+export type NetworkConfig = z.infer<typeof network>;

@@ -105,11 +105,12 @@ export function observePostgres(resources: ObservedResource[], config: StackConf
 
   const standbyCr = clusters.find((c) => roleOf(c) === "standby");
   const standbySpec = standbyCr?.inputs.spec?.standby ?? {};
-  // A stream counts only if it can arrive: the primary's database NetworkPolicy must admit a peer
-  // address block on 5432 (components/postgres/render/network.ts), or the standby replays the archive alone.
+  // A stream counts only if it can arrive: a NetworkPolicy of the primary's pods (its replication
+  // policy, components/postgres/render/network.ts) must admit a peer address block on 5432, or the
+  // standby replays the archive alone.
   const streamAdmitted = ofType(resources, NETWORK_POLICY_TYPE).some(
     (np) =>
-      (np.inputs.metadata?.name ?? np.name) === `${name}-db` &&
+      np.inputs.spec?.podSelector?.matchLabels?.["cluster-name"] === name &&
       (np.inputs.spec?.ingress ?? []).some(
         (rule: any) => (rule.from ?? []).some((f: any) => typeof f.ipBlock?.cidr === "string") && (rule.ports ?? []).some((p: any) => Number(p.port) === 5432),
       ),

@@ -26,10 +26,19 @@ export function openRange(cidr: string): string | undefined {
   return len < WIDEST_V6_PREFIX ? `${cidr} is wider than a VPC's /${WIDEST_V6_PREFIX}` : undefined;
 }
 
+/** An egress rule that opens only TCP 443 (HTTPS to the AWS APIs): the one way out to public space the stack needs. */
+function httpsOnly(rule: any): boolean {
+  const ports: any[] = rule.ports ?? [];
+  return ports.length > 0 && ports.every((p) => (p.protocol ?? "TCP") === "TCP" && Number(p.port) === 443 && p.endPort === undefined);
+}
+
 /**
  * Ingress rules of the stack's NetworkPolicies admit only in-cluster selectors or private peer
  * ranges. An ipBlock open to public space exposes PostgreSQL or Redis (and the replication stream,
- * which carries every row) to anything that can route to the node.
+ * which carries every row) to anything that can route to the node. Egress reaches public space
+ * only on TCP 443: S3, STS and KMS have no fixed CIDRs a NetworkPolicy could name without VPC
+ * endpoints, and HTTPS to them is all the pods need; any other port to public space is a way out
+ * for data.
  */
 export function checkNetworkExposure(r: ObservedResource, report: (m: string) => void): void {
   for (const [direction, rules] of [["ingress", r.inputs.spec?.ingress], ["egress", r.inputs.spec?.egress]] as const) {
@@ -40,8 +49,13 @@ export function checkNetworkExposure(r: ObservedResource, report: (m: string) =>
         if (typeof cidr !== "string") continue;
         const why = openRange(cidr);
         if (!why) continue;
+        if (direction === "egress" && httpsOnly(rule)) continue;
         const ports = (rule.ports ?? []).map((p: any) => p.port).join(", ") || "every port";
-        report(`NetworkPolicy ${objectName(r)}: ${direction} ipBlock ${why}, on ${ports}. Fix: set postgres.standby.peerCidrs to the DR cluster's pod or VPC CIDRs (private ranges only, e.g. ["10.20.0.0/16"]).`);
+        const fix =
+          direction === "ingress"
+            ? "set postgres.standby.peerCidrs to the DR cluster's pod or VPC CIDRs (private ranges only, e.g. [\"10.20.0.0/16\"])"
+            : "open public space only on TCP 443 (network.awsApiCidrs); set network.apiServerCidrs and postgres.standby.primaryCidrs to private ranges (e.g. [\"10.10.0.0/16\"])";
+        report(`NetworkPolicy ${objectName(r)}: ${direction} ipBlock ${why}, on ${ports}. Fix: ${fix}.`);
       }
     }
   }
@@ -49,7 +63,7 @@ export function checkNetworkExposure(r: ObservedResource, report: (m: string) =>
 
 export const networkExposure: ResourceValidationPolicy = {
   name: "network-exposure",
-  description: "NetworkPolicy ipBlocks admit only private peer ranges (RFC 1918/6598 IPv4, at most a VPC-sized IPv6 block).",
+  description: "NetworkPolicy ipBlocks admit only private peer ranges (RFC 1918/6598 IPv4, at most a VPC-sized IPv6 block); egress to public space only on TCP 443.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, report) => {

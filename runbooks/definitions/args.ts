@@ -4,6 +4,8 @@ export interface RunbookArgs {
   targetTime?: string;
   /** restore-point-in-time: delete the clone once it has proven writable (the scheduled restore test). */
   cleanup?: boolean;
+  /** restore-point-in-time: the clone's name (default <cluster>-pitr-<time>; the scheduled test passes a fixed one). */
+  cloneName?: string;
   /** postgres-switchover: the member to promote (default: Patroni picks). */
   candidate?: string;
   /** redis-failover: planned (always fail over) or automatic (only when the primary is not answering). */
@@ -23,6 +25,14 @@ export function resolveTargetTime(value: string | undefined, now: Date = new Dat
     return new Date(now.getTime() - ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
   }
   return checkTargetTime(value);
+}
+
+/** A clone name is a postgresql resource name (and the Spilo cluster's scope): a DNS label. */
+export function checkCloneName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 53) {
+    throw new Error(`--clone-name: ${JSON.stringify(value)}: expected a Kubernetes name (lower-case letters, digits, '-'; at most 53 characters, the operator appends suffixes)`);
+  }
+  return value;
 }
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;

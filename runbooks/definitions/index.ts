@@ -8,8 +8,8 @@ import { restorePointInTime } from "./restore-point-in-time";
 import { verifyBackups } from "./verify-backups";
 
 export type { RunbookArgs } from "./args";
-export { checkTargetTime, resolveTargetTime } from "./args";
-export { cloneClusterName, cloneStackCommands } from "./restore-point-in-time";
+export { checkCloneName, checkTargetTime, resolveTargetTime } from "./args";
+export { cloneClusterName, cloneStackCommands, drTestCloneName } from "./restore-point-in-time";
 
 /** Every runbook, by name, as a function of the stack's targets and the run's arguments. */
 export const RUNBOOKS = {

@@ -11,6 +11,15 @@ export function cloneClusterName(source: string, targetTime: string): string {
   return `${source}-pitr-${stamp}`;
 }
 
+/**
+ * The scheduled restore test's clone (components/controller schedules it with --clone-name): one
+ * fixed name, so the DR tests' Role may delete that postgresql and no other, and their admission
+ * policy may refuse to create any other.
+ */
+export function drTestCloneName(source: string): string {
+  return `${source}-restore-test`;
+}
+
 /** The stack option that provisions the same clone through Pulumi (config key agent-dr:postgres.clone). */
 export function cloneStackCommands(t: RunbookTargets, targetTime: string): string[] {
   const cluster = t.postgres?.cluster ?? "<cluster>";
@@ -24,7 +33,7 @@ export function cloneStackCommands(t: RunbookTargets, targetTime: string): strin
 export function restorePointInTime(t: RunbookTargets, args: RunbookArgs = {}): Runbook {
   if (!t.postgres) throw new Error(`restore-point-in-time: stack ${t.stack} has no PostgreSQL tier; expected agent-dr:postgres.enabled true`);
   const targetTime = args.targetTime ?? "TARGET_TIME";
-  const name = cloneClusterName(t.postgres.cluster, targetTime);
+  const name = args.cloneName ?? cloneClusterName(t.postgres.cluster, targetTime);
   const spec = { region: "primary", source: t.postgres.cluster, name, targetTime };
   return {
     name: "restore-point-in-time",

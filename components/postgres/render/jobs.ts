@@ -4,7 +4,23 @@ import { cronMaxGapSeconds } from "../../../dr/settings/cron";
 import type { PostgresSettings } from "../../../dr/settings";
 import type { DataClass } from "../../../dr/targets";
 import type { EnvVar } from "./env";
-import { AWS_CLI_IMAGE, credentialSecretName, logicalBackupPrefix, ownerRole, patroniServiceName, PG_CLIENT_IMAGE, SERVICE_ACCOUNTS, SPILO_IMAGE, SUPERUSER } from "./names";
+import {
+  AWS_CLI_IMAGE,
+  BACKUP_USER,
+  credentialSecretName,
+  EXPORTER_USER,
+  logicalBackupPrefix,
+  ownerRole,
+  patroniServiceName,
+  PG_CLIENT_IMAGE,
+  POSTGRES_CLUSTER_LABEL,
+  SERVICE_ACCOUNTS,
+  SPILO_GID,
+  SPILO_IMAGE,
+  SPILO_UID,
+  stackRoleSecretName,
+  SUPERUSER,
+} from "./names";
 import { renderPatroniConfigPatch } from "./patroni";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "../scripts");
@@ -27,7 +43,13 @@ const podSecurity = {
   fsGroup: RUN_AS,
   seccompProfile: { type: "RuntimeDefault" },
 };
-const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+/**
+ * Every container of the tier's Jobs: no privilege escalation, no capabilities, a read-only root
+ * filesystem. What they write goes to emptyDirs: the dump or restore directory, the scratch
+ * server's data and socket directories, and /tmp (HOME of the AWS CLI, psql's temporary files).
+ */
+export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } };
+const TMP = { name: "tmp", mountPath: "/tmp" };
 
 function scriptContainer(name: string, image: string, script: string, phase: string, env: Array<Record<string, any>>, mounts: Array<{ name: string; mountPath: string }>) {
   return {
@@ -35,7 +57,7 @@ function scriptContainer(name: string, image: string, script: string, phase: str
     image,
     command: ["bash", "-c", readScript(script), script, phase],
     env,
-    volumeMounts: mounts,
+    volumeMounts: mounts.some((m) => m.mountPath === "/tmp") ? mounts : [...mounts, TMP],
     securityContext: containerSecurity,
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
   };
@@ -45,6 +67,11 @@ const plain = (env: EnvVar[]) => env.map((e) => ({ name: e.name, value: e.value 
 
 function superuserPassword(clusterName: string) {
   return { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: credentialSecretName(SUPERUSER, clusterName), key: "password" } } };
+}
+
+/** The password of a role the stack creates (BACKUP_USER, EXPORTER_USER), from its Secret. */
+function stackRolePassword(variable: string, user: string, clusterName: string) {
+  return { name: variable, valueFrom: { secretKeyRef: { name: stackRoleSecretName(user, clusterName), key: "password" } } };
 }
 
 /**
@@ -66,6 +93,7 @@ function scratchServer() {
     volumeMounts: [
       { name: "scratch", mountPath: "/scratch" },
       { name: "run", mountPath: "/var/run/postgresql" },
+      TMP,
     ],
     startupProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", SUPERUSER] }, periodSeconds: 2, failureThreshold: 90 },
     securityContext: containerSecurity,
@@ -84,6 +112,8 @@ function verifyEnv(databases: string[], dir: string, verifyTables: string[]): En
     { name: "RESTORE_DIR", value: dir },
     { name: "PGHOST", value: "127.0.0.1" },
     { name: "PGPORT", value: "5432" },
+    // The scratch server in the pod (trust on loopback), which the restore fills and drops: its own
+    // superuser; the Job holds no credential of the production cluster.
     { name: "PGUSER", value: SUPERUSER },
     { name: "VERIFY_TABLES", value: verifyTables.join(" ") },
   ];
@@ -111,7 +141,7 @@ export interface BackupJobInput {
  * uploaded, and the failed Job is what the backup alert sees.
  */
 export function renderLogicalBackupCronJob(input: BackupJobInput) {
-  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.logicalBackup };
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.logicalBackup, [POSTGRES_CLUSTER_LABEL]: input.clusterName };
   const mounts = [{ name: "dump", mountPath: "/dump" }];
   const common: EnvVar[] = [
     { name: "DATABASES", value: input.databases.join(" ") },
@@ -122,11 +152,12 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     ...plain([
       { name: "PGHOST", value: input.primaryHost },
       { name: "PGPORT", value: "5432" },
-      { name: "PGUSER", value: SUPERUSER },
+      // Reads every row (pg_read_all_data), writes nothing, owns nothing: not the superuser.
+      { name: "PGUSER", value: BACKUP_USER },
       // Spilo rejects connections without TLS.
       { name: "PGSSLMODE", value: "require" },
     ]),
-    superuserPassword(input.clusterName),
+    stackRolePassword("PGPASSWORD", BACKUP_USER, input.clusterName),
   ], mounts);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/dump", input.verifyTables)), mounts);
   const upload = scriptContainer("upload", AWS_CLI_IMAGE, "logical-backup.sh", "upload", plain([
@@ -138,7 +169,7 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     { name: "S3_SSE", value: "aws:kms" },
     { name: "S3_SSE_KMS_KEY_ID", value: input.kmsKeyArn },
     { name: "HOME", value: "/tmp" },
-  ]), [...mounts, { name: "tmp", mountPath: "/tmp" }]);
+  ]), [...mounts, TMP]);
   return {
     metadata: { name: `${input.clusterName}-logical-backup`, labels, annotations: { "agent-dr/verified-by-restore": "true" } },
     spec: {
@@ -194,7 +225,7 @@ export interface RestoreDrillInput {
  * newest dump of each database (AWS CLI image) and restores it into the scratch sidecar.
  */
 export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
-  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.restoreDrill };
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.restoreDrill, [POSTGRES_CLUSTER_LABEL]: input.clusterName };
   const restore = { name: "restore", mountPath: "/restore" };
   const common: EnvVar[] = [
     { name: "DATABASES", value: input.databases.join(" ") },
@@ -207,7 +238,7 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
     { name: "AWS_REGION", value: input.region },
     { name: "MAX_AGE_HOURS", value: String(input.maxAgeHours) },
     { name: "HOME", value: "/tmp" },
-  ]), [restore, { name: "tmp", mountPath: "/tmp" }]);
+  ]), [restore, TMP]);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);
   return {
     metadata: { name: `${input.clusterName}-restore-drill`, labels },
@@ -253,6 +284,11 @@ export interface ConfigureJobInput {
   settings: PostgresSettings;
   /** Empty on a standby cluster (read-only; the primary's role settings reach it through WAL). */
   roleSynchronousCommit: string[];
+  /**
+   * The databases the backup role may connect to; set on a writable cluster, where the Job creates
+   * the backup and exporter roles (a standby receives them through WAL).
+   */
+  backupDatabases?: string[];
   labels: Record<string, string>;
 }
 
@@ -261,7 +297,7 @@ export interface ConfigureJobInput {
  * config, and synchronous_commit per role and database. Its env is what the policy pack reads back.
  */
 export function renderConfigureJob(input: ConfigureJobInput) {
-  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.configure };
+  const labels = { ...input.labels, [JOB_LABEL]: JOB_KINDS.configure, [POSTGRES_CLUSTER_LABEL]: input.clusterName };
   const env = [
     ...plain([
       { name: "PATRONI_URL", value: `http://${patroniServiceName(input.clusterName)}:8008` },
@@ -272,7 +308,19 @@ export function renderConfigureJob(input: ConfigureJobInput) {
       { name: "PGUSER", value: SUPERUSER },
       { name: "PGSSLMODE", value: "require" },
     ]),
+    // The one Job that needs the superuser: it creates the least-privileged roles the others use.
     superuserPassword(input.clusterName),
+    ...(input.backupDatabases
+      ? [
+          ...plain([
+            { name: "BACKUP_ROLE", value: BACKUP_USER },
+            { name: "BACKUP_DATABASES", value: input.backupDatabases.join(" ") },
+            { name: "EXPORTER_ROLE", value: EXPORTER_USER },
+          ]),
+          stackRolePassword("BACKUP_PASSWORD", BACKUP_USER, input.clusterName),
+          stackRolePassword("EXPORTER_PASSWORD", EXPORTER_USER, input.clusterName),
+        ]
+      : []),
   ];
   return {
     metadata: { name: `${input.clusterName}-configure`, labels },
@@ -283,7 +331,8 @@ export function renderConfigureJob(input: ConfigureJobInput) {
         metadata: { labels },
         spec: {
           restartPolicy: "OnFailure",
-          securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 103, seccompProfile: { type: "RuntimeDefault" } },
+          // Spilo's image, as its postgres user.
+          securityContext: { runAsNonRoot: true, runAsUser: SPILO_UID, runAsGroup: SPILO_GID, fsGroup: SPILO_GID, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: "configure",
@@ -291,9 +340,11 @@ export function renderConfigureJob(input: ConfigureJobInput) {
               command: ["bash", "-c", readScript("configure-cluster.sh"), "configure-cluster.sh"],
               env,
               securityContext: containerSecurity,
+              volumeMounts: [TMP],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
             },
           ],
+          volumes: [{ name: "tmp", emptyDir: {} }],
         },
       },
     },

@@ -1,7 +1,7 @@
 import type { PostgresSettings } from "../../../dr/settings";
 import { DataClass, serializeTargets, TARGETS_ANNOTATION } from "../../../dr/targets";
 import type { EnvVar } from "./env";
-import { clusterPodLabels, EXPORTER_IMAGE, EXPORTER_PORT, EXPORTER_QUERIES_CONFIGMAP, ownerRole } from "./names";
+import { clusterPodLabels, EXPORTER_IMAGE, EXPORTER_PORT, EXPORTER_QUERIES_CONFIGMAP, EXPORTER_USER, ownerRole, SPILO_GID, SPILO_UID, stackRoleSecretName } from "./names";
 import { renderPostgresParameters } from "./parameters";
 import { renderCrPatroni } from "./patroni";
 
@@ -55,9 +55,17 @@ export function renderPostgresql(input: PostgresqlInput): { metadata: Record<str
     enableConnectionPooler: settings.poolerInstances > 0,
     ...(settings.poolerInstances > 0 ? { connectionPooler: { numberOfInstances: settings.poolerInstances, mode: "transaction" } } : {}),
     env: input.env,
+    // The pod's securityContext, which the operator builds from these: every container of the pod,
+    // Spilo and the exporter, runs as Spilo's postgres user and group, never as root. (The CRD's
+    // Sidecar type has no securityContext of its own; the operator's spilo_* settings harden the
+    // Spilo container: components/postgres/render/operator.ts.)
+    spiloRunAsUser: SPILO_UID,
+    spiloRunAsGroup: SPILO_GID,
+    spiloFSGroup: SPILO_GID,
     // postgres_exporter beside each member: the signals' alert rules read its custom queries
-    // (archive age, replication and standby lag, base backup age). The operator injects
-    // POSTGRES_USER / POSTGRES_PASSWORD (the superuser) into sidecars.
+    // (archive age, replication and standby lag, base backup age). It connects as the exporter
+    // role (pg_monitor, created by the configure Job), not as the superuser the operator also
+    // injects into sidecars (POSTGRES_USER / POSTGRES_PASSWORD).
     sidecars: [
       {
         name: "postgres-exporter",
@@ -65,8 +73,8 @@ export function renderPostgresql(input: PostgresqlInput): { metadata: Record<str
         ports: [{ name: "exporter", containerPort: EXPORTER_PORT, protocol: "TCP" }],
         env: [
           { name: "DATA_SOURCE_URI", value: "localhost:5432/postgres?sslmode=require" },
-          { name: "DATA_SOURCE_USER", value: "$(POSTGRES_USER)" },
-          { name: "DATA_SOURCE_PASS", value: "$(POSTGRES_PASSWORD)" },
+          { name: "DATA_SOURCE_USER", value: EXPORTER_USER },
+          { name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: stackRoleSecretName(EXPORTER_USER, input.clusterName), key: "password" } } },
           { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: "/etc/postgres-exporter/queries.yaml" },
         ],
         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },

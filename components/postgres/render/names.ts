@@ -63,8 +63,18 @@ export function credentialSecretName(user: string, clusterName: string): string 
 
 /** Labels the operator puts on a cluster's pods (cluster_labels + cluster_name_label defaults). */
 export function clusterPodLabels(clusterName: string): Record<string, string> {
-  return { application: "spilo", "cluster-name": clusterName };
+  return { ...SPILO_POD_LABELS, "cluster-name": clusterName };
 }
+
+/** Every Spilo pod the operator runs carries this (cluster_labels default), clones included. */
+export const SPILO_POD_LABELS: Record<string, string> = { application: "spilo" };
+
+/** The stack's objects and Job pods of one cluster carry this label (value: the cluster name). */
+export const POSTGRES_CLUSTER_LABEL = "agent-dr/postgres-cluster";
+
+export const POSTGRES_PORT = 5432;
+/** Patroni's REST API on every Spilo pod. */
+export const PATRONI_PORT = 8008;
 
 /** The operator's pooler Deployment labels (connection_pooler.go: application db-connection-pooler). */
 export function poolerPodLabels(clusterName: string): Record<string, string> {
@@ -83,6 +93,20 @@ export function patroniServiceName(clusterName: string): string {
 
 export const SUPERUSER = "postgres";
 export const REPLICATION_USER = "standby";
+
+/** The logical backup's login role: pg_read_all_data, created by the configure Job (scripts/configure-cluster.sh). */
+export const BACKUP_USER = "agent_dr_backup";
+/** The exporter sidecar's login role: pg_monitor, created by the configure Job. */
+export const EXPORTER_USER = "agent_dr_exporter";
+
+/** Secret (key `password`) of a role the stack creates itself, not the operator (BACKUP_USER, EXPORTER_USER). */
+export function stackRoleSecretName(user: string, clusterName: string): string {
+  return `${clusterName}-role-${user.replace(/_/g, "-")}`;
+}
+
+/** Spilo's postgres user and group (uid 101, gid 103 in the image): the pods run as them, never as root. */
+export const SPILO_UID = 101;
+export const SPILO_GID = 103;
 
 /**
  * The name a DR standby streams from: the primary's replication load balancer, published by

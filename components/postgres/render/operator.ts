@@ -1,5 +1,5 @@
 import type { PostgresSettings } from "../../../dr/settings";
-import { SERVICE_ACCOUNTS, SPILO_IMAGE } from "./names";
+import { SERVICE_ACCOUNTS, SPILO_GID, SPILO_IMAGE, SPILO_UID } from "./names";
 
 export interface OperatorValuesInput {
   region: string;
@@ -29,6 +29,14 @@ export function renderOperatorValues(input: OperatorValuesInput) {
       // Patroni >= 4.1 answers /readiness with replication lag in mind: lagging replicas leave the replica Service.
       enable_readiness_probe: true,
       enable_cross_namespace_secret: false,
+      // Harden every Spilo pod the operator runs (clones included), as far as the operator offers:
+      // Spilo's postgres user and group instead of root (Spilo runs cron unprivileged then), no
+      // privileged mode, no privilege escalation (Spilo skips only its renice job without it).
+      spilo_runasuser: SPILO_UID,
+      spilo_runasgroup: SPILO_GID,
+      spilo_fsgroup: SPILO_GID,
+      spilo_privileged: false,
+      spilo_allow_privilege_escalation: false,
     },
     configAwsOrGcp: {
       aws_region: input.region,
@@ -43,5 +51,14 @@ export function renderOperatorValues(input: OperatorValuesInput) {
     configTeamsApi: { enable_teams_api: false },
     // The stack runs its own logical backup and restore drill (components/postgres/scripts).
     configLogicalBackup: {},
+    // The operator's own container (the chart's default plus what it leaves out).
+    securityContext: {
+      runAsUser: 1000,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
   };
 }

@@ -32,29 +32,43 @@ export function serviceSpecs(names: RedisNames, prefix: string): Array<NamedSpec
 }
 
 /**
- * Only the tier itself and labelled clients (`agent-dr/redis-client: "true"`, same namespace) may
- * connect. Redis nodes talk to each other (replication) and to the Sentinels (role discovery);
- * Sentinels talk to each other and to the nodes.
+ * Ingress: only the tier itself and labelled clients (`agent-dr/redis-client: "true"`, same
+ * namespace). Egress: Redis nodes reach each other (replication) and the Sentinels (role
+ * discovery); Sentinels reach the nodes and each other. DNS comes from the namespace baseline
+ * (components/network); nothing else leaves the tier.
  */
 export function networkPolicySpecs(names: RedisNames, prefix: string): Array<NamedSpec<NetworkPolicySpec>> {
-  const tier = [{ podSelector: { matchLabels: podLabels(prefix, "redis") } }, { podSelector: { matchLabels: podLabels(prefix, "sentinel") } }];
+  const redisPods = { podSelector: { matchLabels: podLabels(prefix, "redis") } };
+  const sentinelPods = { podSelector: { matchLabels: podLabels(prefix, "sentinel") } };
+  const tier = [redisPods, sentinelPods];
   const clients = { podSelector: { matchLabels: { [CLIENT_LABEL.key]: CLIENT_LABEL.value } } };
+  const egress = [
+    { to: [redisPods], ports: [{ protocol: "TCP", port: REDIS_PORT }] },
+    { to: [sentinelPods], ports: [{ protocol: "TCP", port: SENTINEL_PORT }] },
+  ];
   return [
     {
       name: names.redis,
       spec: {
         podSelector: { matchLabels: podLabels(prefix, "redis") },
-        policyTypes: ["Ingress"],
+        policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: [...tier, clients], ports: [{ protocol: "TCP", port: REDIS_PORT }] }],
+        egress,
       },
     },
     {
       name: names.sentinel,
       spec: {
         podSelector: { matchLabels: podLabels(prefix, "sentinel") },
-        policyTypes: ["Ingress"],
+        policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: [...tier, clients], ports: [{ protocol: "TCP", port: SENTINEL_PORT }] }],
+        egress,
       },
+    },
+    {
+      // Labelled clients of the tier's own namespace: out to the nodes and the Sentinels.
+      name: `${names.redis}-clients`,
+      spec: { podSelector: clients.podSelector, policyTypes: ["Egress"], egress },
     },
   ];
 }

@@ -132,16 +132,43 @@ export class KubernetesExecutor implements DrExecutor {
     return `/apis/apps/v1/namespaces/${this.cluster(ref.region).namespace}/deployments/${ref.cluster}-pooler`;
   }
 
+  /**
+   * Restart the pooler by evicting its pods one by one (RBAC pods/eviction; the controller may not
+   * patch the Deployment, whose pod template a patch could rewrite). An eviction honours the
+   * pooler's PodDisruptionBudget: refused (429) while a replacement is not ready, so this waits
+   * and retries, and the pooler never loses more than the budget allows.
+   */
   async restartPooler(ref: PgRef, signal: AbortSignal): Promise<string> {
-    const { client } = this.cluster(ref.region);
-    const patch = { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } } } } };
-    try {
-      await client.request({ method: "PATCH", path: this.poolerPath(ref), body: patch, contentType: "application/strategic-merge-patch+json", signal });
-    } catch (e) {
-      if (e instanceof KubeError && e.status === 404) return `no pooler Deployment ${ref.cluster}-pooler; clients connect to the leader Service`;
-      throw e;
+    const { client, namespace } = this.cluster(ref.region);
+    const d = await client.find(this.poolerPath(ref), signal);
+    if (!d) return `no pooler Deployment ${ref.cluster}-pooler; clients connect to the leader Service`;
+    const labels: Record<string, string> = d.spec?.selector?.matchLabels ?? {};
+    const sel = encodeURIComponent(Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(","));
+    const pods: any[] = (await client.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${sel}`, signal)).items ?? [];
+    let evicted = 0;
+    for (const pod of pods.filter((p) => !p.metadata.deletionTimestamp)) {
+      const podName: string = pod.metadata.name;
+      for (;;) {
+        try {
+          await client.request({
+            method: "POST",
+            path: `/api/v1/namespaces/${namespace}/pods/${podName}/eviction`,
+            body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: podName, namespace } },
+            signal,
+          });
+          evicted++;
+          break;
+        } catch (e) {
+          if (e instanceof KubeError && e.status === 404) break;
+          if (!(e instanceof KubeError && e.status === 429)) throw e;
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, 2000);
+            signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+          });
+        }
+      }
     }
-    return `rollout restart of Deployment ${ref.cluster}-pooler`;
+    return `evicted ${evicted} pod(s) of Deployment ${ref.cluster}-pooler (one at a time, within its disruption budget)`;
   }
 
   async poolerReady(ref: PgRef, signal: AbortSignal): Promise<{ ready: boolean; detail: string }> {
