@@ -54,7 +54,7 @@ const keyByArn = (rs: CapturedResource[], arn: string) => byType(rs, T.key).find
 
 describe.each([
   ["staging", 1, 7, { mode: "GOVERNANCE", days: 3 }, ["arn:aws:iam::111122223333:role/agent-dr-deploy"], ["arn:aws:iam::111122223333:role/backup-break-glass"]],
-  ["prod", 2, 14, { mode: "COMPLIANCE", days: 7 }, ["arn:aws:iam::444455556666:role/agent-dr-deploy"], ["arn:aws:iam::777788889999:role/backup-break-glass"]],
+  ["prod", 2, 14, { mode: "COMPLIANCE", days: 10 }, ["arn:aws:iam::444455556666:role/agent-dr-deploy"], ["arn:aws:iam::777788889999:role/backup-break-glass"]],
 ] as const)("backup buckets, %s stack (mock run)", (stack, bucketCount, retention, objectLock, administrators, breakGlass) => {
   let rs: CapturedResource[];
   beforeAll(async () => {

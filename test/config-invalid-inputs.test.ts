@@ -130,7 +130,7 @@ describe("one error does not drag in false follow-on errors", () => {
   it("an RPO above the RTO in every scenario is one message naming the scenarios, not four", () => {
     const problems = problemsOf({ dataClasses: { tool_results: { store: "postgres", rto: "1m", rpo: "2m" } } });
     expect(problems).toHaveLength(1);
-    expect(problems[0].expected).toMatch(/\(60s for instance-loss, zone-loss, region-loss, logical-corruption\)/);
+    expect(problems[0].expected).toMatch(/\(60s for instance-loss, zone-loss, region-loss, logical-corruption, credential-compromise\)/);
   });
 
   it("identical problems are said once", () => {

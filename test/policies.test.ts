@@ -476,7 +476,8 @@ describe("target-bounds", () => {
   it("a stricter organisation bound from config applies", async () => {
     const strict = { bounds: { prod: { analytics_logs: { rpoSeconds: 600 } } }, requireBoundedClasses: false };
     const { messages } = await runStackPolicy("target-bounds", [postgresCr(), redisConfigMap(GOOD_REDIS)], strict);
-    expect(messages.length).toBe(4);
+    // Every scenario of analytics_logs: 60m in four, 24h for credential-compromise.
+    expect(messages.length).toBe(5);
     expect(messages[0]).toMatch(/analytics_logs \/ instance-loss declares RPO 60m, above the prod bound of 10m/);
   });
   it("default bounds leave staging's region loss unbounded", () => {
@@ -491,7 +492,7 @@ describe("recovery-targets", () => {
     const ns = primaryNamespace();
     ns.inputs.metadata.annotations = { ...ns.inputs.metadata.annotations, ...annotated(pgClasses.slice(0, 1)) };
     const { messages, urns } = await runStackPolicy("recovery-targets", [ns]);
-    expect(messages).toHaveLength(4);
+    expect(messages).toHaveLength(5);
     expect(messages[0]).toMatch(/^conversation_history \/ instance-loss: target RPO 60s, RTO 15m; predicted RPO unbounded, RTO unbounded\. RPO unbounded > 60s: unprotected: no PostgreSQL tier is deployed\. Fix: enable the PostgreSQL tier/);
     expect(urns[0]).toBe(urnOf(ns));
   });
@@ -589,7 +590,7 @@ describe("backup-verification", () => {
     expect(await run(drill("0 4 * * *"), lifecycle(1), lock(7))).toEqual([expect.stringMatching(/expire after 1 day\(s\).*Fix: set backup.retentionDays to at least 2/)]);
   });
   it("flags a lock shorter than the drill period, and a prod bucket without a lock", async () => {
-    expect(await run(drill("0 4 * * 0"), lifecycle(30), lock(3))).toEqual([expect.stringMatching(/Object Lock holds a version 3 day\(s\).*Fix: set backup.objectLock.days to at least 7/)]);
+    expect(await run(drill("0 4 * * 0"), lifecycle(30), lock(3))).toEqual([expect.stringMatching(/Object Lock holds a version 3 day\(s\).*Fix: set backup.objectLock.days to at least 8/)]);
     expect(await run(drill("0 4 * * *"), lifecycle(30))).toEqual([expect.stringMatching(/bk \(prod\) has no Object Lock.*Fix: set backup.objectLock.enabled to true/)]);
   });
   it("a drill that never comes around is one finding, not a lock finding 'at least Infinity' after it", async () => {

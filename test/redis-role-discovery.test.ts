@@ -36,6 +36,33 @@ const formed = async (i: number) => {
   }
 };
 
+/**
+ * The one primary once the set has settled: one node answers master, every Sentinel names it, and
+ * every other running node replicates it with its link up, twice in a row 1 s apart. Under load
+ * Sentinel may retry a failover with another leader and demote the replica it promoted first, so a
+ * single snapshot of the roles can name a primary that is about to step down.
+ */
+const settledPrimary = async (timeoutMs = 60_000): Promise<number> => {
+  const snapshot = (): number | undefined => {
+    const p = primaryOf();
+    if (p.length !== 1) return undefined;
+    if (!set.sentinelPrimaries().every((a) => a === `127.0.0.1:${port(p[0])}`)) return undefined;
+    const others = [0, 1, 2].filter((i) => i !== p[0] && set.isRunning(`node-${i}`));
+    const linked = (i: number) => {
+      const info = set.cli("redis", set.nodePort(i), "INFO", "replication").map((l) => l.trim());
+      return info.includes(`master_port:${port(p[0])}`) && info.includes("master_link_status:up");
+    };
+    return others.every(linked) ? p[0] : undefined;
+  };
+  let last: number | undefined;
+  return waitFor("one settled primary", timeoutMs, () => {
+    const now = snapshot();
+    const stable = now !== undefined && now === last ? now : undefined;
+    last = now;
+    return stable;
+  }, 1000);
+};
+
 afterAll(async () => {
   await set?.stop();
 });
@@ -74,12 +101,11 @@ describe("role discovery against real Redis and Sentinel", () => {
       return p.length === 1 && p[0] !== 0 ? p[0] : undefined;
     });
     const failoverMs = Date.now() - killedAt;
-    await waitFor("every Sentinel to name the promoted node", 10_000, () =>
-      set.sentinelPrimaries().every((a) => a === `127.0.0.1:${port(promoted)}`) ? true : undefined,
-    );
     // Generous: this asserts that Sentinel fails over, not how fast (the drills measure that).
     expect(failoverMs).toBeLessThan(settings.downAfterMilliseconds + 15_000);
-    expect(set.cli("redis", set.nodePort(promoted), "GET", "before:99")).toEqual(["99"]);
+    const afterFailover = await settledPrimary();
+    expect(afterFailover).not.toBe(0);
+    expect(set.cli("redis", set.nodePort(afterFailover), "GET", "before:99")).toEqual(["99"]);
 
     // The old primary restarts with its data (AOF) and the same script.
     const restartedAt = Date.now();
@@ -96,28 +122,27 @@ describe("role discovery against real Redis and Sentinel", () => {
     const until = Date.now() + 3000;
     while (Date.now() < until) {
       roles.push(set.role(0));
-      // A query that times out on a loaded machine names no primary; never may two be named, nor the old node.
-      const named = primaryOf();
-      expect(named.length).toBeLessThanOrEqual(1);
-      expect(named).not.toContain(0);
+      // The old node is never a primary. (Two others can briefly both answer master when Sentinel
+      // retries the failover with another leader on a loaded machine; that is Sentinel's to settle.)
+      expect(primaryOf()).not.toContain(0);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(primaryOf()).toEqual([promoted]);
+    const settled = await settledPrimary();
+    expect(settled).not.toBe(0);
     expect(first).toBe("slave");
     expect(firstAnswerMs).toBeLessThan(10_000);
     expect(roles).not.toContain("master");
     expect(roles).toContain("slave");
     expect(write.join(" ")).toMatch(/READONLY/);
-    expect(set.cli("redis", set.nodePort(0), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(promoted)]);
+    expect(set.cli("redis", set.nodePort(0), "ROLE").slice(0, 3)).toEqual(["slave", "127.0.0.1", port(settled)]);
     await waitFor("the old node to finish its resync", 15_000, () => (set.cli("redis", set.nodePort(0), "GET", "before:42")[0] === "42" ? true : undefined));
-    expect(set.cli("redis", set.nodePort(promoted), "EXISTS", "split-brain-probe")).toEqual(["0"]);
-    expect(set.log("node-0")).toMatch(new RegExp(`starting as replica of 127.0.0.1:${port(promoted)}`));
+    expect(set.cli("redis", set.nodePort(settled), "EXISTS", "split-brain-probe")).toEqual(["0"]);
+    // Its last start (the first one bootstrapped the set as primary) chose the replica role.
+    expect(set.log("node-0").match(/starting as (primary|replica of \S+)/g)?.pop()).toMatch(/^starting as replica of 127\.0\.0\.1:\d+$/);
   });
 
   it("a primary that comes back empty before Sentinel acts never serves as primary and so cannot wipe its replicas", async () => {
-    const current = primaryOf();
-    expect(current).toHaveLength(1);
-    const victim = current[0];
+    const victim = await settledPrimary();
     await formed(victim);
     expect(set.cli("redis", set.nodePort(victim), "SET", "kept", "yes")).toEqual(["OK"]);
     expect(set.cli("redis", set.nodePort(victim), "WAIT", "2", "5000")).toEqual(["2"]);
@@ -143,11 +168,12 @@ describe("role discovery against real Redis and Sentinel", () => {
     expect(seen).not.toContain("master");
     expect(set.log(`node-${victim}`)).toMatch(/no data in .* refusing to start as primary/);
     // The replicas kept their data: the write made before the kill is on the new primary.
-    expect(set.cli("redis", set.nodePort(successor), "GET", "kept")).toEqual(["yes"]);
-    expect(primaryOf()).toEqual([successor]);
+    const settled = await settledPrimary();
+    expect(settled).not.toBe(victim);
+    expect([successor, settled].map((i) => set.cli("redis", set.nodePort(i), "GET", "kept"))).toEqual([["yes"], ["yes"]]);
   });
   it("a planned stop of the primary (preStop, then SIGTERM) hands over first and loses no acknowledged write", async () => {
-    const [p] = primaryOf();
+    const p = await settledPrimary();
     await formed(p);
     for (let k = 0; k < 50; k++) expect(set.cli("redis", set.nodePort(p), "SET", `planned:${k}`, String(k))).toEqual(["OK"]);
 
@@ -166,16 +192,16 @@ describe("role discovery against real Redis and Sentinel", () => {
     await set.stopNode(p);
     set.startNode(p);
     await waitFor("the stopped node to come back", 15_000, () => (set.role(p) === "slave" ? true : undefined), 20);
-    expect(primaryOf()).toEqual(successor);
+    expect(await settledPrimary()).toBe(successor[0]);
     expect(set.log(`node-${p}`)).toMatch(new RegExp(`starting as replica of 127.0.0.1:${port(successor[0])}`));
   });
   it("Sentinels keep their state across a restart, and one that lost it asks its peers, not the rendered bootstrap node", async () => {
     // Make sure the primary is not the rendered bootstrap node, or this would prove nothing.
-    if (primaryOf()[0] === 0) {
+    if ((await settledPrimary()) === 0) {
       await formed(0);
       expect(set.preStop(0)).toMatch(/now name/);
     }
-    const [p] = primaryOf();
+    const p = await settledPrimary();
     expect(p).not.toBe(0);
     const expected = `127.0.0.1:${port(p)}`;
 
@@ -200,8 +226,8 @@ describe("role discovery against real Redis and Sentinel", () => {
     );
   });
 
-  it("the decision alone (ROLE_DISCOVERY_EXEC=0): replica of the primary, primary for the primary, and no guess without Sentinels", () => {
-    const [p] = primaryOf();
+  it("the decision alone (ROLE_DISCOVERY_EXEC=0): replica of the primary, primary for the primary, and no guess without Sentinels", async () => {
+    const p = await settledPrimary();
     const other = [0, 1, 2].find((i) => i !== p)!;
     expect(set.decide(other).output).toMatch(new RegExp(`^role=replica primary=127.0.0.1:${port(p)}$`, "m"));
     expect(set.decide(p).output).toMatch(/^role=primary primary=:$/m);

@@ -1,3 +1,5 @@
+import { GUARD_SIDS, KMS_DELETION_WINDOW_DAYS } from "../../dr/settings/protection";
+
 /**
  * IAM and bucket policy documents as plain JSON, built by pure functions so tests can parse and
  * check them, and so no getPolicyDocument invoke is needed (the offline runtime refuses invokes).
@@ -114,11 +116,11 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: Rec
   );
 }
 
-export const DENY_DESTRUCTION_SID = "DenyRecoveryPointDestruction";
-export const DENY_RECONFIGURATION_SID = "DenyProtectionChanges";
-export const DENY_KEY_DESTRUCTION_SID = "DenyKeyDestructionByOthers";
+export const DENY_DESTRUCTION_SID = GUARD_SIDS.denyDestruction;
+export const DENY_RECONFIGURATION_SID = GUARD_SIDS.denyReconfiguration;
+export const DENY_KEY_DESTRUCTION_SID = GUARD_SIDS.denyKeyDestruction;
 /** The longest pending window KMS allows; a shorter one is refused by the key policy. */
-export const KEY_DELETION_WINDOW_DAYS = 30;
+export const KEY_DELETION_WINDOW_DAYS = KMS_DELETION_WINDOW_DAYS.max;
 
 /**
  * A backup key's policy. KMS reads only the key policy for the key's own administration, so naming
@@ -129,7 +131,7 @@ export const KEY_DELETION_WINDOW_DAYS = 30;
  * Without administrators the account root administers the key (KMS's default), which the budget
  * reports as a key any IAM administrator can destroy.
  */
-export function backupKeyPolicy(account: string, region: string, partition: string, administrators: string[]): PolicyDocument {
+export function backupKeyPolicy(account: string, region: string, partition: string, administrators: string[], breakGlass: string[] = []): PolicyDocument {
   const root = `arn:${partition}:iam::${account}:root`;
   const admins = administrators.length > 0 ? administrators : [root];
   return doc(
@@ -170,14 +172,22 @@ export function backupKeyPolicy(account: string, region: string, partition: stri
             Sid: DENY_KEY_DESTRUCTION_SID,
             Effect: "Deny" as const,
             Principal: "*" as const,
-            Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKeyRotation", "kms:DeleteImportedKeyMaterial"],
+            Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:DisableKeyRotation", "kms:DeleteImportedKeyMaterial", ...(breakGlass.length > 0 ? [] : ["kms:PutKeyPolicy"])],
             Resource: ["*"],
             Condition: { ArnNotLike: { "aws:PrincipalArn": administrators } },
           },
         ]
       : []),
+    // With break-glass named, only it may replace this policy: otherwise whoever administers the key
+    // could first lift the 30-day window below, then delete every backup's key in 7 days.
+    ...(breakGlass.length > 0
+      ? [{ Sid: "BreakGlassRecoversTheKey", Effect: "Allow" as const, Principal: { AWS: breakGlass }, Action: ["kms:PutKeyPolicy", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:EnableKey", "kms:CancelKeyDeletion"], Resource: ["*"] }]
+      : []),
+    ...(breakGlass.length > 0
+      ? [{ Sid: GUARD_SIDS.denyKeyPolicyChange, Effect: "Deny" as const, Principal: "*" as const, Action: ["kms:PutKeyPolicy"], Resource: ["*"], Condition: { ArnNotLike: { "aws:PrincipalArn": breakGlass } } }]
+      : []),
     {
-      Sid: "DeletionWaitsTheLongestWindow",
+      Sid: GUARD_SIDS.keyDeletionWindow,
       Effect: "Deny",
       Principal: "*",
       Action: ["kms:ScheduleKeyDeletion"],

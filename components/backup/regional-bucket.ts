@@ -46,7 +46,9 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
       enableKeyRotation: true,
       // The longest wait AWS allows: a key scheduled for deletion by mistake can still be saved.
       deletionWindowInDays: 30,
-      ...(i.account ? { policy: JSON.stringify(backupKeyPolicy(i.account.id, region, i.account.partition, i.guard.administrators)) } : {}),
+      ...(i.account ? { policy: JSON.stringify(backupKeyPolicy(i.account.id, region, i.account.partition, i.guard.administrators, i.guard.breakGlass)) } : {}),
+      // The policy lets only break-glass replace it, so KMS's check that the creator could would refuse it.
+      ...(i.account && i.guard.breakGlass.length > 0 ? { bypassPolicyLockoutSafetyCheck: true } : {}),
       tags: i.tags,
     },
     opts,

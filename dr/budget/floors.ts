@@ -77,6 +77,15 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
         },
       };
     }
+    case "credential-compromise": {
+      // The newest surviving point is at best what the archive already holds, restored by a clone.
+      const rpo = 1 + POSTGRES.archiveUploadSeconds;
+      const restore = POSTGRES.cloneBootstrapSeconds + (s.postgres?.dataSizeBytes ?? 0) / POSTGRES.restoreBytesPerSecond;
+      return {
+        rpo: { seconds: rpo, why: `the newest recovery point out of an attacker's reach is archived WAL, at least archive_timeout 1 s + ${POSTGRES.archiveUploadSeconds} s upload old`, change: `relax the credential-compromise RPO to at least ${rpo} s` },
+        rto: { seconds: restore, why: `a clone from the surviving archive bootstraps in ${POSTGRES.cloneBootstrapSeconds} s and restores at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s`, change: `relax the credential-compromise RTO to at least ${round(restore)} s` },
+      };
+    }
   }
 }
 
@@ -99,10 +108,11 @@ function redisFloor(scenario: Scenario): DesignFloor {
       };
     case "region-loss":
     case "logical-corruption":
+    case "credential-compromise":
       return {
         rpo: {
           seconds: Infinity,
-          why: scenario === "region-loss" ? "Redis is not replicated across regions in this design" : "Redis keeps no point-in-time history",
+          why: scenario === "region-loss" ? "Redis is not replicated across regions in this design" : scenario === "logical-corruption" ? "Redis keeps no point-in-time history" : "Redis keeps no copy outside the set that its own credentials can not erase",
           change: "declare the RPO unbounded for this class, or keep the data in PostgreSQL",
         },
       };

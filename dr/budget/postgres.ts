@@ -2,6 +2,7 @@ import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, S3_REPLICATION } from 
 import { cronMaxGapSeconds } from "../settings/cron";
 import type { DrSettings, PostgresSettings } from "../settings/types";
 import type { DataClass, Scenario } from "../targets";
+import { credentialCompromise } from "./compromise";
 import { dnsSwitch, regionDecision } from "./region";
 import type { Bound } from "./types";
 
@@ -22,6 +23,8 @@ export function postgresBound(c: DataClass, scenario: Scenario, s: DrSettings): 
       return regionLoss(pg, s);
     case "logical-corruption":
       return logicalCorruption(pg, s);
+    case "credential-compromise":
+      return credentialCompromise(pg, s);
   }
 }
 
@@ -153,7 +156,7 @@ function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bou
   return { rpo, rto };
 }
 
-function restoreSeconds(pg: PostgresSettings): Bound {
+export function restoreSeconds(pg: PostgresSettings): Bound {
   const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
   const gap = cronMaxGapSeconds(pg.baseBackupSchedule);
   const replay = (gap * pg.writeRateBytesPerSecond) / POSTGRES.replayBytesPerSecond;

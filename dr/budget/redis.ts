@@ -22,6 +22,11 @@ export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { 
       const dns = route53Failover(s);
       return { rpo, rto: { ...dns, mechanism: `empty Redis in the DR region; ${dns.mechanism}` } };
     }
+    case "credential-compromise":
+      return {
+        rpo: { seconds: Infinity, mechanism: "Redis keeps no copy outside the set: its password can FLUSHALL every session" },
+        rto: { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "rotate the password; sessions start anew" },
+      };
     case "logical-corruption":
       return {
         rpo: { seconds: Infinity, mechanism: "Redis keeps no point-in-time history" },

@@ -1,3 +1,4 @@
+import { protectionFromConfig } from "./protection";
 import { CLOUDWATCH, POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTINEL } from "../engine-facts";
 import type { DataClass, Scenario, StackConfig } from "../targets";
 import { everyHoursCron } from "./cron";
@@ -43,6 +44,7 @@ export function deriveSettings(config: StackConfig): DrSettings {
       restoreDrillSchedule: backupOverrides.restoreDrillSchedule ?? (config.backup.retentionDays > 7 ? "0 4 * * 0" : "0 4 * * *"),
       retentionDays: config.backup.retentionDays,
       verifiedByRestore: true,
+      protection: protectionFromConfig(config),
     },
     dns: deriveDns(config),
     failover: {

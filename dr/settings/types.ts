@@ -1,3 +1,4 @@
+import type { RecoveryPointProtection } from "./protection";
 /**
  * The settings that decide recovery: derived from targets (dr/settings/derive), or observed in
  * the resources of a stack (the policy pack extracts the same shape). The budget reads only this.
@@ -67,6 +68,8 @@ export interface BackupSettings {
   retentionDays: number;
   /** The logical backup is verified by a real restore. */
   verifiedByRestore: boolean;
+  /** What protects the recovery points against a principal that means harm (absent: unknown, treated as unprotected). */
+  protection?: RecoveryPointProtection;
 }
 
 export interface DnsSettings {

@@ -14,6 +14,17 @@ export interface DataClassDefault {
  * The platform's published targets (DESIGN section 2). Where a scenario cannot physically meet the
  * headline target with this architecture, the default says so with a note instead of hiding it.
  */
+/**
+ * After stolen credentials or a hostile admin, a day of data may be lost and a day spent restoring
+ * (incident response comes first): the point is that some recovery point survives at all, and the
+ * budget shows which.
+ */
+const COMPROMISE = {
+  rpo: "24h",
+  rto: "24h",
+  note: "Recovery from a compromised workload credential or account administrator restores the newest recovery point out of the attacker's reach.",
+};
+
 export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
   conversation_history: {
     store: "postgres",
@@ -21,6 +32,7 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
     description: "Conversation history of every agent session",
     rto: "15m",
     rpo: "1m",
+    scenarios: { "credential-compromise": COMPROMISE },
   },
   agent_configurations: {
     store: "postgres",
@@ -41,6 +53,7 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
         note:
           "A bad change is undone by a point-in-time clone of the whole cluster; a clone made at once reaches only WAL already in the archive, and restoring the cluster takes longer than 5 minutes.",
       },
+      "credential-compromise": COMPROMISE,
     },
   },
   usage_billing_data: {
@@ -49,6 +62,7 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
     description: "Usage and billing records",
     rto: "60m",
     rpo: "5m",
+    scenarios: { "credential-compromise": COMPROMISE },
   },
   analytics_logs: {
     store: "postgres",
@@ -56,6 +70,7 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
     description: "Analytics logs",
     rto: "240m",
     rpo: "60m",
+    scenarios: { "credential-compromise": COMPROMISE },
   },
   /*
    * Session state in Redis: an agent session survives a primary loss if Sentinel fails over well
@@ -78,6 +93,11 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
         rpo: "unbounded",
         note: "Redis keeps no point-in-time history; corrupt sessions are dropped and started anew.",
       },
+      "credential-compromise": {
+        rpo: "unbounded",
+        rto: "15m",
+        note: "Redis keeps no copy outside the set: its password can erase every session. The password is rotated and users start new sessions.",
+      },
     },
   },
 };
@@ -86,6 +106,6 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
 export const ENVIRONMENT_DEFAULTS = {
   // Compliance-mode locks hold even against the account's administrators; staging uses governance
   // mode so its buckets can still be emptied by a break-glass principal when the stack is torn down.
-  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 7 },
+  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10 },
   staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3 },
 } as const;

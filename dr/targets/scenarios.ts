@@ -1,5 +1,10 @@
 /** The disasters the budget is computed for (DESIGN section 2). */
-export const SCENARIOS = ["instance-loss", "zone-loss", "region-loss", "logical-corruption"] as const;
+/**
+ * credential-compromise: an attacker (or a mistaken admin) holds one workload's credentials, or
+ * administers the workload account, and destroys what it can; the recovery point that survives is
+ * the newest one that principal can neither delete, overwrite nor make unreadable.
+ */
+export const SCENARIOS = ["instance-loss", "zone-loss", "region-loss", "logical-corruption", "credential-compromise"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Where a data class lives. */

@@ -1,4 +1,5 @@
 import type { BackupSettings } from "../../dr/settings";
+import { GUARD_SIDS, type CopyProtection, type RecoveryPointProtection } from "../../dr/settings/protection";
 import type { StackConfig } from "../../dr/targets";
 import { ObservedResource, ofType } from "./resource";
 
@@ -56,6 +57,7 @@ export function observeBackup(resources: ObservedResource[], config: StackConfig
   const logical = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "logical-backup");
   const drill = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "restore-drill");
   const verifiedInJob = logical?.inputs.metadata?.annotations?.["agent-dr/verified-by-restore"] === "true";
+  const protection = observeProtection(resources, config);
   return {
     crossRegionReplication,
     replicationTimeControl,
@@ -63,5 +65,65 @@ export function observeBackup(resources: ObservedResource[], config: StackConfig
     restoreDrillSchedule: drill?.inputs.spec?.schedule ?? "",
     retentionDays: config.backup.retentionDays,
     verifiedByRestore: verifiedInJob || drill !== undefined,
+    ...(protection ? { protection } : {}),
   };
+}
+
+const parseJson = (v: unknown): any => {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+};
+const exemptOf = (doc: any, sid: string): string[] | undefined => {
+  const s = (doc?.Statement ?? []).find((x: any) => x?.Sid === sid && x?.Effect === "Deny");
+  return s ? [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat() : undefined;
+};
+
+/**
+ * What protects each backup bucket's recovery points, as deployed: the object lock, the lifecycle's
+ * noncurrent expiry of the archive, the bucket policy's denies and the key's policy. A bucket's key
+ * is the key whose ARN its default encryption names, else the stack's one key in its region.
+ */
+export function observeProtection(resources: ObservedResource[], config: StackConfig): RecoveryPointProtection | undefined {
+  const buckets = ofType(resources, BUCKET);
+  const keys = ofType(resources, "aws:kms/key:Key");
+  const sidecar = (type: string, name: unknown) => ofType(resources, type).find((r) => r.inputs.bucket === name);
+  const trusts = ofType(resources, "aws:iam/role:Role").map((r) => parseJson(r.inputs.assumeRolePolicy));
+  const federated = trusts.flatMap((t) => (t?.Statement ?? []).map((s: any) => s?.Principal?.Federated)).find((a: unknown) => typeof a === "string" && a.includes(":oidc-provider/"));
+  const account: string | undefined = federated ? federated.split(":")[4] : undefined;
+  const copyOf = (b: ObservedResource): CopyProtection => {
+    const region = regionOf(b, config);
+    const lock = sidecar("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", b.inputs.bucket);
+    const retention = lock?.inputs.rule?.defaultRetention;
+    const lifecycle = sidecar("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b.inputs.bucket);
+    const noncurrent = ((lifecycle?.inputs.rules ?? []) as any[])
+      .filter((r) => r?.status === "Enabled" && "spilo/".startsWith(r.filter?.prefix ?? r.prefix ?? "") && r.noncurrentVersionExpiration?.noncurrentDays !== undefined)
+      .map((r) => Number(r.noncurrentVersionExpiration.noncurrentDays));
+    const policy = parseJson(sidecar("aws:s3/bucketPolicy:BucketPolicy", b.inputs.bucket)?.inputs.policy);
+    const sse = sidecar("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b.inputs.bucket);
+    const keyArn = sse?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
+    const inRegion = keys.filter((k) => (k.inputs.region ?? config.regions.primary) === region);
+    const key = inRegion.find((k) => typeof keyArn === "string" && keyArn.endsWith(`/${k.name}-key-id`)) ?? (inRegion.length === 1 ? inRegion[0] : undefined);
+    const keyPolicy = parseJson(key?.inputs.policy);
+    const days = Number(retention?.days ?? (retention?.years !== undefined ? retention.years * 365 : NaN));
+    return {
+      region,
+      ...(lock?.inputs.objectLockEnabled === "Enabled" && (retention?.mode === "COMPLIANCE" || retention?.mode === "GOVERNANCE") && Number.isFinite(days) ? { lock: { mode: retention.mode, days } } : {}),
+      noncurrentDays: noncurrent.length ? Math.min(...noncurrent) : Infinity,
+      ...(exemptOf(policy, GUARD_SIDS.denyDestruction) ? { destructionExempt: exemptOf(policy, GUARD_SIDS.denyDestruction) } : {}),
+      ...(exemptOf(policy, GUARD_SIDS.denyReconfiguration) ? { reconfigurationExempt: exemptOf(policy, GUARD_SIDS.denyReconfiguration) } : {}),
+      keyPolicy: keyPolicy !== undefined,
+      ...(exemptOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) ? { keyDestructionExempt: exemptOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) } : {}),
+      ...(exemptOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) ? { keyPolicyChangeExempt: exemptOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) } : {}),
+      keyLongestWindow: exemptOf(keyPolicy, GUARD_SIDS.keyDeletionWindow) !== undefined,
+    };
+  };
+  const byRole = (role: string) => buckets.find((b) => b.inputs.tags?.["dr-role"] === role);
+  const primary = byRole("primary") ?? buckets.find((b) => regionOf(b, config) === config.regions.primary);
+  if (!primary) return undefined;
+  const dr = byRole("dr") ?? buckets.find((b) => config.regions.dr !== undefined && regionOf(b, config) === config.regions.dr);
+  return { ...(account ? { account } : {}), primary: copyOf(primary), ...(dr ? { dr: copyOf(dr) } : {}) };
 }

@@ -61,8 +61,10 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
     }
     for (const lock of sideCars(resources, OBJECT_LOCK, bucket)) {
       const lockDays = num(lock.inputs.rule?.defaultRetention?.days);
+      // The Fix adds a day: the newest base backup a restore needs is up to a day old when the drill
+      // finds the damage (the credential-compromise budget asks the same of the lock).
       if (lock.inputs.objectLockEnabled === "Enabled" && Number.isFinite(lockDays) && lockDays * DAY < gap) {
-        report(`backup bucket ${bucketLabel(bucket)}: Object Lock holds a version ${lockDays} day(s), but the restore drill proves a newer dump only every ${dur(gap)}: the last proven recovery point can be deleted before another is proven. Fix: set backup.objectLock.days to at least ${Math.ceil(gap / DAY)}.`, lock.urn);
+        report(`backup bucket ${bucketLabel(bucket)}: Object Lock holds a version ${lockDays} day(s), but the restore drill proves a newer dump only every ${dur(gap)}: the last proven recovery point can be deleted before another is proven. Fix: set backup.objectLock.days to at least ${Math.ceil(gap / DAY) + 1}.`, lock.urn);
       }
     }
   }

@@ -1,0 +1,76 @@
+/**
+ * How well one backup bucket's recovery points are protected against a principal that means harm,
+ * as its resources state it: the object lock, the lifecycle, the bucket and key policies. Read from
+ * the config (derive) or from the deployed resources (the pack's observers) into the same shape, so
+ * the credential-compromise budget judges what runs.
+ */
+
+/** Statement ids the stack's bucket and key policies use; the observers look for these. */
+export const GUARD_SIDS = {
+  denyDestruction: "DenyRecoveryPointDestruction",
+  denyReconfiguration: "DenyProtectionChanges",
+  denyKeyDestruction: "DenyKeyDestructionByOthers",
+  denyKeyPolicyChange: "DenyKeyPolicyChangesButBreakGlass",
+  keyDeletionWindow: "DeletionWaitsTheLongestWindow",
+} as const;
+
+/** KMS's shortest and longest pending windows for a key deletion (KMS API reference, ScheduleKeyDeletion). */
+export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
+
+export interface CopyProtection {
+  region: string;
+  /** The bucket's default object lock, absent without one. */
+  lock?: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number };
+  /** Days the lifecycle keeps a version after it was overwritten or deleted; Infinity without such a rule. */
+  noncurrentDays: number;
+  /**
+   * Principals exempt from each deny, or undefined when the deny is absent. An exempt principal of
+   * the workload account is within reach of its administrator (who can rewrite that principal's
+   * trust policy), so only exemptions in other accounts hold against one.
+   */
+  destructionExempt?: string[];
+  reconfigurationExempt?: string[];
+  keyDestructionExempt?: string[];
+  keyPolicyChangeExempt?: string[];
+  /** The key policy refuses deletion windows shorter than KMS's longest. */
+  keyLongestWindow: boolean;
+  /** The key has its own policy (false: KMS's default, the account administers it through IAM). */
+  keyPolicy: boolean;
+}
+
+export interface RecoveryPointProtection {
+  /** The workload account (where the stack's roles live); undefined when unknown. */
+  account?: string;
+  primary: CopyProtection;
+  dr?: CopyProtection;
+}
+
+/** A deny holds against the account's administrator when it exists and exempts no principal of that account. */
+export function holdsAgainstAdmin(exempt: string[] | undefined, account: string | undefined): boolean {
+  if (exempt === undefined) return false;
+  if (account === undefined) return exempt.length === 0;
+  return exempt.every((arn) => arn.split(":")[4] !== account);
+}
+
+/** The protections the stack renders for a config (components/backup), as the budget reads them. */
+export function protectionFromConfig(config: {
+  regions: { primary: string; dr?: string };
+  oidc?: { providerArn: string };
+  backup: { retentionDays: number; objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" }; administrators: string[]; breakGlassPrincipals: string[] };
+}): RecoveryPointProtection {
+  const account = config.oidc?.providerArn.split(":")[4] || undefined;
+  const b = config.backup;
+  const copy = (region: string): CopyProtection => ({
+    region,
+    ...(b.objectLock.enabled ? { lock: { mode: b.objectLock.mode, days: b.objectLock.days } } : {}),
+    noncurrentDays: b.retentionDays,
+    destructionExempt: b.breakGlassPrincipals,
+    ...(b.administrators.length > 0 ? { reconfigurationExempt: [...b.administrators, ...b.breakGlassPrincipals] } : {}),
+    // Without the account the key keeps KMS's default policy (components/backup/regional-bucket.ts).
+    keyPolicy: account !== undefined,
+    ...(account !== undefined && b.administrators.length > 0 ? { keyDestructionExempt: b.administrators } : {}),
+    ...(account !== undefined && b.breakGlassPrincipals.length > 0 ? { keyPolicyChangeExempt: b.breakGlassPrincipals } : {}),
+    keyLongestWindow: account !== undefined,
+  });
+  return { ...(account ? { account } : {}), primary: copy(config.regions.primary), ...(config.regions.dr ? { dr: copy(config.regions.dr) } : {}) };
+}
