@@ -3,6 +3,10 @@ import { backupCronJob } from "./rules/backup-cronjob";
 import { backupVerification } from "./rules/backup-verification";
 import { detectionStability } from "./rules/detection-stability";
 import { networkExposure } from "./rules/network-exposure";
+import { networkDefaultDeny } from "./rules/network-default-deny";
+import { networkIngressScope } from "./rules/network-ingress-scope";
+import { rbacLeastPrivilege } from "./rules/rbac-least-privilege";
+import { workloadHardening } from "./rules/workload-hardening";
 import { postgresEngineSafety } from "./rules/postgres-engine-safety";
 import { bucketProtection } from "./rules/bucket-protection";
 import { bucketReplication } from "./rules/bucket-replication";
@@ -34,4 +38,8 @@ export const policies: Policies = [
   detectionStability,
   backupVerification,
   networkExposure,
+  networkDefaultDeny,
+  networkIngressScope,
+  workloadHardening,
+  rbacLeastPrivilege,
 ];

@@ -16,8 +16,9 @@
  * - pods/eviction: only the named Deployments' pods (the pooler restart).
  *
  * Pure: the component declares what these return; the tests validate them against the
- * Kubernetes 1.33 schemas and the pack's rbac-least-privilege policy checks each `create` it
- * grants is covered by one of them.
+ * Kubernetes 1.33 schemas, and the pack's rbac-least-privilege policy checks that every `create`
+ * a Role grants is matched by one of them (its resource rule, the ServiceAccount in its match
+ * condition, failurePolicy Fail, a binding that denies).
  */
 
 /** Spec fields of the postgresql CRD (schemas/postgresql.acid.zalan.do.crd.yaml; a test holds this list to it). */
@@ -64,12 +65,9 @@ const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 interface Rendered {
   apiVersion: string;
   kind: "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding";
-  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; labels: Record<string, string> };
   spec: Record<string, any>;
 }
-
-/** Annotation on each policy naming the ServiceAccount, resource and verb it guards (read by the pack's rbac-least-privilege). */
-export const GUARDS_ANNOTATION = "agent-dr/guards";
 
 function policyAndBinding(
   s: AdmissionSubject,
@@ -79,13 +77,12 @@ function policyAndBinding(
   param?: { apiVersion: string; kind: string; name: string },
 ): Rendered[] {
   const name = `agent-dr-${s.namespace}-${purpose}`;
-  const guards = JSON.stringify({ namespace: s.namespace, serviceAccount: s.serviceAccount, apiGroup: rule.apiGroup, resource: rule.resource, verb: rule.operation.toLowerCase() });
   const match = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: s.namespace } } };
   return [
     {
       apiVersion: API,
       kind: "ValidatingAdmissionPolicy",
-      metadata: { name, labels: s.labels, annotations: { [GUARDS_ANNOTATION]: guards } },
+      metadata: { name, labels: s.labels },
       spec: {
         failurePolicy: "Fail",
         ...(param ? { paramKind: { apiVersion: param.apiVersion, kind: param.kind } } : {}),

@@ -1,0 +1,128 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { known } from "../lib/unknown";
+
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+const VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+
+/** Verbs that change an object: RBAC narrows these by resourceNames. */
+const NAMED_MUTATIONS = ["update", "patch", "delete"];
+/** Verbs that grant more than they name. */
+const ESCALATING = ["escalate", "bind", "impersonate"];
+/** Resources whose update or patch rewrites a pod template (image, command, ServiceAccount, mounted Secrets). */
+const POD_TEMPLATE_RESOURCES = ["pods", "podtemplates", "deployments", "statefulsets", "daemonsets", "replicasets", "replicationcontrollers", "jobs", "cronjobs"];
+/** Subresources that run code in a running pod: no admission policy can narrow what is typed into them. */
+const EXEC_SUBRESOURCES = ["pods/exec", "pods/attach", "pods/ephemeralcontainers", "serviceaccounts/token"];
+
+interface Grant {
+  role: StackResource;
+  roleName: string;
+  namespace?: string;
+  apiGroup: string;
+  resource: string;
+  verbs: string[];
+  resourceNames: string[];
+}
+
+function grants(role: StackResource): Grant[] {
+  const out: Grant[] = [];
+  for (const rule of known(() => role.inputs.rules) ?? []) {
+    for (const apiGroup of rule.apiGroups ?? [""]) {
+      for (const resource of rule.resources ?? []) {
+        out.push({ role, roleName: role.inputs.metadata?.name ?? role.name, namespace: role.inputs.metadata?.namespace, apiGroup, resource, verbs: rule.verbs ?? [], resourceNames: rule.resourceNames ?? [] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The ServiceAccounts a Role is bound to (RoleBindings of the stack in its namespace, same cluster). */
+function serviceAccountsOf(role: StackResource, resources: StackResource[]): Array<{ namespace: string; name: string }> {
+  const name = role.inputs.metadata?.name ?? role.name;
+  const ns = known(() => role.inputs.metadata?.namespace);
+  return resources
+    .filter((b) => b.type === ROLE_BINDING && b.providerUrn === role.providerUrn && known(() => b.inputs.metadata?.namespace) === ns && b.inputs.roleRef?.kind === role.type.split(":").pop() && b.inputs.roleRef?.name === name)
+    .flatMap((b) => (b.inputs.subjects ?? []).filter((s: any) => s.kind === "ServiceAccount").map((s: any) => ({ namespace: s.namespace ?? ns, name: s.name })));
+}
+
+/**
+ * Is a `create` of apiGroup/resource by this ServiceAccount judged by an admission policy of the
+ * stack: a ValidatingAdmissionPolicy (same cluster) whose resource rules cover the CREATE, whose
+ * match conditions name the ServiceAccount, that fails closed, with validations, and a binding
+ * that denies?
+ */
+function guarded(sa: { namespace: string; name: string }, apiGroup: string, resource: string, role: StackResource, resources: StackResource[]): boolean {
+  const username = `system:serviceaccount:${sa.namespace}:${sa.name}`;
+  return resources.some((p) => {
+    if (p.type !== VAP || p.providerUrn !== role.providerUrn) return false;
+    const spec = p.inputs.spec ?? {};
+    const covers = (spec.matchConstraints?.resourceRules ?? []).some(
+      (r: any) => (r.apiGroups ?? []).includes(apiGroup) && (r.resources ?? []).includes(resource) && (r.operations ?? []).some((o: string) => o === "CREATE" || o === "*"),
+    );
+    const forThisAccount = (spec.matchConditions ?? []).some((c: any) => typeof c.expression === "string" && c.expression.includes(`'${username}'`));
+    const closed = spec.failurePolicy === undefined || spec.failurePolicy === "Fail";
+    const name = p.inputs.metadata?.name ?? p.name;
+    const bound = resources.some((b) => b.type === VAP_BINDING && b.providerUrn === role.providerUrn && b.inputs.spec?.policyName === name && (b.inputs.spec?.validationActions ?? []).includes("Deny"));
+    return covers && forThisAccount && closed && (spec.validations ?? []).length > 0 && bound;
+  });
+}
+
+/**
+ * Roles grant no wildcard and nothing that escalates; the verbs RBAC can narrow by name (update,
+ * patch, delete) name their objects; nothing may patch a pod template (a Deployment's, a Job's:
+ * image, command, ServiceAccount, mounted Secrets); and the verb RBAC can not narrow, create, is
+ * granted only where a ValidatingAdmissionPolicy judges that ServiceAccount's creates. A `jobs
+ * create` or `postgresqls create` without one is a path to every ServiceAccount of the namespace
+ * (their IAM roles) and every Secret a pod can mount.
+ */
+export function checkRbac(resources: StackResource[], report: (m: string, urn?: string) => void): void {
+  for (const role of resources.filter((r) => r.type === ROLE || r.type === CLUSTER_ROLE)) {
+    const accounts = serviceAccountsOf(role, resources);
+    for (const g of grants(role)) {
+      const what = `${role.type.split(":").pop()} ${g.roleName}: ${g.verbs.join(", ")} on ${g.apiGroup ? `${g.apiGroup}/` : ""}${g.resource}`;
+      if (g.verbs.includes("*") || g.resource === "*" || g.apiGroup === "*") {
+        report(`${what}: a wildcard grants every verb, resource or API group, today's and tomorrow's. Fix: list the verbs and resources the runbooks call (components/controller/render.ts).`, role.urn);
+        continue;
+      }
+      const escalating = g.verbs.filter((v) => ESCALATING.includes(v));
+      if (escalating.length > 0) report(`${what}: ${escalating.join(", ")} grants more than the Role holds. Fix: remove ${escalating.join(", ")}.`, role.urn);
+      if (g.verbs.includes("deletecollection")) report(`${what}: deletecollection can not be narrowed by name. Fix: delete with resourceNames.`, role.urn);
+      if (EXEC_SUBRESOURCES.includes(g.resource) && g.verbs.some((v) => v === "create" || v === "get")) {
+        report(`${what}: runs commands in (or mints the identity of) running pods. Fix: remove it; runbooks act through the API objects and Patroni's REST API.`, role.urn);
+        continue;
+      }
+      const unnamed = g.verbs.filter((v) => NAMED_MUTATIONS.includes(v));
+      if (unnamed.length > 0 && g.resourceNames.length === 0) {
+        report(`${what}: ${unnamed.join(", ")} without resourceNames reaches every ${g.resource} of the namespace. Fix: resourceNames with the objects the runbooks change (a fixed name where the runbook creates one, e.g. the restore test's clone).`, role.urn);
+      }
+      if (POD_TEMPLATE_RESOURCES.includes(g.resource) && g.verbs.some((v) => v === "patch" || v === "update")) {
+        report(`${what}: a patch may rewrite the pod template (image, command, ServiceAccount, mounted Secrets), named or not. Fix: act without changing the template (evict the pods: pods/eviction create; scale: ${g.resource}/scale).`, role.urn);
+      }
+      if (g.verbs.includes("create")) {
+        const open = accounts.filter((sa) => !guarded(sa, g.apiGroup, g.resource, role, resources));
+        if (accounts.length === 0 || open.length > 0) {
+          const who = open.map((sa) => `${sa.namespace}/${sa.name}`).join(", ") || "(no ServiceAccount bound in the stack)";
+          report(
+            `${what}: RBAC can not narrow create by name, and no ValidatingAdmissionPolicy of the stack judges the creates of ${who} (CREATE on ${g.resource}, the ServiceAccount in matchConditions, failurePolicy Fail, a Deny binding): it may create any ${g.resource}${["jobs", "cronjobs", "pods", "deployments", "statefulsets", "postgresqls"].includes(g.resource) ? ", running under any ServiceAccount of the namespace and mounting any Secret" : ""}. Fix: an admission policy that holds the creates to the fixed template (components/controller/admission.ts), or no create.`,
+            role.urn,
+          );
+        }
+      }
+    }
+  }
+}
+
+export const rbacLeastPrivilege: StackValidationPolicy = {
+  name: "rbac-least-privilege",
+  description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete, no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, report) => {
+    const resources = fromPolicyResources(args.resources);
+    if (!resources.some((r) => r.type === ROLE || r.type === CLUSTER_ROLE)) args.notApplicable("no Role in the stack");
+    checkRbac(resources, report);
+  },
+};
