@@ -55,7 +55,8 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
       expect(validateK8sObjects(rs)).toEqual([]);
       expect(kind(rs, "kubernetes:apps/v1:StatefulSet")).toHaveLength(2);
       expect(kind(rs, "kubernetes:core/v1:Service")).toHaveLength(3);
-      expect(kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(2);
+      // The nodes, the Sentinels, and the egress of labelled clients of the namespace.
+      expect(kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(3);
       expect(kind(rs, "kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(2);
       expect(kind(rs, "random:index/randomPassword:RandomPassword")).toHaveLength(2);
       // Children use the region's provider.
