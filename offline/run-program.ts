@@ -36,6 +36,9 @@ export async function runOffline(stack: string, stackConfig: StackConfigFile, lo
   try {
     exportsOfProgram = (load() ?? {}) as Record<string, unknown>;
   } catch (e) {
+    // Resources declared before the error still have registrations in flight: let them finish
+    // against these mocks, or they land on the next run's and name resources it never saw.
+    await waitForRegistrations().catch(() => undefined);
     return { stack, resources, outputs: {}, error: e as Error };
   }
   const outputs = await resolveOutputs(exportsOfProgram);
