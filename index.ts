@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deriveSettings } from "./dr/settings";
 import { AgentPlatform } from "./components/platform";
+import { signalsByDataClass } from "./components/signals";
 import { loadStackConfig } from "./components/stack-config";
 
 // Config is validated before any resource is declared: a bad key stops the program here.
 const config = loadStackConfig();
 const settings = deriveSettings(config);
+// Threshold overrides for alerts this stack does not have are refused here too, before any resource.
+signalsByDataClass(config, settings);
 const platform = new AgentPlatform("agent-dr", { config, settings });
 
 export const environment = config.environment;

@@ -166,6 +166,8 @@ describe("Signals follow config (mock runs)", () => {
     expect(alarmsBy(resources, "ReplicationLatency")[0].inputs.threshold).toBe(600);
     const r = await runStack("staging", { "agent-dr:signals": { overrides: { S3ReplicationLatencyHigh: 600 } } });
     expect(r.error?.message).toMatch(/agent-dr:signals\.overrides\.S3ReplicationLatencyHigh: got 600; no override: this stack has no S3ReplicationLatencyHigh alert/);
+    // Refused before any resource is declared.
+    expect(r.resources).toEqual([]);
   });
 
   it("staging (one region, no replication): no S3 alarms, no DR rules, Route53 alarm on the API check", async () => {
