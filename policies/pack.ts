@@ -9,6 +9,7 @@ import { rbacLeastPrivilege } from "./rules/rbac-least-privilege";
 import { workloadHardening } from "./rules/workload-hardening";
 import { postgresEngineSafety } from "./rules/postgres-engine-safety";
 import { bucketProtection } from "./rules/bucket-protection";
+import { recoveryPointProtection } from "./rules/recovery-point-protection";
 import { bucketReplication } from "./rules/bucket-replication";
 import { failoverHealthCheck } from "./rules/failover-health-check";
 import { patroniTiming } from "./rules/patroni-timing";
@@ -32,6 +33,7 @@ export const policies: Policies = [
   sentinelQuorum,
   backupCronJob,
   bucketProtection,
+  recoveryPointProtection,
   bucketReplication,
   failoverHealthCheck,
   postgresEngineSafety,

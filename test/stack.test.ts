@@ -55,7 +55,7 @@ describe("invalid config", () => {
 describe("the offline plan", () => {
   it("reports the budget for every data class and scenario of prod", async () => {
     const p = await planStack("prod");
-    expect(p.budget).toHaveLength(5 * 4);
+    expect(p.budget).toHaveLength(5 * 5);
     for (const b of p.budget) {
       expect(Object.keys(b)).toEqual(expect.arrayContaining(["dataClass", "scenario", "target", "predicted", "ok", "limitedBy"]));
     }

@@ -26,6 +26,8 @@ export function fixPatch(message: string): Record<string, unknown> {
  */
 const ALSO_BROKEN_BY_THE_ROW: Record<string, string[]> = {
   "failover lag 0 with asynchronous replication": ["recovery-targets", "postgres-synchronous-mode"],
+  // A one-day lock also lets an administrator outwait it (credential-compromise), a second mechanism.
+  "retention of one day": ["recovery-targets"],
 };
 
 const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
@@ -38,7 +40,8 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["Sentinel down-after 500 ms", { "agent-dr:redis": { overrides: { downAfterMilliseconds: 500 } } }, "detection-stability", /down-after-milliseconds 500 .* one slow reply/],
   ["Route53 failure threshold 1", { "agent-dr:dns": { overrides: { failureThreshold: 1 } } }, "detection-stability", /failureThreshold 1 marks the endpoint unhealthy after a single failed probe/],
   ["restore drill once a year", { "agent-dr:backup": { overrides: { restoreDrillSchedule: "0 0 1 1 *" } } }, "backup-verification", /does not run twice within 400 days, so a dump chain that stopped restoring is never noticed/],
-  ["retention of one day", { "agent-dr:backup": { retentionDays: 1 } }, "backup-verification", /expire after 1 day/],
+  // The lock may not outlast the retention (the config refuses it), so the row shortens both.
+  ["retention of one day", { "agent-dr:backup": { retentionDays: 1, objectLock: { enabled: true, days: 1 } } }, "backup-verification", /expire after 1 day/],
   ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],
   ["prod without Object Lock", { "agent-dr:backup": { objectLock: { enabled: false } } }, "backup-verification", /has no Object Lock/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],

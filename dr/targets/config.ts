@@ -283,6 +283,15 @@ function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition: boolea
 /** Replication settings that need a DR region, refused here rather than when the buckets are declared. */
 function backupProblems(cfg: RawStackConfig, hasDr: boolean, defaultRetentionDays: number, problems: ConfigProblem[], key: (p: string) => string): void {
   const o = cfg.backup?.overrides ?? {};
+  const lock = cfg.backup?.objectLock;
+  const retention = cfg.backup?.retentionDays ?? defaultRetentionDays;
+  if (lock?.days !== undefined && lock.enabled && lock.days > retention) {
+    problems.push({
+      key: key("backup.objectLock.days"),
+      value: lock.days,
+      expected: `expected at most agent-dr:backup.retentionDays (${retention}): the lifecycle expires versions after ${retention} days but the lock would keep them ${lock.days}, so the stated retention would not be what S3 keeps (raise retentionDays, or lower the lock days)`,
+    });
+  }
   if (o.crossRegionReplication === true && !hasDr) {
     problems.push({ key: key("backup.overrides.crossRegionReplication"), value: true, expected: "expected false or unset without agent-dr:regions.dr (there is no DR bucket to replicate to)" });
   }
@@ -294,18 +303,6 @@ function backupProblems(cfg: RawStackConfig, hasDr: boolean, defaultRetentionDay
 /**
  * Options that would be silently ignored: an automatic region promotion needs the failover
  * controller to do it (and a DR region to promote), or the stack runs manual while its owner
-  const lock = cfg.backup?.objectLock;
-  const retention = cfg.backup?.retentionDays ?? defaultRetentionDays;
-  if (lock?.days !== undefined && lock.enabled && lock.days > retention) {
-    problems.push({
-      key: key("backup.objectLock.days"),
-      value: lock.days,
-      expected: `expected at most agent-dr:backup.retentionDays (${retention}): the lifecycle expires versions after ${retention} days but the lock would keep them ${lock.days}, so the stated retention would not be what S3 keeps (raise retentionDays, or lower the lock days)`,
-    });
-  }
-  if (lock?.mode !== undefined && lock.enabled === false) {
-    problems.push({ key: key("backup.objectLock.mode"), value: lock.mode, expected: "expected no mode while agent-dr:backup.objectLock.enabled is false (the mode would be silently ignored)" });
-  }
  * believes otherwise.
  */
 function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigProblem[], key: (p: string) => string): void {
