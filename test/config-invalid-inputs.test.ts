@@ -350,3 +350,25 @@ describe("options that would be silently ignored", () => {
     expect(parse({ regionPromotion: "manual" })).not.toThrow();
   });
 });
+
+describe("backup protections: lock, administrators, break-glass", () => {
+  test.each([
+    ["a lock longer than the retention", { backup: { retentionDays: 14, objectLock: { enabled: true, days: 20 } } }, "agent-dr:backup.objectLock.days", 20, /at most agent-dr:backup.retentionDays \(14\)/],
+    ["a lock longer than the default retention", { backup: { objectLock: { enabled: true, days: 30 } } }, "agent-dr:backup.objectLock.days", 30, /at most agent-dr:backup.retentionDays \(14\)/],
+    ["a lock mode S3 does not have", { backup: { objectLock: { enabled: true, mode: "LEGAL_HOLD" } } }, "agent-dr:backup.objectLock.mode", "LEGAL_HOLD", /COMPLIANCE|GOVERNANCE/],
+    ["an administrator that is not an ARN", { backup: { administrators: ["deploy-role"] } }, "agent-dr:backup.administrators[0]", "deploy-role", /IAM principal ARN.*this is not an ARN/],
+    ["an administrator in another service", { backup: { administrators: ["arn:aws:s3:::bucket"] } }, "agent-dr:backup.administrators[0]", "arn:aws:s3:::bucket", /the service is "s3"/],
+    ["a break-glass with a wildcard", { backup: { breakGlassPrincipals: ["arn:aws:iam::777788889999:role/*"] } }, "agent-dr:backup.breakGlassPrincipals[0]", "arn:aws:iam::777788889999:role/*", /IAM principal ARN/],
+    ["a break-glass with a short account", { backup: { breakGlassPrincipals: ["arn:aws:iam::7777:role/bg"] } }, "agent-dr:backup.breakGlassPrincipals[0]", "arn:aws:iam::7777:role/bg", /not 12 digits/],
+    ["a break-glass that is an OIDC provider", { backup: { breakGlassPrincipals: ["arn:aws:iam::777788889999:oidc-provider/x"] } }, "agent-dr:backup.breakGlassPrincipals[0]", "arn:aws:iam::777788889999:oidc-provider/x", /the resource is "oidc-provider\/x"/],
+  ])("%s is refused naming the key, the value and what is expected", (_what, patch, key, value, expected) => {
+    const problems = problemsOf(patch);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ key, value });
+    expect(problems[0].expected).toMatch(expected);
+  });
+
+  test("roles, users and account roots pass; a lock as long as the retention passes", () => {
+    expect(problemsOf({ backup: { retentionDays: 14, objectLock: { enabled: true, days: 14 }, administrators: ["arn:aws:iam::444455556666:role/path/deploy", "arn:aws:iam::444455556666:user/ci"], breakGlassPrincipals: ["arn:aws:iam::777788889999:root"] } })).toEqual([]);
+  });
+});
