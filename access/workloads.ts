@@ -182,6 +182,8 @@ function restoreDrill(model: StackModel, job: CapturedResource, container: { nam
   w.needs("find newest dumps (list-objects-v2)", { api: "ListObjectsV2", bucket, prefix: `${prefix}/`, tls: true });
   w.needs("download dump", { api: "GetObject", bucket, key: dump, tls: true });
   w.needs("download checksum", { api: "GetObject", bucket, key: `${dump}.sha256`, tls: true });
+  const archive = get(container.env, "ARCHIVE_PREFIX");
+  if (archive) w.needs("find the archive's newest base backup (list-objects-v2)", { api: "ListObjectsV2", bucket, prefix: `${archive.replace(/\/+$/, "")}/basebackups_005/`, tls: true });
   w.never("dumps: overwrite", { api: "PutObject", bucket, key: dump, tls: true });
   w.never("dumps: delete", { api: "DeleteObject", bucket, key: dump, tls: true });
   w.never("the WAL archive: read", { api: "GetObject", bucket, key: `spilo/${prefix.split("/").pop()}/wal/15/${WAL_SEGMENT}`, tls: true });

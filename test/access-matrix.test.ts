@@ -54,6 +54,10 @@ describe.each(["staging", "prod"] as const)("%s plan", (stack) => {
     }
     // Retention is the lifecycle's: the pods never delete their own archive (Spilo's setting lies beyond the lifecycle).
     expect(m.results.filter((r) => r.case.workload === `postgres pods of ${cluster} (us-east-1)` && r.case.protects === "recovery points: wal-g delete of its own archive").map((r) => r.judgement.verdict)).toEqual(["ImplicitlyDenied", "ImplicitlyDenied"]);
+    // The restore drill lists the archive's base backups (key names only), so a destroyed archive fails the drill.
+    const archiveList = m.results.filter((r) => r.case.workload.startsWith("restore drill") && r.case.request.startsWith("find the archive's newest base backup"));
+    expect(archiveList.map((r) => [r.case.check.action, r.judgement.verdict])).toEqual([["s3:ListBucket", "Allowed"]]);
+    expect(archiveList[0].case.check.context["s3:prefix"]).toBe(`spilo/${cluster}/wal/15/basebackups_005/`);
     // Each needed S3 upload is followed by the KMS call S3 makes for it, judged with the key policy.
     expect(m.results.filter((r) => r.case.check.action === "kms:GenerateDataKey" && r.case.path.resourcePolicy?.name.startsWith("key policy of")).length).toBeGreaterThan(3);
     expect(m.results.filter((r) => r.case.expect === "Denied").length).toBeGreaterThan(20);

@@ -312,6 +312,24 @@ describe("logical-backup.sh and restore-verify.sh against PostgreSQL 15 and s3rv
     expect(r.status).not.toBe(0);
   });
 
+  test("with ARCHIVE_PREFIX the drill also finds a destroyed or stalled WAL archive: no completed base backup, or one too old, fails it", async () => {
+    const archive = "spilo/agent-pg-test/wal/15";
+    const fresh = { DATABASES: "conversations", RESTORE_DIR: path.join(work, "restore-archive"), ARCHIVE_PREFIX: archive, ARCHIVE_MAX_AGE_HOURS: "2" };
+    const missing = await runScript("restore-verify.sh", "download", fresh);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(`no completed base backup under s3://${BUCKET}/${archive}/basebackups_005/`);
+    // A base backup still being uploaded has no sentinel yet, so it does not count.
+    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${archive}/basebackups_005/base_000000010000000000000004/tar_partitions/part_1.tar.zst`, Body: "x" }));
+    expect((await runScript("restore-verify.sh", "download", fresh)).status).not.toBe(0);
+    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${archive}/basebackups_005/base_000000010000000000000002_backup_stop_sentinel.json`, Body: "{}" }));
+    const ok = await runScript("restore-verify.sh", "download", fresh);
+    expect([ok.status, ok.stderr]).toEqual([0, expect.stringContaining(`archive: newest completed base backup under s3://${BUCKET}/${archive}/basebackups_005/ finished`)]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const stale = await runScript("restore-verify.sh", "download", { ...fresh, ARCHIVE_MAX_AGE_HOURS: "0" });
+    expect(stale.status).not.toBe(0);
+    expect(stale.stderr).toMatch(/newest completed base backup under .* is 0 h old; expected at most 0 h/);
+  });
+
   test("no dump at all under the prefix fails the drill loudly", async () => {
     const r = await runScript("restore-verify.sh", "download", { DATABASES: "billing", RESTORE_DIR: path.join(work, "restore-none") });
     expect(r.status).not.toBe(0);

@@ -118,7 +118,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
         ).arn;
       this.postgresPodRoleArn = role("postgres-pod", SERVICE_ACCOUNTS.postgresPod, "WAL-G in the Spilo pods: archive and base backups", primaryOidc, namespace, primary, this.walPrefix, walArchivePolicy, "primary");
       this.logicalBackupRoleArn = role("logical-backup", SERVICE_ACCOUNTS.logicalBackup, "Daily pg_dump upload (write only)", primaryOidc, namespace, primary, this.logicalPrefix, logicalBackupPolicy, "primary");
-      this.restoreDrillRoleArn = role("restore-drill", SERVICE_ACCOUNTS.restoreDrill, "Restore drill: reads dumps", primaryOidc, namespace, primary, this.logicalPrefix, restoreDrillPolicy, "primary");
+      this.restoreDrillRoleArn = role("restore-drill", SERVICE_ACCOUNTS.restoreDrill, "Restore drill: reads dumps, lists the archive's base backups", primaryOidc, namespace, primary, this.logicalPrefix, (a) => restoreDrillPolicy(a, this.walPrefix), "primary");
       if (dr && config.oidc.drProviderArn && config.oidc.drIssuerUrl && config.clusters.dr) {
         const drOidc: OidcProvider = { providerArn: config.oidc.drProviderArn, issuerUrl: config.oidc.drIssuerUrl };
         const ownPrefix = `${this.walPrefix}${standbyClusterName(config.postgres.clusterName)}/`;

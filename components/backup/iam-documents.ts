@@ -392,10 +392,13 @@ export function logicalBackupPolicy(a: BucketAccess): PolicyDocument {
   );
 }
 
-/** The restore drill reads dumps and nothing else. */
-export function restoreDrillPolicy(a: BucketAccess): PolicyDocument {
+/** The restore drill reads dumps and lists the archive's key names, nothing else. */
+export function restoreDrillPolicy(a: BucketAccess, archivePrefix?: string): PolicyDocument {
   return doc(
     listPrefix(a, "ListDumps"),
+    // Key names (and their times) of the archive, never its contents: the drill checks that a base
+    // backup completed recently, so a destroyed archive is found on the drill's schedule.
+    ...(archivePrefix ? [listPrefix({ ...a, prefix: archivePrefix }, "ListArchiveBaseBackups")] : []),
     {
       Sid: "ReadDumps",
       Effect: "Allow",

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { BackupSettings, PostgresSettings } from "../../dr/settings";
 import { ConfigError, DataClass } from "../../dr/targets";
 import { renderWalgEnv } from "./render/env";
-import { renderConfigureJob, renderLogicalBackupCronJob, renderRestoreDrillCronJob, renderRoleSynchronousCommit, restoreDrillMaxAgeHours } from "./render/jobs";
+import { archiveMaxAgeHours, renderConfigureJob, renderLogicalBackupCronJob, renderRestoreDrillCronJob, renderRoleSynchronousCommit, restoreDrillMaxAgeHours } from "./render/jobs";
 import { ClusterRole, renderPostgresql } from "./render/manifest";
 import {
   clusterPodLabels,
@@ -20,6 +20,7 @@ import {
   SUPERUSER,
   nestedWalArchiveUrl,
   walArchiveUrl,
+  walPrefix,
 } from "./render/names";
 import {
   NetworkInput,
@@ -280,7 +281,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
       );
       const maxAgeHours = restoreDrillMaxAgeHours(schedule);
       const drillJob = pulumi.output(args.backupBucket).apply((bucket) =>
-        renderRestoreDrillCronJob({ clusterName, databases, bucket, region: args.region, schedule: args.backup.restoreDrillSchedule, maxAgeHours, verifyTables: [], labels: args.labels }),
+        renderRestoreDrillCronJob({
+          clusterName,
+          databases,
+          bucket,
+          region: args.region,
+          schedule: args.backup.restoreDrillSchedule,
+          maxAgeHours,
+          verifyTables: [],
+          // A cluster that archives under its own prefix: the drill checks that archive's base backups too.
+          ...(archiveOwner ? {} : { archive: { prefix: `${walPrefix(clusterName)}wal/${args.version}`, maxAgeHours: archiveMaxAgeHours(settings.baseBackupSchedule) } }),
+          labels: args.labels,
+        }),
       );
       new k8s.batch.v1.CronJob(
         `${name}-restore-drill`,

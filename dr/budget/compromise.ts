@@ -129,7 +129,7 @@ export function credentialCompromise(pg: PostgresSettings, s: DrSettings): { rpo
 
   const worst = perPrincipal.reduce((a, b) => ((b.best?.rpo ?? Infinity) > (a.best?.rpo ?? Infinity) ? b : a));
   const needs = kinds.map((k) => `${k.name} needs objects up to ${days(k.neededAgeSeconds)} old`).join(", ");
-  const detection = `detection: next restore drill (every ${days(drill)}) + on-call ${days(s.failover.manualResponseSeconds)}`;
+  const detection = `detection: next restore drill (every ${days(drill)}; it restores the dumps and lists the archive's base backups) + on-call ${days(s.failover.manualResponseSeconds)}`;
   if (!worst.best) {
     return {
       rpo: { seconds: Infinity, mechanism: `${PRINCIPAL_NAMES[worst.who]} can destroy every recovery point before it is missed (${detection}; ${needs}): ${worst.reasons.join(" | ")}`, fix: fixFor(worst.who, protection, detect, kinds) },

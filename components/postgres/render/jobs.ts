@@ -216,7 +216,17 @@ export interface RestoreDrillInput {
   maxAgeHours: number;
   /** "database:schema.table:min_rows" key tables to check after the restore. */
   verifyTables: string[];
+  /**
+   * WAL-G's archive in the same bucket (spilo/<cluster>/wal/<major>): the drill also lists its base
+   * backups and fails when none completed within maxAgeHours, so a destroyed archive is found too.
+   */
+  archive?: { prefix: string; maxAgeHours: number };
   labels: Record<string, string>;
+}
+
+/** The newest completed base backup may miss one scheduled run, plus an hour for the backup itself. */
+export function archiveMaxAgeHours(baseBackupSchedule: string): number {
+  return Math.ceil((2 * cronMaxGapSeconds(baseBackupSchedule)) / 3600) + 1;
 }
 
 /**
@@ -237,6 +247,7 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
     { name: "BACKUP_PREFIX", value: logicalBackupPrefix(input.clusterName) },
     { name: "AWS_REGION", value: input.region },
     { name: "MAX_AGE_HOURS", value: String(input.maxAgeHours) },
+    ...(input.archive ? [{ name: "ARCHIVE_PREFIX", value: input.archive.prefix }, { name: "ARCHIVE_MAX_AGE_HOURS", value: String(input.archive.maxAgeHours) }] : []),
     { name: "HOME", value: "/tmp" },
   ]), [restore, TMP]);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);

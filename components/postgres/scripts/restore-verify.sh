@@ -15,6 +15,13 @@
 #                      as in logical-backup.sh; AWS_ENDPOINT_URL points at an S3-compatible store
 #   MAX_AGE_HOURS      fail when the newest dump is older than this (default 48): a stopped backup
 #                      job is caught by the drill
+#   ARCHIVE_PREFIX     WAL-G's archive (spilo/<cluster>/wal/<version>) in the same bucket: the drill
+#                      also lists its base backups (key names only; it can not read them) and fails
+#                      when none completed within ARCHIVE_MAX_AGE_HOURS, so a destroyed or stalled
+#                      archive is found on the drill's schedule, as the credential-compromise budget
+#                      assumes (optional)
+#   ARCHIVE_MAX_AGE_HOURS
+#                      newest completed base backup may be at most this old (required with ARCHIVE_PREFIX)
 #   PGHOST, PGPORT, PGUSER, PGPASSWORD
 #                      libpq connection to the server that receives the scratch databases (verify)
 #   SCRATCH_PREFIX     scratch database name prefix (default restore_check_)
@@ -54,8 +61,23 @@ stamp_epoch() {
   date -u -d "${s:0:4}-${s:4:2}-${s:6:2} ${s:9:2}:${s:11:2}:${s:13:2}" +%s
 }
 
+# The newest completed base backup of the archive: WAL-G writes <name>_backup_stop_sentinel.json last.
+check_archive() {
+  local base="${ARCHIVE_PREFIX%/}/basebackups_005/" newest age
+  require ARCHIVE_MAX_AGE_HOURS
+  # The backticks are JMESPath literals, not a shell expansion.
+  # shellcheck disable=SC2016
+  newest="$(aws_s3 s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$base" \
+    --query 'Contents[?ends_with(Key, `_backup_stop_sentinel.json`)].LastModified' --output text | tr '\t' '\n' | grep -v '^None$' | sort | tail -n 1 || true)"
+  [[ -n "$newest" ]] || die "no completed base backup under s3://$BACKUP_BUCKET/$base: the archive is gone or was never written"
+  age=$(( $(date -u +%s) - $(date -u -d "$newest" +%s) ))
+  (( age <= ARCHIVE_MAX_AGE_HOURS * 3600 )) || die "newest completed base backup under s3://$BACKUP_BUCKET/$base is $((age / 3600)) h old; expected at most $ARCHIVE_MAX_AGE_HOURS h"
+  log "archive: newest completed base backup under s3://$BACKUP_BUCKET/$base finished $newest"
+}
+
 download() {
   require DATABASES RESTORE_DIR BACKUP_BUCKET BACKUP_PREFIX
+  [[ -z "${ARCHIVE_PREFIX:-}" ]] || check_archive
   mkdir -p "$RESTORE_DIR"
   local prefix db keys newest stamp age max_age includes=() chosen=()
   prefix="${BACKUP_PREFIX%/}"
