@@ -13,8 +13,8 @@ describe("cross-region stream of the DR standby", () => {
     run = await runStack("prod");
   });
 
-  it("admits the configured peer CIDRs on 5432 of the primary cluster", () => {
-    const np = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata?.name === `${config.postgres.clusterName}-db`);
+  it("admits the configured peer CIDRs on 5432 of the primary cluster (its replication policy, on the leader)", () => {
+    const np = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata?.name === `${config.postgres.clusterName}-replication`);
     expect(np).toBeDefined();
     const peers = np!.inputs.spec.ingress.filter((rule: any) => rule.from.some((f: any) => f.ipBlock));
     expect(peers).toEqual([{ from: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
@@ -24,7 +24,7 @@ describe("cross-region stream of the DR standby", () => {
   it("falls back to the replicated archive in the budget when the policy does not admit the stream", () => {
     const blocked = run.resources.map((r) =>
       r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-        ? { ...r, inputs: { ...r.inputs, spec: { ...r.inputs.spec, ingress: r.inputs.spec.ingress.filter((rule: any) => !rule.from.some((f: any) => f.ipBlock)) } } }
+        ? { ...r, inputs: { ...r.inputs, spec: { ...r.inputs.spec, ingress: (r.inputs.spec.ingress ?? []).filter((rule: any) => !(rule.from ?? []).some((f: any) => f.ipBlock)) } } }
         : r,
     );
     const observed = observeSettings(blocked, config);
