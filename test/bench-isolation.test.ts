@@ -70,7 +70,9 @@ it("a failure forced into repetition 1 is counted; repetition 2's numbers are in
   expect(s.rtoSeconds.max).toBe(s.rtoSeconds.min);
   expect(s.rtoSeconds.p95).toBe(s.rtoSeconds.min);
   expect(typeof s.lostAcknowledgedWrites.max).toBe("number");
-  expect(s.errors).toEqual([{ repetition: 1, error: expect.stringMatching(/injected failure/) }]);
+  expect(s.errors).toEqual([{ repetition: 1, error: expect.stringMatching(/injected failure/), logs: `${out}.logs/derived-redis-primary-loss-1` }]);
+  // The failed repetition's server logs are kept (its temp directory is gone).
+  expect(fs.readdirSync(s.errors[0].logs)).toEqual(expect.arrayContaining(["redis-0.log", "sentinel-0.log"]));
   expect(json.out).toBe(out);
   // Exit 1: a repetition failed; the numbers are printed all the same.
   expect(r.status).toBe(1);

@@ -114,7 +114,7 @@ function throughputTable(stats: ScenarioStats[]): string[] {
 
 function failuresList(stats: ScenarioStats[]): string[] {
   const out: string[] = [];
-  for (const s of stats) for (const e of s.errors) out.push(`- \`${s.id}\` [${s.config}] repetition ${e.repetition}: ${e.error}`);
+  for (const s of stats) for (const e of s.errors) out.push(`- \`${s.id}\` [${s.config}] repetition ${e.repetition}: ${e.error}${e.logs ? ` (server logs: \`${e.logs}\`)` : ""}`);
   return out;
 }
 

@@ -27,6 +27,8 @@ export interface RepetitionRecord extends Repetition {
   targetMet?: boolean;
   notes?: string[];
   wallSeconds: number;
+  /** Where a failed repetition's server logs were kept. */
+  logs?: string;
   /** 1-minute load average when the repetition started: the machine is shared. */
   loadAvg1: number;
 }

@@ -36,6 +36,8 @@ async function main(): Promise<number> {
     const stack = configure(loadDrillStack(task.stack), task.config);
     const run = await runDrills(stack, {
       scenarios: task.scenarios,
+      // The bench removes the whole temp directory after copying a failed repetition's logs.
+      keepDir: true,
       onProgress: (s, p) => {
         process.stderr.write(`${s}: ${p}\n`);
         if (task.injectFailure && !injected && (p === "ok" || p.startsWith("FAILED"))) {

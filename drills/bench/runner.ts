@@ -134,8 +134,26 @@ export class Bench {
     return { type: "repetition", runId: this.opts.runId, at: new Date().toISOString(), id, config: t.config, repetition: t.repetition, wallSeconds: (Date.now() - t0) / 1000, loadAvg1 };
   }
 
-  private failedAll(t: BenchTask, error: string, loadAvg1: number, t0: number): RepetitionRecord[] {
-    return t.scenarios.map((id) => ({ ...this.base(t, id, loadAvg1, t0), failed: true, error }));
+  private failedAll(t: BenchTask, error: string, loadAvg1: number, t0: number, logs?: string): RepetitionRecord[] {
+    return t.scenarios.map((id) => ({ ...this.base(t, id, loadAvg1, t0), failed: true, error, ...(logs ? { logs } : {}) }));
+  }
+
+  /**
+   * A failed repetition's server logs, copied out of its temp directory before that is removed:
+   * <out>.logs/<config>-<drill>-<k>/. Undefined when there were none.
+   */
+  private keepLogs(t: BenchTask, tmp: string): string | undefined {
+    try {
+      const drillDirs = fs.readdirSync(tmp).filter((f) => fs.existsSync(path.join(tmp, f, "logs")));
+      if (drillDirs.length === 0) return undefined;
+      const dest = path.join(`${this.opts.out}.logs`, `${t.config}-${t.drill}-${t.repetition}`);
+      fs.rmSync(dest, { recursive: true, force: true });
+      for (const d of drillDirs) fs.cpSync(path.join(tmp, d, "logs"), drillDirs.length === 1 ? dest : path.join(dest, d), { recursive: true });
+      return dest;
+    } catch (e) {
+      this.opts.log(`  [${t.config} #${t.repetition}] could not keep the logs: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   private interruptedAll(t: BenchTask): InterruptedRecord[] {
@@ -224,9 +242,9 @@ export class Bench {
         this.interrupted = true;
         return this.interruptedAll(t);
       }
-      if (timedOut) return this.failedAll(t, `timed out after ${this.opts.timeoutMs / 1000} s; last output:\n${lastLines.slice(-8).join("\n")}`, loadAvg1, t0);
-      if (!outcome) return this.failedAll(t, `the repetition process ended (${exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`}) without a result; last output:\n${lastLines.slice(-8).join("\n")}`, loadAvg1, t0);
-      if ("error" in outcome) return this.failedAll(t, outcome.error, loadAvg1, t0);
+      if (timedOut) return this.failedAll(t, `timed out after ${this.opts.timeoutMs / 1000} s; last output:\n${lastLines.slice(-8).join("\n")}`, loadAvg1, t0, this.keepLogs(t, tmp));
+      if (!outcome) return this.failedAll(t, `the repetition process ended (${exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`}) without a result; last output:\n${lastLines.slice(-8).join("\n")}`, loadAvg1, t0, this.keepLogs(t, tmp));
+      if ("error" in outcome) return this.failedAll(t, outcome.error, loadAvg1, t0, this.keepLogs(t, tmp));
       const results = outcome.results;
       return t.scenarios.map((id) => {
         const r = results.find((x) => x.id === id);

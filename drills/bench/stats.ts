@@ -57,6 +57,8 @@ export interface Repetition {
   /** It produced no measurement: threw, timed out, or its servers could not be set up. */
   failed: boolean;
   error?: string;
+  /** Where its server logs were kept, when it failed. */
+  logs?: string;
   /** The drill's verdict (target met and agreeing with the prediction), when it measured. */
   ok?: boolean;
   measured?: Record<string, number | boolean | string | null | undefined>;
@@ -76,7 +78,7 @@ export interface ScenarioStats {
   /** Every numeric measure of the measured repetitions. */
   measures: Record<string, Distribution>;
   /** The failed repetitions' errors: repetition number and first line. */
-  errors: { repetition: number; error: string }[];
+  errors: { repetition: number; error: string; logs?: string }[];
 }
 
 function numbers(reps: Repetition[], key: string): number[] {
@@ -121,7 +123,7 @@ export function aggregate(reps: readonly Repetition[], order?: { ids?: readonly 
       lostAcknowledgedWrites: { max: lost.length ? Math.max(...lost) : null },
       verdictFailed: measured.filter((r) => r.ok === false).length,
       measures,
-      errors: failed.map((r) => ({ repetition: r.repetition, error: (r.error ?? "failed").split("\n")[0] })),
+      errors: failed.map((r) => ({ repetition: r.repetition, error: (r.error ?? "failed").split("\n")[0], ...(r.logs ? { logs: r.logs } : {}) })),
     };
   });
 }
