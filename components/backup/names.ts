@@ -1,4 +1,5 @@
 import type { StackConfig } from "../../dr/targets";
+import { awsRegion } from "../../dr/targets/aws";
 
 /** Kubernetes ServiceAccounts that assume the backup roles (agreed with the PostgreSQL tier, which creates them). */
 export const SERVICE_ACCOUNTS = {
@@ -63,9 +64,8 @@ export function roleName(config: StackConfig, purpose: string): string {
 
 /** The AWS partition a region belongs to (ARNs differ in GovCloud and China). */
 export function partitionOf(region: string): string {
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  if (region.startsWith("cn-")) return "aws-cn";
-  return "aws";
+  // The SDK's partition data (regions were validated against it at config time).
+  return awsRegion(region)?.partition ?? "aws";
 }
 
 /**

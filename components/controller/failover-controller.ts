@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../dr/targets";
 import { targetsFromConfig } from "../../runbooks/targets";
 import { irsaTrustPolicy } from "../backup/iam-documents";
+import { partitionOf } from "../backup/names";
 import type { RegionCluster } from "../platform";
 import { redisNames } from "../redis/render/names";
 import { baseLabels, baseTags } from "../tags";
@@ -106,7 +107,7 @@ export class FailoverController extends pulumi.ComponentResource {
           },
           { parent: this },
         );
-        new aws.iam.RolePolicy(`${name}-route53-policy`, { role: iamRole.name, policy: JSON.stringify(route53ControllerPolicy(targets.failoverEndpoint.zoneId)) }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-route53-policy`, { role: iamRole.name, policy: JSON.stringify(route53ControllerPolicy(targets.failoverEndpoint.zoneId, partitionOf(config.regions.primary))) }, { parent: this });
         roleArn = iamRole.arn;
       }
       const child = { parent: this, provider: region.provider };
