@@ -1,4 +1,4 @@
-import { DENY_KEY_DESTRUCTION_SID, DENY_RECONFIGURATION_SID, KEY_DELETION_WINDOW_DAYS } from "../components/backup/iam-documents";
+import { exemptionsOf, GUARD_SIDS, KMS_DELETION_WINDOW_DAYS } from "../dr/settings/protection";
 import { WorkloadCases, type WorkloadRequests } from "./cases";
 import { keyPolicyOf, type BucketModel, type RoleModel, type StackModel } from "./stack-model";
 
@@ -16,11 +16,9 @@ const SAMPLE = "spilo/sample/wal/15/wal_005/000000010000000A000000FF.zst";
 const ADMINISTRATOR_ACCESS = { name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } };
 
 /** A principal holding AdministratorAccess, as an attacker with it (or a mistaken admin) would. */
-function powerful(model: StackModel, arn: string, name: string): RoleModel {
+function powerful(arn: string, name: string): RoleModel {
   return { arn, name, policies: [{ name: ADMINISTRATOR_ACCESS.name, policy: ADMINISTRATOR_ACCESS.policy }], trust: { Statement: [] } };
 }
-
-const statementSids = (policy: object | undefined): string[] => ((policy as any)?.Statement ?? []).map((s: any) => s.Sid);
 
 function destroyVersions(w: WorkloadCases, b: BucketModel, expect: "Allowed" | "Denied"): void {
   for (const action of ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention"]) {
@@ -36,7 +34,7 @@ function reconfigure(w: WorkloadCases, b: BucketModel, expect: "Allowed" | "Deni
 
 function destroyKey(w: WorkloadCases, model: StackModel, keyArn: string, expect: "Allowed" | "Denied"): void {
   const keyPolicy = keyPolicyOf(model, keyArn);
-  const window = { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KEY_DELETION_WINDOW_DAYS) };
+  const window = { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KMS_DELETION_WINDOW_DAYS.max) };
   for (const [action, context] of [["kms:DisableKey", {}], ["kms:ScheduleKeyDeletion", window], ["kms:PutKeyPolicy", {}]] as const) {
     w.raw(expect, `${action.split(":")[1]} on ${keyArn}`, { action, resource: keyArn, context }, keyPolicy, expect === "Denied" ? `every recovery point encrypted with ${keyArn}` : undefined);
   }
@@ -45,12 +43,11 @@ function destroyKey(w: WorkloadCases, model: StackModel, keyArn: string, expect:
 export function recoveryPointAttackers(model: StackModel): WorkloadRequests[] {
   const out: WorkloadRequests[] = [];
   const buckets = [...model.buckets.values()];
-  const guarded = (b: BucketModel) => statementSids(b.policy?.policy).includes(DENY_RECONFIGURATION_SID);
-  const keyGuarded = (keyArn: string) => statementSids(keyPolicyOf(model, keyArn).policy).includes(DENY_KEY_DESTRUCTION_SID);
-  const exempt = new Set<string>();
-  for (const b of buckets) for (const s of ((b.policy?.policy as any)?.Statement ?? []) as any[]) for (const a of [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat()) exempt.add(a);
+  const exemptFrom = (b: BucketModel, sid: string) => exemptionsOf(b.policy?.policy, sid);
+  const guarded = (b: BucketModel) => exemptFrom(b, GUARD_SIDS.denyReconfiguration) !== undefined;
+  const keyGuarded = (keyArn: string) => exemptionsOf(keyPolicyOf(model, keyArn).policy, GUARD_SIDS.denyKeyDestruction) !== undefined;
 
-  const admin = new WorkloadCases(model, "account administrator (AdministratorAccess, not exempt)", powerful(model, `arn:aws:iam::${model.account}:role/attacker-with-administrator-access`, "attacker-with-administrator-access"));
+  const admin = new WorkloadCases(model, "account administrator (AdministratorAccess, not exempt)", powerful(`arn:aws:iam::${model.account}:role/attacker-with-administrator-access`, "attacker-with-administrator-access"));
   for (const b of buckets) {
     destroyVersions(admin, b, "Denied");
     if (guarded(b)) reconfigure(admin, b, "Denied");
@@ -70,20 +67,20 @@ export function recoveryPointAttackers(model: StackModel): WorkloadRequests[] {
 
   // The exempt principals, as the policies name them: break-glass may destroy, administrators may
   // reconfigure and administer keys but not destroy versions.
-  const administrators = new Set(buckets.flatMap((b) => (((b.policy?.policy as any)?.Statement ?? []) as any[]).filter((s) => s.Sid === DENY_RECONFIGURATION_SID).flatMap((s) => [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat())));
-  const breakGlass = new Set([...exempt].filter((a) => buckets.some((b) => (((b.policy?.policy as any)?.Statement ?? []) as any[]).some((s) => s.Sid === "DenyRecoveryPointDestruction" && [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat().includes(a)))));
+  const breakGlass = new Set(buckets.flatMap((b) => exemptFrom(b, GUARD_SIDS.denyDestruction) ?? []));
+  const administrators = new Set(buckets.flatMap((b) => exemptFrom(b, GUARD_SIDS.denyReconfiguration) ?? []));
   for (const arn of breakGlass) {
-    const w = new WorkloadCases(model, `break-glass ${arn}`, powerful(model, arn, arn.split("/").pop() ?? arn));
+    const w = new WorkloadCases(model, `break-glass ${arn}`, powerful(arn, arn.split("/").pop() ?? arn));
     for (const b of buckets) destroyVersions(w, b, "Allowed");
     out.push(w.out);
   }
   for (const arn of [...administrators].filter((a) => !breakGlass.has(a))) {
-    const w = new WorkloadCases(model, `administrator ${arn}`, powerful(model, arn, arn.split("/").pop() ?? arn));
+    const w = new WorkloadCases(model, `administrator ${arn}`, powerful(arn, arn.split("/").pop() ?? arn));
     for (const b of buckets) {
       destroyVersions(w, b, "Denied");
       if (guarded(b)) reconfigure(w, b, "Allowed");
       if (b.keyArn && keyGuarded(b.keyArn) && arn.includes(`::${model.account}:`)) {
-        w.raw("Denied", `ScheduleKeyDeletion on ${b.keyArn} with a 7-day window`, { action: "kms:ScheduleKeyDeletion", resource: b.keyArn, context: { "kms:ScheduleKeyDeletionPendingWindowInDays": "7" } }, keyPolicyOf(model, b.keyArn), "the key's 30-day grace period");
+        w.raw("Denied", `ScheduleKeyDeletion on ${b.keyArn} with a ${KMS_DELETION_WINDOW_DAYS.min}-day window`, { action: "kms:ScheduleKeyDeletion", resource: b.keyArn, context: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KMS_DELETION_WINDOW_DAYS.min) } }, keyPolicyOf(model, b.keyArn), "the key's 30-day grace period");
       }
     }
     out.push(w.out);

@@ -13,20 +13,9 @@ import { readStackFile } from "../offline/stack-files";
 import { observeSettings } from "../policies/observe";
 import { observeProtection } from "../policies/observe/backup";
 import { deepMerge, planStack, runStack, stackFileWith } from "./harness/offline";
+import { PROD_RAW } from "./harness/prod-config";
 
-const base = {
-  regions: { primary: "us-east-1", dr: "us-west-2" },
-  clusters: { primary: { context: "a" }, dr: { context: "b" } },
-  endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
-  postgres: { dataSizeGiB: 20, standby: { peerCidrs: ["10.20.0.0/16"] } },
-  oidc: {
-    providerArn: "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
-    issuerUrl: "oidc.eks.us-east-1.amazonaws.com/id/A",
-    drProviderArn: "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/B",
-    drIssuerUrl: "oidc.eks.us-west-2.amazonaws.com/id/B",
-  },
-  backup: { administrators: ["arn:aws:iam::444455556666:role/deploy"], breakGlassPrincipals: ["arn:aws:iam::777788889999:role/break-glass"] },
-};
+const base = PROD_RAW;
 
 const rowsFor = (patch: Record<string, unknown> = {}): BudgetRow[] => {
   const config = parseStackConfig(deepMerge(base, patch), "prod");

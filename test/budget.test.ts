@@ -3,22 +3,9 @@ import { computeBudget, BudgetRow } from "../dr/budget";
 import { deriveSettings, DrSettings } from "../dr/settings";
 import { parseStackConfig, Scenario, StackConfig } from "../dr/targets";
 import { PATRONI, POSTGRES, S3_REPLICATION } from "../dr/engine-facts";
+import { PROD_RAW } from "./harness/prod-config";
 
-const prodRaw = {
-  regions: { primary: "us-east-1", dr: "us-west-2" },
-  clusters: { primary: { context: "a" }, dr: { context: "b" } },
-  endpoints: { api: { name: "api.example.com", zoneId: "Z1", primaryTarget: "a.example.com", drTarget: "b.example.com" } },
-  postgres: { dataSizeGiB: 20, standby: { peerCidrs: ["10.20.0.0/16"] } },
-  // Key policies need the account (from the OIDC provider); break-glass in a separate account keeps
-  // the keys' 30-day deletion window out of the workload account's reach (credential-compromise).
-  oidc: {
-    providerArn: "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
-    issuerUrl: "oidc.eks.us-east-1.amazonaws.com/id/A",
-    drProviderArn: "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/B",
-    drIssuerUrl: "oidc.eks.us-west-2.amazonaws.com/id/B",
-  },
-  backup: { administrators: ["arn:aws:iam::444455556666:role/deploy"], breakGlassPrincipals: ["arn:aws:iam::777788889999:role/break-glass"] },
-};
+const prodRaw = PROD_RAW;
 const pgWith = (extra: Record<string, unknown>) => ({ ...prodRaw.postgres, ...extra });
 
 function budgetFor(raw: Record<string, unknown>, stack = "prod") {

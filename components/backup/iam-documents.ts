@@ -101,7 +101,7 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: Rec
       Resource: [`${bucketArn}/*`],
       Condition: { StringNotEquals: { [SSE_KEY_ID_KEY]: keyArn }, ...named(SSE_KEY_ID_KEY) },
     },
-    { Sid: DENY_DESTRUCTION_SID, Effect: "Deny", Principal: "*", Action: DESTRUCTIVE_OBJECT_ACTIONS, Resource: [`${bucketArn}/*`], ...except(guard.breakGlass) },
+    { Sid: GUARD_SIDS.denyDestruction, Effect: "Deny", Principal: "*", Action: DESTRUCTIVE_OBJECT_ACTIONS, Resource: [`${bucketArn}/*`], ...except(guard.breakGlass) },
     // A break-glass principal usually lives in a separate security account, where its own IAM
     // policy is not enough: the bucket's account must grant the request too.
     ...(guard.breakGlass.length > 0
@@ -111,16 +111,11 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: Rec
         ]
       : []),
     ...(guard.administrators.length > 0
-      ? [{ Sid: DENY_RECONFIGURATION_SID, Effect: "Deny" as const, Principal: "*" as const, Action: PROTECTIVE_BUCKET_SETTINGS, Resource: [bucketArn], ...except([...guard.administrators, ...guard.breakGlass]) }]
+      ? [{ Sid: GUARD_SIDS.denyReconfiguration, Effect: "Deny" as const, Principal: "*" as const, Action: PROTECTIVE_BUCKET_SETTINGS, Resource: [bucketArn], ...except([...guard.administrators, ...guard.breakGlass]) }]
       : []),
   );
 }
 
-export const DENY_DESTRUCTION_SID = GUARD_SIDS.denyDestruction;
-export const DENY_RECONFIGURATION_SID = GUARD_SIDS.denyReconfiguration;
-export const DENY_KEY_DESTRUCTION_SID = GUARD_SIDS.denyKeyDestruction;
-/** The longest pending window KMS allows; a shorter one is refused by the key policy. */
-export const KEY_DELETION_WINDOW_DAYS = KMS_DELETION_WINDOW_DAYS.max;
 
 /**
  * A backup key's policy. KMS reads only the key policy for the key's own administration, so naming
@@ -169,7 +164,7 @@ export function backupKeyPolicy(account: string, region: string, partition: stri
     ...(administrators.length > 0
       ? [
           {
-            Sid: DENY_KEY_DESTRUCTION_SID,
+            Sid: GUARD_SIDS.denyKeyDestruction,
             Effect: "Deny" as const,
             Principal: "*" as const,
             Action: ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:DisableKeyRotation", "kms:DeleteImportedKeyMaterial", ...(breakGlass.length > 0 ? [] : ["kms:PutKeyPolicy"])],
@@ -192,7 +187,7 @@ export function backupKeyPolicy(account: string, region: string, partition: stri
       Principal: "*",
       Action: ["kms:ScheduleKeyDeletion"],
       Resource: ["*"],
-      Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KEY_DELETION_WINDOW_DAYS) } },
+      Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KMS_DELETION_WINDOW_DAYS.max) } },
     },
   );
 }

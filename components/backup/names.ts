@@ -1,5 +1,5 @@
 import type { StackConfig } from "../../dr/targets";
-import { awsRegion } from "../../dr/targets/aws";
+import { awsRegion, parseOidcProviderArn } from "../../dr/targets/aws";
 
 /** Kubernetes ServiceAccounts that assume the backup roles (agreed with the PostgreSQL tier, which creates them). */
 export const SERVICE_ACCOUNTS = {
@@ -31,16 +31,13 @@ export function logicalPrefix(clusterName: string): string {
  * global across all AWS accounts, so the account id keeps the predictable name unique.
  */
 export function accountFromConfig(config: StackConfig): string | undefined {
-  const arn = config.oidc?.providerArn;
-  const m = arn ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(arn) : null;
-  return m ? m[1] : undefined;
+  return accountAndPartition(config)?.id;
 }
 
 /** The workload account and its partition, from the OIDC provider ARN (undefined without agent-dr:oidc). */
 export function accountAndPartition(config: StackConfig): { id: string; partition: string } | undefined {
-  const arn = config.oidc?.providerArn;
-  const m = arn ? /^arn:(aws[a-z-]*):iam::(\d{12}):/.exec(arn) : null;
-  return m ? { id: m[2], partition: m[1] } : undefined;
+  const parsed = config.oidc ? parseOidcProviderArn(config.oidc.providerArn) : undefined;
+  return parsed && typeof parsed !== "string" ? { id: parsed.accountId, partition: parsed.partition } : undefined;
 }
 
 /** Predictable bucket name: agent-dr-<env>-backups-[<account>-]<region>. */

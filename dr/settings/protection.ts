@@ -1,3 +1,5 @@
+import { accountOfArn } from "../targets/aws";
+
 /**
  * How well one backup bucket's recovery points are protected against a principal that means harm,
  * as its resources state it: the object lock, the lifecycle, the bucket and key policies. Read from
@@ -13,6 +15,23 @@ export const GUARD_SIDS = {
   denyKeyPolicyChange: "DenyKeyPolicyChangesButBreakGlass",
   keyDeletionWindow: "DeletionWaitsTheLongestWindow",
 } as const;
+
+/**
+ * The principals a policy's Deny statement `sid` exempts (its ArnNotLike aws:PrincipalArn list), or
+ * undefined when the policy (a document or its JSON) has no such statement.
+ */
+export function exemptionsOf(policy: unknown, sid: string): string[] | undefined {
+  let doc: any = policy;
+  if (typeof policy === "string") {
+    try {
+      doc = JSON.parse(policy);
+    } catch {
+      return undefined;
+    }
+  }
+  const s = [doc?.Statement ?? []].flat().find((x: any) => x?.Sid === sid && x?.Effect === "Deny");
+  return s ? [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat() : undefined;
+}
 
 /** KMS's shortest and longest pending windows for a key deletion (KMS API reference, ScheduleKeyDeletion). */
 export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
@@ -49,7 +68,7 @@ export interface RecoveryPointProtection {
 export function holdsAgainstAdmin(exempt: string[] | undefined, account: string | undefined): boolean {
   if (exempt === undefined) return false;
   if (account === undefined) return exempt.length === 0;
-  return exempt.every((arn) => arn.split(":")[4] !== account);
+  return exempt.every((arn) => accountOfArn(arn) !== account);
 }
 
 /** The protections the stack renders for a config (components/backup), as the budget reads them. */
@@ -58,7 +77,7 @@ export function protectionFromConfig(config: {
   oidc?: { providerArn: string };
   backup: { retentionDays: number; objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" }; administrators: string[]; breakGlassPrincipals: string[] };
 }): RecoveryPointProtection {
-  const account = config.oidc?.providerArn.split(":")[4] || undefined;
+  const account = config.oidc ? accountOfArn(config.oidc.providerArn) : undefined;
   const b = config.backup;
   const copy = (region: string): CopyProtection => ({
     region,

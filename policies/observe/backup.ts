@@ -1,6 +1,8 @@
 import type { BackupSettings } from "../../dr/settings";
-import { GUARD_SIDS, type CopyProtection, type RecoveryPointProtection } from "../../dr/settings/protection";
+import { exemptionsOf, GUARD_SIDS, type CopyProtection, type RecoveryPointProtection } from "../../dr/settings/protection";
+import { accountOfArn } from "../../dr/targets/aws";
 import type { StackConfig } from "../../dr/targets";
+import { known } from "../lib/unknown";
 import { ObservedResource, ofType } from "./resource";
 
 const BUCKET = "aws:s3/bucket:Bucket";
@@ -77,10 +79,17 @@ const parseJson = (v: unknown): any => {
     return undefined;
   }
 };
-const exemptOf = (doc: any, sid: string): string[] | undefined => {
-  const s = (doc?.Statement ?? []).find((x: any) => x?.Sid === sid && x?.Effect === "Deny");
-  return s ? [s.Condition?.ArnNotLike?.["aws:PrincipalArn"] ?? []].flat() : undefined;
-};
+
+/**
+ * The key that encrypts a bucket: the one its default encryption names (known under the mock
+ * runtime, where key ARNs end in <name>-key-id), else the stack's only key in the bucket's region.
+ */
+export function bucketKeyOf(resources: ObservedResource[], bucket: ObservedResource, region: string, defaultRegion?: string): ObservedResource | undefined {
+  const sse = ofType(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((r) => r.inputs.bucket === bucket.inputs.bucket);
+  const keyArn = known(() => sse?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId);
+  const inRegion = ofType(resources, "aws:kms/key:Key").filter((k) => (k.inputs.region ?? defaultRegion) === region);
+  return inRegion.find((k) => typeof keyArn === "string" && keyArn.endsWith(`/${k.name}-key-id`)) ?? (inRegion.length === 1 ? inRegion[0] : undefined);
+}
 
 /**
  * What protects each backup bucket's recovery points, as deployed: the object lock, the lifecycle's
@@ -89,11 +98,10 @@ const exemptOf = (doc: any, sid: string): string[] | undefined => {
  */
 export function observeProtection(resources: ObservedResource[], config: StackConfig): RecoveryPointProtection | undefined {
   const buckets = ofType(resources, BUCKET);
-  const keys = ofType(resources, "aws:kms/key:Key");
   const sidecar = (type: string, name: unknown) => ofType(resources, type).find((r) => r.inputs.bucket === name);
   const trusts = ofType(resources, "aws:iam/role:Role").map((r) => parseJson(r.inputs.assumeRolePolicy));
   const federated = trusts.flatMap((t) => (t?.Statement ?? []).map((s: any) => s?.Principal?.Federated)).find((a: unknown) => typeof a === "string" && a.includes(":oidc-provider/"));
-  const account: string | undefined = federated ? federated.split(":")[4] : undefined;
+  const account = federated ? accountOfArn(federated) : undefined;
   const copyOf = (b: ObservedResource): CopyProtection => {
     const region = regionOf(b, config);
     const lock = sidecar("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", b.inputs.bucket);
@@ -103,22 +111,19 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
       .filter((r) => r?.status === "Enabled" && "spilo/".startsWith(r.filter?.prefix ?? r.prefix ?? "") && r.noncurrentVersionExpiration?.noncurrentDays !== undefined)
       .map((r) => Number(r.noncurrentVersionExpiration.noncurrentDays));
     const policy = parseJson(sidecar("aws:s3/bucketPolicy:BucketPolicy", b.inputs.bucket)?.inputs.policy);
-    const sse = sidecar("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b.inputs.bucket);
-    const keyArn = sse?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
-    const inRegion = keys.filter((k) => (k.inputs.region ?? config.regions.primary) === region);
-    const key = inRegion.find((k) => typeof keyArn === "string" && keyArn.endsWith(`/${k.name}-key-id`)) ?? (inRegion.length === 1 ? inRegion[0] : undefined);
+    const key = bucketKeyOf(resources, b, region, config.regions.primary);
     const keyPolicy = parseJson(key?.inputs.policy);
     const days = Number(retention?.days ?? (retention?.years !== undefined ? retention.years * 365 : NaN));
     return {
       region,
       ...(lock?.inputs.objectLockEnabled === "Enabled" && (retention?.mode === "COMPLIANCE" || retention?.mode === "GOVERNANCE") && Number.isFinite(days) ? { lock: { mode: retention.mode, days } } : {}),
       noncurrentDays: noncurrent.length ? Math.min(...noncurrent) : Infinity,
-      ...(exemptOf(policy, GUARD_SIDS.denyDestruction) ? { destructionExempt: exemptOf(policy, GUARD_SIDS.denyDestruction) } : {}),
-      ...(exemptOf(policy, GUARD_SIDS.denyReconfiguration) ? { reconfigurationExempt: exemptOf(policy, GUARD_SIDS.denyReconfiguration) } : {}),
+      ...(exemptionsOf(policy, GUARD_SIDS.denyDestruction) ? { destructionExempt: exemptionsOf(policy, GUARD_SIDS.denyDestruction) } : {}),
+      ...(exemptionsOf(policy, GUARD_SIDS.denyReconfiguration) ? { reconfigurationExempt: exemptionsOf(policy, GUARD_SIDS.denyReconfiguration) } : {}),
       keyPolicy: keyPolicy !== undefined,
-      ...(exemptOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) ? { keyDestructionExempt: exemptOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) } : {}),
-      ...(exemptOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) ? { keyPolicyChangeExempt: exemptOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) } : {}),
-      keyLongestWindow: exemptOf(keyPolicy, GUARD_SIDS.keyDeletionWindow) !== undefined,
+      ...(exemptionsOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) ? { keyDestructionExempt: exemptionsOf(keyPolicy, GUARD_SIDS.denyKeyDestruction) } : {}),
+      ...(exemptionsOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) ? { keyPolicyChangeExempt: exemptionsOf(keyPolicy, GUARD_SIDS.denyKeyPolicyChange) } : {}),
+      keyLongestWindow: exemptionsOf(keyPolicy, GUARD_SIDS.keyDeletionWindow) !== undefined,
     };
   };
   const byRole = (role: string) => buckets.find((b) => b.inputs.tags?.["dr-role"] === role);

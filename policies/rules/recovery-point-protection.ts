@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { GUARD_SIDS } from "../../dr/settings/protection";
+import { bucketKeyOf } from "../observe/backup";
 import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
@@ -15,7 +16,6 @@ import { bucketLabel, sideCars } from "./bucket-protection";
 
 const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
-const KEY = "aws:kms/key:Key";
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
@@ -35,14 +35,6 @@ function deniesToAll(statements: any[], action: string): boolean {
       list(s.Action).some((a) => a === action || a === `${service}:*` || a === "*") &&
       Object.keys(s.Condition ?? {}).every((op) => op === "ArnNotLike" || op === "ArnNotEquals"),
   );
-}
-
-/** The key that encrypts the bucket: the one its default encryption names, else the only key in its region. */
-function keyOf(resources: StackResource[], bucket: StackResource): StackResource | undefined {
-  const region = bucket.inputs.region;
-  const keys = resources.filter((r) => r.type === KEY && r.inputs.region === region);
-  const named = known(() => sideCars(resources, TYPES.bucketEncryption, bucket)[0]?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId);
-  return keys.find((k) => typeof named === "string" && named.endsWith(`/${k.name}-key-id`)) ?? (keys.length === 1 ? keys[0] : undefined);
 }
 
 export function checkRecoveryPointProtection(resources: StackResource[], report: (m: string, urn?: string) => void): void {
@@ -70,7 +62,7 @@ export function checkRecoveryPointProtection(resources: StackResource[], report:
     if (Number.isFinite(days) && noncurrent.length > 0 && days > Math.min(...noncurrent)) {
       report(`backup bucket ${name}: the lock holds versions ${days} days but the lifecycle expires them after ${Math.min(...noncurrent)}: the stated retention is not what S3 keeps. Fix: set agent-dr:backup.retentionDays to at least ${days}.`, lock?.urn ?? b.urn);
     }
-    const key = keyOf(resources, b);
+    const key = bucketKeyOf(resources, b, b.inputs.region);
     if (!key) continue;
     const keyStatements = key.inputs.policy === undefined ? undefined : statementsOf(key.inputs.policy);
     if (key.inputs.policy === undefined) {
