@@ -1,4 +1,5 @@
 import { exemptionsOf, GUARD_SIDS, KMS_DELETION_WINDOW_DAYS } from "../dr/settings/protection";
+import { accountOfArn } from "../dr/targets/aws";
 import { WorkloadCases, type WorkloadRequests } from "./cases";
 import { keyPolicyOf, type BucketModel, type RoleModel, type StackModel } from "./stack-model";
 
@@ -49,9 +50,11 @@ export function recoveryPointAttackers(model: StackModel): WorkloadRequests[] {
 
   const admin = new WorkloadCases(model, "account administrator (AdministratorAccess, not exempt)", powerful(`arn:aws:iam::${model.account}:role/attacker-with-administrator-access`, "attacker-with-administrator-access"));
   for (const b of buckets) {
+    // A bucket and key in a backup account are beyond the workload account's IAM altogether.
+    const foreign = b.account !== model.account;
     destroyVersions(admin, b, "Denied");
-    if (guarded(b)) reconfigure(admin, b, "Denied");
-    if (b.keyArn && keyGuarded(b.keyArn)) destroyKey(admin, model, b.keyArn, "Denied");
+    if (guarded(b) || foreign) reconfigure(admin, b, "Denied");
+    if (b.keyArn && (keyGuarded(b.keyArn) || foreign)) destroyKey(admin, model, b.keyArn, "Denied");
   }
   out.push(admin.out);
 
@@ -78,8 +81,9 @@ export function recoveryPointAttackers(model: StackModel): WorkloadRequests[] {
     const w = new WorkloadCases(model, `administrator ${arn}`, powerful(arn, arn.split("/").pop() ?? arn));
     for (const b of buckets) {
       destroyVersions(w, b, "Denied");
-      if (guarded(b)) reconfigure(w, b, "Allowed");
-      if (b.keyArn && keyGuarded(b.keyArn) && arn.includes(`::${model.account}:`)) {
+      // Administrators of one bucket (the backup account's deployer, the workload's) have no say over the other's.
+      if (guarded(b)) reconfigure(w, b, exemptFrom(b, GUARD_SIDS.denyReconfiguration)!.includes(arn) ? "Allowed" : "Denied");
+      if (b.keyArn && keyGuarded(b.keyArn) && accountOfArn(arn) === accountOfArn(b.keyArn)) {
         w.raw("Denied", `ScheduleKeyDeletion on ${b.keyArn} with a ${KMS_DELETION_WINDOW_DAYS.min}-day window`, { action: "kms:ScheduleKeyDeletion", resource: b.keyArn, context: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(KMS_DELETION_WINDOW_DAYS.min) } }, keyPolicyOf(model, b.keyArn), "the key's 30-day grace period");
       }
     }

@@ -1,6 +1,6 @@
 import type { PolicyPath } from "./evaluator";
 import { iamChecksOf, kmsChecksOf, resultingKey, takesSseHeaders, type IamCheck, type S3Call } from "./s3-operations";
-import { keyPolicyOf, type RoleModel, type StackModel } from "./stack-model";
+import { accountOfResource, keyPolicyOf, type RoleModel, type StackModel } from "./stack-model";
 
 /** One request a workload sends (or must never be able to send), with every policy in its path. */
 export interface AccessCase {
@@ -53,7 +53,7 @@ export class WorkloadCases {
 
   private s3Path(bucket: string): PolicyPath {
     const b = this.model.buckets.get(bucket);
-    return { principal: this.principal(), identityPolicies: this.identity(), ...(b?.policy ? { resourcePolicy: b.policy } : {}), resourceAccount: this.model.account };
+    return { principal: this.principal(), identityPolicies: this.identity(), ...(b?.policy ? { resourcePolicy: b.policy } : {}), resourceAccount: b?.account ?? this.model.account };
   }
 
   /** An S3 call the workload's client sends: S3's authorization, the KMS calls S3 makes for it, and the encryption contract. */
@@ -71,7 +71,7 @@ export class WorkloadCases {
         request: `${request} -> S3 calls ${check.action} on the caller's behalf`,
         expect: "Allowed",
         check,
-        path: { principal: this.principal(), identityPolicies: this.identity(), resourcePolicy: keyPolicyOf(this.model, check.resource), resourceAccount: this.model.account },
+        path: { principal: this.principal(), identityPolicies: this.identity(), resourcePolicy: keyPolicyOf(this.model, check.resource), resourceAccount: accountOfResource(this.model, check.resource) },
       });
     }
     if (takesSseHeaders(call.api)) {
@@ -100,7 +100,7 @@ export class WorkloadCases {
       expect,
       ...(protects ? { protects } : {}),
       check,
-      path: { principal: this.principal(), identityPolicies: this.identity(), ...(resourcePolicy ? { resourcePolicy } : {}), resourceAccount: this.model.account },
+      path: { principal: this.principal(), identityPolicies: this.identity(), ...(resourcePolicy ? { resourcePolicy } : {}), resourceAccount: accountOfResource(this.model, check.resource) },
     });
   }
 

@@ -1,4 +1,5 @@
-import { mockKeyId, type CapturedResource } from "../offline/capture";
+import { assumedAccount, mockKeyId, type CapturedResource } from "../offline/capture";
+import { accountOfArn } from "../dr/targets/aws";
 import type { NamedPolicy } from "./evaluator";
 import type { BucketEncryption } from "./s3-operations";
 
@@ -10,6 +11,8 @@ import type { BucketEncryption } from "./s3-operations";
 
 export interface BucketModel extends BucketEncryption {
   arn: string;
+  /** The account that owns the bucket: the workload account, or the one its provider assumes a role in. */
+  account: string;
   /** The bucket policy, when the plan attaches one. */
   policy?: NamedPolicy;
   objectLock: boolean;
@@ -63,6 +66,7 @@ export function readStackModel(stack: string, account: string, rs: CapturedResou
     buckets.set(name, {
       bucket: name,
       arn: `arn:aws:s3:::${name}`,
+      account: ownerAccount(rs, b, account),
       region: b.inputs.region,
       keyArn: rule?.applyServerSideEncryptionByDefault?.kmsMasterKeyId ?? "",
       bucketKey: rule?.bucketKeyEnabled === true,
@@ -73,11 +77,25 @@ export function readStackModel(stack: string, account: string, rs: CapturedResou
   return { stack, account, buckets, roles, resources: rs };
 }
 
+/** The account a resource is deployed to: the account its provider assumes a role in, else the stack's. */
+export function ownerAccount(rs: CapturedResource[], r: CapturedResource, account: string): string {
+  if (!r.provider) return account;
+  const provider = rs.find((p) => p.type.startsWith("pulumi:providers:") && r.provider!.startsWith(`${p.urn}::`));
+  return (provider && assumedAccount(provider.inputs)) ?? account;
+}
+
+/** The account that owns a resource ARN: a bucket's owner (S3 ARNs carry none), else the ARN's own account. */
+export function accountOfResource(model: StackModel, arn: string): string {
+  const bucket = /^arn:[^:]+:s3:::([^/]+)/.exec(arn)?.[1];
+  if (bucket !== undefined) return model.buckets.get(bucket)?.account ?? model.account;
+  return accountOfArn(arn) ?? model.account;
+}
+
 /** The key policy of a key ARN the plan creates (mock ARNs end in key/<resource name>-key-id), or KMS's default. */
 export function keyPolicyOf(model: StackModel, keyArn: string): NamedPolicy {
   const id = keyArn.split("/").pop();
   const key = byType(model.resources, "aws:kms/key:Key").find((k) => mockKeyId(k.name) === id);
-  return { name: `key policy of ${key?.name ?? keyArn}`, policy: key?.inputs.policy ? parse(key.inputs.policy) : defaultKeyPolicy(model.account) };
+  return { name: `key policy of ${key?.name ?? keyArn}`, policy: key?.inputs.policy ? parse(key.inputs.policy) : defaultKeyPolicy(accountOfArn(keyArn) ?? model.account) };
 }
 
 /** The role a ServiceAccount assumes through IRSA, from its annotation. */

@@ -216,7 +216,13 @@ function replication(model: StackModel, cfg: CapturedResource): WorkloadRequests
     }
     const replicaKey = rule.destination?.encryptionConfiguration?.replicaKmsKeyId ?? dst.keyArn;
     if (replicaKey !== dst.keyArn) w.contract(`rule ${rule.id}`, `replicas are encrypted with ${replicaKey}, not the destination bucket's key ${dst.keyArn}`);
-    for (const action of ["s3:ReplicateObject", "s3:ReplicateTags", ...(rule.deleteMarkerReplication?.status === "Enabled" ? ["s3:ReplicateDelete"] : [])]) {
+    // Into another account, the replicas must become that account's, or the source account keeps them.
+    const ownerOverride = rule.destination?.accessControlTranslation?.owner === "Destination";
+    if (dst.account !== src.account && (rule.destination?.account !== dst.account || !ownerOverride)) {
+      w.contract(`rule ${rule.id}`, `destination ${dst.bucket} belongs to account ${dst.account}: the rule must name it (destination.account, got ${rule.destination?.account ?? "none"}) and hand it the replicas (accessControlTranslation owner Destination)`);
+    }
+    const writes = ["s3:ReplicateObject", "s3:ReplicateTags", ...(rule.deleteMarkerReplication?.status === "Enabled" ? ["s3:ReplicateDelete"] : []), ...(ownerOverride ? ["s3:ObjectOwnerOverrideToBucketOwner"] : [])];
+    for (const action of writes) {
       w.raw("Allowed", `write the replica (${action})`, { action, resource: `${dst.arn}/${sample}`, context: tls }, dst.policy);
     }
     w.raw("Allowed", "encrypt the replica", { action: "kms:Encrypt", resource: replicaKey, context: { "kms:ViaService": `s3.${dst.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": dst.bucketKey ? dst.arn : `${dst.arn}/${sample}` } }, keyPolicyOf(model, replicaKey));

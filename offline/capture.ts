@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { accountOfArn } from "../dr/targets/aws";
 
 /** A resource as the program registered it, with secrets unwrapped. */
 export interface CapturedResource {
@@ -81,6 +82,20 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
   return state;
 }
 
+/** The account of the first role an AWS provider assumes (provider inputs may arrive JSON-encoded). */
+export function assumedAccount(providerInputs: Record<string, any>): string | undefined {
+  let roles = providerInputs.assumeRoles;
+  if (typeof roles === "string") {
+    try {
+      roles = JSON.parse(roles);
+    } catch {
+      return undefined;
+    }
+  }
+  const roleArn = Array.isArray(roles) ? roles[0]?.roleArn : undefined;
+  return typeof roleArn === "string" ? accountOfArn(roleArn) : undefined;
+}
+
 /** Invoke results the program may ask for. Anything else fails loudly, so a silent undefined never reaches a resource. */
 function invokeResult(token: string, inputs: Record<string, any>, account: string): Record<string, any> {
   switch (token) {
@@ -107,6 +122,8 @@ export async function installCapturingMocks(
 ): Promise<CapturedResource[]> {
   const captured: CapturedResource[] = [];
   const registrations = new Map<string, { parent?: string; urn: string }>();
+  // Resources deployed through a provider that assumes a role in another account get that account's ARNs.
+  const providerAccounts = new Map<string, string>();
   await runtime.setMocks(
     {
       newResource(args) {
@@ -124,7 +141,13 @@ export async function installCapturingMocks(
           inputs,
           secretInputs: Object.entries(args.inputs ?? {}).filter(([, v]) => containsSecret(v)).map(([k]) => k),
         });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: computedState(args.type, args.name, args.inputs ?? {}, account) };
+        const id = args.custom === false ? undefined : `${args.name}-id`;
+        if (args.type.startsWith("pulumi:providers:")) {
+          const assumed = assumedAccount(inputs);
+          if (assumed) providerAccounts.set(`${urn}::${id}`, assumed);
+        }
+        const owner = (args.provider && providerAccounts.get(args.provider)) || account;
+        return { id, state: computedState(args.type, args.name, args.inputs ?? {}, owner) };
       },
       call(args) {
         return invokeResult(args.token, args.inputs ?? {}, account);

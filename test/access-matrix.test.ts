@@ -206,3 +206,78 @@ test("the plan turns a matrix finding into a mandatory violation (exit 1), named
   }
   expect(p.access.summary).toMatch(/^IAM: \d+ requests judged, 3 unexpected$/);
 });
+
+describe("the DR copy in a separate backup account (agent-dr:backup.drAccount)", () => {
+  const DR_ACCOUNT = "555566667777";
+  const patch = { "agent-dr:backup": { drAccount: { roleArn: `arn:aws:iam::${DR_ACCOUNT}:role/agent-dr-backup-deployer`, externalId: "agent-dr-prod" } } };
+  const DR_BUCKET = `agent-dr-prod-backups-${DR_ACCOUNT}-us-west-2`;
+  let rs: CapturedResource[];
+  beforeAll(async () => {
+    const run = await runStack("prod", patch);
+    if (run.error) throw run.error;
+    rs = run.resources;
+  });
+
+  test("the DR bucket, its key and every side-car are deployed through a provider that assumes the backup account's role; the roles stay in the workload account", () => {
+    const provider = rs.find((r) => r.type === "pulumi:providers:aws" && r.name.endsWith("-dr-account"))!;
+    const assumed = typeof provider.inputs.assumeRoles === "string" ? JSON.parse(provider.inputs.assumeRoles) : provider.inputs.assumeRoles;
+    expect(assumed).toEqual([{ roleArn: `arn:aws:iam::${DR_ACCOUNT}:role/agent-dr-backup-deployer`, externalId: "agent-dr-prod", sessionName: "agent-dr-prod-backups" }]);
+    const viaBackupAccount = rs.filter((r) => r.provider?.startsWith(`${provider.urn}::`));
+    expect(viaBackupAccount.map((r) => r.type).sort()).toEqual(
+      [
+        "aws:kms/alias:Alias",
+        "aws:kms/key:Key",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+      ].sort(),
+    );
+    expect(viaBackupAccount.every((r) => r.inputs.region === "us-west-2" && (r.inputs.bucket === undefined || r.inputs.bucket === DR_BUCKET))).toBe(true);
+    const rule = rs.find((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig")!.inputs.rules[0];
+    expect(rule.destination).toMatchObject({ bucket: `arn:aws:s3:::${DR_BUCKET}`, account: DR_ACCOUNT, accessControlTranslation: { owner: "Destination" } });
+    expect(rule.destination.encryptionConfiguration.replicaKmsKeyId).toMatch(new RegExp(`^arn:aws:kms:us-west-2:${DR_ACCOUNT}:key/`));
+  });
+
+  test("every request is judged in the account that owns the resource: replication and the DR pods are Allowed across the boundary, the workload account's administrator holds nothing there", async () => {
+    const m = await matrix("prod", rs);
+    expect(problems(m)).toEqual([]);
+    const crossing = m.results.filter((r) => r.case.path.resourceAccount === DR_ACCOUNT);
+    const allowed = (workload: string) => crossing.filter((r) => r.case.workload === workload && r.case.expect === "Allowed").map((r) => r.case.check.action);
+    expect(allowed("S3 replication of agent-dr-prod-backups-444455556666-us-east-1")).toEqual(expect.arrayContaining(["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ObjectOwnerOverrideToBucketOwner", "kms:Encrypt"]));
+    expect(allowed("postgres pods of agent-pg-prod-dr (us-west-2)")).toEqual(expect.arrayContaining(["s3:GetObject", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"]));
+    const admin = crossing.filter((r) => r.case.workload.startsWith("account administrator"));
+    expect(admin.map((r) => r.case.check.action)).toEqual(expect.arrayContaining(["s3:DeleteObjectVersion", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey"]));
+    expect(admin.every((r) => r.judgement.verdict !== "Allowed")).toBe(true);
+    // The workload account's named administrators do not administer the backup account's bucket.
+    const workloadAdmin = crossing.filter((r) => r.case.workload === "administrator arn:aws:iam::444455556666:role/agent-dr-deploy" && r.case.check.action === "s3:PutBucketPolicy");
+    expect(workloadAdmin.map((r) => r.judgement.verdict)).toEqual(["ExplicitlyDenied"]);
+  });
+
+  test("without the backup account's grants (bucket policy, key policy) the workload roles are refused there, naming the missing grant", async () => {
+    const noBucketGrants = structuredClone(rs);
+    const policy = noBucketGrants.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.inputs.bucket === DR_BUCKET)!;
+    const doc = JSON.parse(policy.inputs.policy);
+    const before = doc.Statement.length;
+    doc.Statement = doc.Statement.filter((s: any) => s.Effect !== "Allow" || s.Condition?.ArnEquals === undefined);
+    expect(doc.Statement.length).toBeLessThan(before);
+    policy.inputs.policy = JSON.stringify(doc);
+    const m = await matrix("prod", noBucketGrants);
+    const refused = m.unexpected.map(describeResult);
+    expect(refused).toContainEqual(expect.stringMatching(new RegExp(`^S3 replication of .* -> s3:ReplicateObject on arn:aws:s3:::${DR_BUCKET}/.* ImplicitlyDenied \\(expected Allowed\\) by bucket policy of ${DR_BUCKET}: no statement allows`)));
+    expect(refused).toContainEqual(expect.stringMatching(/^postgres pods of agent-pg-prod-dr \(us-west-2\): .*s3:GetObject .* ImplicitlyDenied/));
+
+    const noKeyGrant = structuredClone(rs);
+    const key = noKeyGrant.find((r) => r.type === "aws:kms/key:Key" && r.inputs.region === "us-west-2")!;
+    const keyDoc = JSON.parse(key.inputs.policy);
+    keyDoc.Statement = keyDoc.Statement.filter((s: any) => s.Sid !== "WorkloadRolesUseThroughS3");
+    key.inputs.policy = JSON.stringify(keyDoc);
+    const k = await matrix("prod", noKeyGrant);
+    expect(k.unexpected.map(describeResult)).toContainEqual(expect.stringMatching(/^S3 replication of .* kms:Encrypt on arn:aws:kms:us-west-2:555566667777:key\/.* ImplicitlyDenied/));
+    expect(k.unexpected.map(describeResult)).toContainEqual(expect.stringMatching(/^postgres pods of agent-pg-prod-dr \(us-west-2\): .* kms:Decrypt .* ImplicitlyDenied/));
+  });
+});

@@ -60,6 +60,37 @@ describe("credential-compromise from the config's protections", () => {
     expect(rowsFor({ backup: { objectLock: { enabled: true, mode: "COMPLIANCE", days: days - 1 } } }).every((r) => !r.ok)).toBe(true);
   });
 
+  const DR_ACCOUNT = { drAccount: { roleArn: "arn:aws:iam::555566667777:role/agent-dr-backup-deployer" } };
+  test.each([
+    ["GOVERNANCE lock with every exempt principal in the account", { objectLock: { enabled: true, mode: "GOVERNANCE", days: 10 }, breakGlassPrincipals: ["arn:aws:iam::444455556666:role/break-glass"] }],
+    ["no object lock", { objectLock: { enabled: false } }],
+    ["break-glass in the workload account", { breakGlassPrincipals: ["arn:aws:iam::444455556666:role/break-glass"] }],
+  ])("%s, with the DR copy in a backup account: the administrator's reach ends at the account boundary, RPO = archive + replication (RTC 15 min)", (_name, backup) => {
+    const without = rowsFor({ backup });
+    expect(without.every((r) => !r.ok && r.predicted.rpoSeconds === Infinity)).toBe(true);
+    // The Fix the miss gives names the account boundary as the other way out.
+    expect(without[0].rpo.fix).toMatch(/or else keep the DR copy in a separate backup account \(agent-dr:backup.drAccount.roleArn\)/);
+    const rows = rowsFor({ backup: { ...backup, ...DR_ACCOUNT } });
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      expect(r.ok).toBe(true);
+      // 60 s archive_timeout + 900 s Replication Time Control.
+      expect(r.predicted.rpoSeconds).toBe(960);
+      expect(r.rpo.mechanism).toMatch(/an administrator of the workload account: point-in-time restore from the DR bucket \(us-west-2\): in account 555566667777: only what the workload roles are granted there/);
+      expect(r.rpo.mechanism).toMatch(/the key is administered in account 555566667777/);
+    }
+  });
+
+  test("a backup account does not shelter the copy from stolen workload credentials beyond its lifecycle: versions kept less than the detection window still fail", () => {
+    // Versions kept 1 day after an overwrite, no lock, found by a daily drill + 10 min on-call: the
+    // replication role's grants there (ReplicateObject, ReplicateDelete) outlast the versions.
+    const rows = rowsFor({ backup: { retentionDays: 1, objectLock: { enabled: false }, ...DR_ACCOUNT } });
+    for (const r of rows) {
+      expect(r.ok).toBe(false);
+      expect(r.rpo.mechanism).toMatch(/can destroy every recovery point/);
+    }
+  });
+
   test("laws: longer locks and COMPLIANCE instead of GOVERNANCE never worsen the predicted RPO", () => {
     const config = parseStackConfig(base, "prod");
     const settings = deriveSettings(config);
@@ -83,6 +114,22 @@ describe("credential-compromise from the plan's resources", () => {
     const run = await runStack("prod");
     const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod"))), "prod");
     expect(observeProtection(run.resources as any, config)).toEqual(protectionFromConfig(config));
+  });
+
+  test("with a backup account, the observers find the DR copy's owner in the replication rule (owner override) and agree with the config", async () => {
+    const patch = { "agent-dr:backup": { drAccount: { roleArn: "arn:aws:iam::555566667777:role/agent-dr-backup-deployer" } } };
+    const run = await runStack("prod", patch);
+    const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith("prod", patch))), "prod");
+    const observed = observeProtection(run.resources as any, config);
+    expect(observed?.dr?.ownerAccount).toBe("555566667777");
+    expect(observed).toEqual(protectionFromConfig(config));
+    // Without owner override the replicas would stay the workload account's: the copy is not counted as foreign.
+    const noOverride = run.resources.map((r) =>
+      r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+        ? { ...r, inputs: { ...r.inputs, rules: r.inputs.rules.map((rule: any) => ({ ...rule, destination: { ...rule.destination, accessControlTranslation: undefined } })) } }
+        : r,
+    );
+    expect(observeProtection(noOverride as any, config)?.dr?.ownerAccount).toBeUndefined();
   });
 
   test("a key that loses its policy, or a bucket policy without its denies and a GOVERNANCE lock, fails the budget naming the mechanism", async () => {

@@ -368,6 +368,49 @@ describe("backup protections: lock, administrators, break-glass", () => {
     expect(problems[0].expected).toMatch(expected);
   });
 
+  const DR_ROLE = "arn:aws:iam::555566667777:role/agent-dr-backup-deployer";
+  test.each([
+    ["a backup account role in the workload account", { backup: { drAccount: { roleArn: "arn:aws:iam::444455556666:role/deployer" } } }, "agent-dr:backup.drAccount.roleArn", "arn:aws:iam::444455556666:role/deployer", /another account than the workload account 444455556666/],
+    ["a backup account user (not assumable)", { backup: { drAccount: { roleArn: "arn:aws:iam::555566667777:user/ci" } } }, "agent-dr:backup.drAccount.roleArn", "arn:aws:iam::555566667777:user/ci", /IAM role ARN.*a user or the root can not be assumed/],
+    ["a backup account root", { backup: { drAccount: { roleArn: "arn:aws:iam::555566667777:root" } } }, "agent-dr:backup.drAccount.roleArn", "arn:aws:iam::555566667777:root", /IAM role ARN/],
+    ["a backup account role that is not an ARN", { backup: { drAccount: { roleArn: "deployer" } } }, "agent-dr:backup.drAccount.roleArn", "deployer", /IAM role ARN.*not an ARN/],
+    ["a backup account role in another partition", { backup: { drAccount: { roleArn: "arn:aws-cn:iam::555566667777:role/deployer" } } }, "agent-dr:backup.drAccount.roleArn", "arn:aws-cn:iam::555566667777:role/deployer", /workload account's partition \(aws\)/],
+    ["an external id with a space", { backup: { drAccount: { roleArn: DR_ROLE, externalId: "agent dr" } } }, "agent-dr:backup.drAccount.externalId", "agent dr", /STS's external id/],
+    ["a backup account with replication switched off", { backup: { drAccount: { roleArn: DR_ROLE }, overrides: { crossRegionReplication: false } } }, "agent-dr:backup.overrides.crossRegionReplication", false, /replication is what fills the backup account's copy/],
+    ["an unknown key under drAccount", { backup: { drAccount: { roleArn: DR_ROLE, region: "us-west-2" } } }, "agent-dr:backup.drAccount.region", undefined, /unknown key/i],
+  ])("%s is refused naming the key, the value and what is expected", (_what, patch, key, value, expected) => {
+    const problems = problemsOf(patch);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].key).toBe(key);
+    if (value !== undefined) expect(problems[0].value).toEqual(value);
+    expect(`${problems[0].expected} ${JSON.stringify(problems[0].value)}`).toMatch(expected);
+  });
+
+  test("a backup account needs a DR region and the workload account (agent-dr:oidc)", () => {
+    const staging = rawConfigFrom(readStackFile(path.join(ROOT, "Pulumi.staging.yaml")).config);
+    let noDr: ConfigProblem[] = [];
+    try {
+      parseStackConfig(deepMerge(staging, { backup: { drAccount: { roleArn: DR_ROLE } } }), "staging");
+    } catch (e) {
+      noDr = (e as ConfigError).problems;
+    }
+    expect(noDr.find((p) => p.key === "agent-dr:backup.drAccount")?.expected).toMatch(/without agent-dr:regions.dr/);
+    const raw = prodWith({ backup: { drAccount: { roleArn: DR_ROLE } }, postgres: { standby: { enabled: false } } });
+    delete (raw as any).oidc;
+    let problems: ConfigProblem[] = [];
+    try {
+      parseStackConfig(raw, "prod");
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems.find((p) => p.key === "agent-dr:backup.drAccount")?.expected).toMatch(/agent-dr:oidc too/);
+  });
+
+  test("a role in another account of the same partition passes, with or without an external id", () => {
+    expect(problemsOf({ backup: { drAccount: { roleArn: DR_ROLE } } })).toEqual([]);
+    expect(problemsOf({ backup: { drAccount: { roleArn: "arn:aws:iam::555566667777:role/path/deployer", externalId: "agent-dr:prod/backups" } } })).toEqual([]);
+  });
+
   test("roles, users and account roots pass; a lock as long as the retention passes", () => {
     expect(problemsOf({ backup: { retentionDays: 14, objectLock: { enabled: true, days: 14 }, administrators: ["arn:aws:iam::444455556666:role/path/deploy", "arn:aws:iam::444455556666:user/ci"], breakGlassPrincipals: ["arn:aws:iam::777788889999:root"] } })).toEqual([]);
   });

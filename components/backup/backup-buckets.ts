@@ -7,7 +7,9 @@ import {
   BucketAccess,
   logicalBackupPolicy,
   OidcProvider,
+  type PolicyDocument,
   replicationRolePolicy,
+  type ReplicationPolicyInput,
   replicationTrustPolicy,
   restoreDrillPolicy,
   standbyArchivePolicy,
@@ -15,8 +17,9 @@ import {
 } from "./iam-documents";
 import { standbyClusterName } from "../postgres/render/names";
 import { createIrsaRole } from "./irsa";
-import { accountAndPartition, accountFromConfig, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
-import { createRegionalBucket, RegionalBucket } from "./regional-bucket";
+import { accountAndPartition, accountFromConfig, bucketArn, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
+import { createRegionalBucket, RegionalBucket, type RegionalBucketInput } from "./regional-bucket";
+import { drCopyGuard } from "../../dr/settings/protection";
 import { replicationRule } from "./replication";
 
 export interface BackupBucketsArgs {
@@ -69,24 +72,25 @@ export class BackupBuckets extends pulumi.ComponentResource {
       ...(pgClasses.length > 0 ? { "data-classes": pgClasses.join(" ") } : {}),
     });
     const account = accountAndPartition(config);
-    const regional = (drRole: "primary" | "dr", region: string): RegionalBucket =>
+    const regional = (drRole: "primary" | "dr", region: string, backupAccount?: RegionalBucketInput["backupAccount"]): RegionalBucket =>
       createRegionalBucket(
         {
           name: `${name}-${drRole}`,
           region,
-          bucketName: bucketName(config, region),
+          bucketName: bucketName(config, region, backupAccount ? config.backup.drAccount?.accountId : undefined),
           kmsAlias: kmsAliasName(config, region),
           retentionDays: config.backup.retentionDays,
           objectLock: config.backup.objectLock,
-          guard: { administrators: config.backup.administrators, breakGlass: config.backup.breakGlassPrincipals },
-          ...(account ? { account } : {}),
+          guard: backupAccount ? drCopyGuard(config.backup) : { administrators: config.backup.administrators, breakGlass: config.backup.breakGlassPrincipals },
+          ...(account ? { account: backupAccount && config.backup.drAccount ? { id: config.backup.drAccount.accountId, partition: account.partition } : account } : {}),
+          ...(backupAccount ? { backupAccount } : {}),
           tags: tagsFor(drRole),
         },
         this,
       );
 
     const primary = regional("primary", config.regions.primary);
-    const dr = config.regions.dr ? regional("dr", config.regions.dr) : undefined;
+    const dr = config.regions.dr ? regional("dr", config.regions.dr, this.backupAccount(name, config, settings, primary)) : undefined;
     this.primary = exposed(primary);
     if (dr) this.dr = exposed(dr);
 
@@ -139,6 +143,46 @@ export class BackupBuckets extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * With agent-dr:backup.drAccount, the DR bucket and its key live in that account, deployed through
+   * a provider that assumes its deployer role; the workload roles that use the bucket (replication,
+   * the DR cluster's pods) are granted there exactly what their own policies ask.
+   */
+  private backupAccount(name: string, config: StackConfig, settings: DrSettings, primary: RegionalBucket): RegionalBucketInput["backupAccount"] {
+    const target = config.backup.drAccount;
+    const workload = accountAndPartition(config);
+    const drRegion = config.regions.dr;
+    if (!target || !workload || !drRegion) return undefined;
+    const provider = new aws.Provider(
+      `${name}-dr-account`,
+      {
+        region: drRegion,
+        assumeRoles: [{ roleArn: target.roleArn, sessionName: `agent-dr-${config.environment}-backups`, ...(target.externalId ? { externalId: target.externalId } : {}) }],
+      },
+      { parent: this },
+    );
+    const arnOf = (purpose: string) => `arn:${workload.partition}:iam::${workload.id}:role/${roleName(config, purpose)}`;
+    const drBucketArn = bucketArn(bucketName(config, drRegion, target.accountId), drRegion);
+    const wal = walPrefix(config.postgres.clusterName);
+    const users: Array<{ roleArn: string; policy: (keyArn: string) => pulumi.Input<PolicyDocument> }> = [];
+    if (settings.backup.crossRegionReplication) {
+      users.push({
+        roleArn: arnOf("s3-replication"),
+        policy: (keyArn) => primary.key.arn.apply((sourceKeyArn) => replicationRolePolicy(replicationInput(config, primary, sourceKeyArn, drBucketArn, drRegion, keyArn))),
+      });
+    }
+    if (config.oidc?.drProviderArn && config.oidc.drIssuerUrl && config.clusters.dr) {
+      const own = `${wal}${standbyClusterName(config.postgres.clusterName)}/`;
+      users.push({ roleArn: arnOf(`${SERVICE_ACCOUNTS.postgresPod}-dr`), policy: (keyArn) => standbyArchivePolicy({ bucketArn: drBucketArn, keyArn, region: drRegion, prefix: wal }, own) });
+    }
+    return {
+      provider,
+      workloadAccount: workload.id,
+      roleArns: users.map((u) => u.roleArn),
+      roles: (keyArn) => pulumi.all(users.map((u) => pulumi.output(u.policy(keyArn)).apply((policy) => ({ roleArn: u.roleArn, policy })))),
+    };
+  }
+
   /** The replication role and the single BucketReplicationConfig of the primary bucket. */
   private replicate(name: string, config: StackConfig, settings: DrSettings, src: RegionalBucket, dst: RegionalBucket, tags: Record<string, string>): pulumi.Output<string> {
     const account = accountFromConfig(config);
@@ -158,17 +202,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
         role: role.name,
         name: `${roleName(config, "s3-replication")}-s3`,
         policy: pulumi.all([src.key.arn, dst.key.arn]).apply(([sk, dk]) =>
-          JSON.stringify(
-            replicationRolePolicy({
-              sourceBucketArn: src.arn,
-              sourceKeyArn: sk,
-              sourceRegion: src.region,
-              destinationBucketArn: dst.arn,
-              destinationKeyArn: dk,
-              destinationRegion: dst.region,
-              objectLock: config.backup.objectLock.enabled,
-            }),
-          ),
+          JSON.stringify(replicationRolePolicy(replicationInput(config, src, sk, dst.arn, dst.region, dk))),
         ),
       },
       { parent: this },
@@ -181,7 +215,14 @@ export class BackupBuckets extends pulumi.ComponentResource {
         role: role.arn,
         // The destination is the predictable ARN, so the rule (and what the budget reads of it) is known in preview.
         rules: [
-          dst.key.arn.apply((dk) => replicationRule({ destinationBucketArn: dst.arn, destinationKeyArn: dk, replicationTimeControl: settings.backup.replicationTimeControl })),
+          dst.key.arn.apply((dk) =>
+            replicationRule({
+              destinationBucketArn: dst.arn,
+              destinationKeyArn: dk,
+              replicationTimeControl: settings.backup.replicationTimeControl,
+              ...(config.backup.drAccount ? { destinationAccount: config.backup.drAccount.accountId } : {}),
+            }),
+          ),
         ],
       },
       // S3 refuses replication until versioning is on at both ends; the role must hold its policy first.
@@ -189,6 +230,20 @@ export class BackupBuckets extends pulumi.ComponentResource {
     );
     return role.arn;
   }
+}
+
+/** What the replication role needs, the same for its own policy and for the backup account's grants. */
+function replicationInput(config: StackConfig, src: RegionalBucket, sourceKeyArn: string, destinationBucketArn: string, destinationRegion: string, destinationKeyArn: string): ReplicationPolicyInput {
+  return {
+    sourceBucketArn: src.arn,
+    sourceKeyArn,
+    sourceRegion: src.region,
+    destinationBucketArn,
+    destinationKeyArn,
+    destinationRegion,
+    objectLock: config.backup.objectLock.enabled,
+    ownerOverride: config.backup.drAccount !== undefined,
+  };
 }
 
 function exposed(b: RegionalBucket): RegionalBackup {

@@ -1,4 +1,4 @@
-import { GUARD_SIDS, KMS_DELETION_WINDOW_DAYS } from "../../dr/settings/protection";
+import { GUARD_SIDS, KMS_DELETION_WINDOW_DAYS, type RecoveryPointGuard } from "../../dr/settings/protection";
 
 /**
  * IAM and bucket policy documents as plain JSON, built by pure functions so tests can parse and
@@ -33,13 +33,7 @@ function s3Context(bucketArn: string, keyPattern = "*"): Record<string, string[]
   return { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/${keyPattern}`] };
 }
 
-/** Who, besides the workloads' own narrow grants, may touch a backup bucket's configuration and recovery points. */
-export interface RecoveryPointGuard {
-  /** May reconfigure the bucket (the principals that run `pulumi up`); empty: no reconfiguration deny. */
-  administrators: string[];
-  /** Alone may destroy recovery points; empty: nobody may. */
-  breakGlass: string[];
-}
+export type { RecoveryPointGuard } from "../../dr/settings/protection";
 
 /** Requests that destroy or shorten the life of recovery points (object versions and their locks). */
 export const DESTRUCTIVE_OBJECT_ACTIONS = ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"];
@@ -74,7 +68,7 @@ const except = (principals: string[]) => (principals.length > 0 ? { Condition: {
  * is therefore not enough; the lifecycle (an S3 service action) still expires what falls out of
  * retention.
  */
-export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: RecoveryPointGuard = { administrators: [], breakGlass: [] }): PolicyDocument {
+export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: RecoveryPointGuard = { administrators: [], breakGlass: [] }, workloadGrants: Statement[] = []): PolicyDocument {
   const named = (header: string) => ({ Null: { [header]: "false" } });
   return doc(
     {
@@ -113,7 +107,42 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: Rec
     ...(guard.administrators.length > 0
       ? [{ Sid: GUARD_SIDS.denyReconfiguration, Effect: "Deny" as const, Principal: "*" as const, Action: PROTECTIVE_BUCKET_SETTINGS, Resource: [bucketArn], ...except([...guard.administrators, ...guard.breakGlass]) }]
       : []),
+    ...workloadGrants,
   );
+}
+
+/** A role of the workload account and its identity policy, as a bucket or key in another account must grant it. */
+export interface ForeignRole {
+  roleArn: string;
+  policy: PolicyDocument;
+}
+
+/**
+ * The bucket-policy side of cross-account access (a bucket in the backup account): the statements
+ * of each workload role's own policy that name this bucket, granted to that role alone. The
+ * principal is the workload account with an aws:PrincipalArn condition, because S3 refuses a policy
+ * naming a role that does not exist yet; the grants mirror the identity policies, so neither side
+ * can drift from the other.
+ */
+export function mirroredBucketGrants(bucketArn: string, workloadAccount: string, partition: string, roles: ForeignRole[]): Statement[] {
+  const inBucket = (r: string) => r === bucketArn || r.startsWith(`${bucketArn}/`);
+  const out: Statement[] = [];
+  for (const role of roles) {
+    const name = role.roleArn.split("/").pop() ?? "role";
+    const tag = name.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase()).replace(/^./, (c) => c.toUpperCase());
+    for (const st of role.policy.Statement) {
+      if (st.Effect !== "Allow" || !st.Resource?.length || !st.Resource.every(inBucket)) continue;
+      out.push({
+        Sid: `${tag}${st.Sid}`,
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${workloadAccount}:root` },
+        Action: st.Action,
+        Resource: st.Resource,
+        Condition: { ...(st.Condition ?? {}), ArnEquals: { "aws:PrincipalArn": role.roleArn } },
+      });
+    }
+  }
+  return out;
 }
 
 
@@ -126,7 +155,7 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string, guard: Rec
  * Without administrators the account root administers the key (KMS's default), which the budget
  * reports as a key any IAM administrator can destroy.
  */
-export function backupKeyPolicy(account: string, region: string, partition: string, administrators: string[], breakGlass: string[] = []): PolicyDocument {
+export function backupKeyPolicy(account: string, region: string, partition: string, administrators: string[], breakGlass: string[] = [], foreignUsers?: { account: string; roleArns: string[] }): PolicyDocument {
   const root = `arn:${partition}:iam::${account}:root`;
   const admins = administrators.length > 0 ? administrators : [root];
   return doc(
@@ -161,6 +190,21 @@ export function backupKeyPolicy(account: string, region: string, partition: stri
       Resource: ["*"],
       Condition: { StringEquals: viaS3(region) },
     },
+    // A key in the backup account: the workload roles that replicate into its bucket or read it use it
+    // through S3 too (their own policies narrow it further); a role is named by condition because
+    // KMS refuses a policy naming a principal that does not exist yet.
+    ...(foreignUsers && foreignUsers.roleArns.length > 0
+      ? [
+          {
+            Sid: "WorkloadRolesUseThroughS3",
+            Effect: "Allow" as const,
+            Principal: { AWS: `arn:${partition}:iam::${foreignUsers.account}:root` },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: ["*"],
+            Condition: { StringEquals: viaS3(region), ArnEquals: { "aws:PrincipalArn": foreignUsers.roleArns } },
+          },
+        ]
+      : []),
     ...(administrators.length > 0
       ? [
           {
@@ -219,6 +263,8 @@ export interface ReplicationPolicyInput {
   destinationRegion: string;
   /** Object Lock on: replicas carry retention and legal hold, which S3 reads from the source. */
   objectLock: boolean;
+  /** The destination is in another account and takes ownership of the replicas (owner override). */
+  ownerOverride?: boolean;
 }
 
 /** What S3 replication needs, on exactly these two buckets and two keys (S3 User Guide, replication permissions). */
@@ -244,7 +290,7 @@ export function replicationRolePolicy(p: ReplicationPolicyInput): PolicyDocument
     {
       Sid: "WriteReplicas",
       Effect: "Allow",
-      Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+      Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", ...(p.ownerOverride ? ["s3:ObjectOwnerOverrideToBucketOwner"] : [])],
       Resource: [`${p.destinationBucketArn}/*`],
     },
     {

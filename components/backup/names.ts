@@ -40,9 +40,9 @@ export function accountAndPartition(config: StackConfig): { id: string; partitio
   return parsed && typeof parsed !== "string" ? { id: parsed.accountId, partition: parsed.partition } : undefined;
 }
 
-/** Predictable bucket name: agent-dr-<env>-backups-[<account>-]<region>. */
-export function bucketName(config: StackConfig, region: string): string {
-  const account = accountFromConfig(config);
+/** Predictable bucket name: agent-dr-<env>-backups-[<account>-]<region>; the owning account when it is not the workload account. */
+export function bucketName(config: StackConfig, region: string, ownerAccount?: string): string {
+  const account = ownerAccount ?? accountFromConfig(config);
   const name = `agent-dr-${config.environment}-backups-${account ? `${account}-` : ""}${region}`;
   if (name.length > 63) throw new Error(`bucket name ${name} is ${name.length} characters; S3 allows at most 63`);
   return name;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupBucketPolicy, backupKeyPolicy, type RecoveryPointGuard } from "./iam-documents";
+import { backupBucketPolicy, backupKeyPolicy, mirroredBucketGrants, type ForeignRole, type RecoveryPointGuard } from "./iam-documents";
 import { backupLifecycleRules } from "./lifecycle";
 import { bucketArn } from "./names";
 
@@ -16,6 +16,17 @@ export interface RegionalBucketInput {
   guard: RecoveryPointGuard;
   /** The account (and its partition) that owns the key; without it the key keeps KMS's default policy. */
   account?: { id: string; partition: string };
+  /**
+   * A bucket in a separate backup account: the provider that deploys there (it assumes the account's
+   * deployer role), and the workload account's roles that use the bucket, with their policies given
+   * the key's ARN. The bucket and key policies grant each role what its own policy asks of them.
+   */
+  backupAccount?: {
+    provider: pulumi.ProviderResource;
+    workloadAccount: string;
+    roleArns: string[];
+    roles: (keyArn: string) => pulumi.Input<ForeignRole[]>;
+  };
   tags: Record<string, string>;
 }
 
@@ -35,7 +46,8 @@ export interface RegionalBucket {
  * (v7 per-resource region), so both regions share the stack's single AWS provider.
  */
 export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Resource): RegionalBucket {
-  const opts = { parent };
+  const foreign = i.backupAccount;
+  const opts = { parent, ...(foreign ? { provider: foreign.provider } : {}) };
   const region = i.region;
 
   const key = new aws.kms.Key(
@@ -46,7 +58,13 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
       enableKeyRotation: true,
       // The longest wait AWS allows: a key scheduled for deletion by mistake can still be saved.
       deletionWindowInDays: 30,
-      ...(i.account ? { policy: JSON.stringify(backupKeyPolicy(i.account.id, region, i.account.partition, i.guard.administrators, i.guard.breakGlass)) } : {}),
+      ...(i.account
+        ? {
+            policy: JSON.stringify(
+              backupKeyPolicy(i.account.id, region, i.account.partition, i.guard.administrators, i.guard.breakGlass, foreign ? { account: foreign.workloadAccount, roleArns: foreign.roleArns } : undefined),
+            ),
+          }
+        : {}),
       // The policy lets only break-glass replace it, so KMS's check that the creator could would refuse it.
       ...(i.account && i.guard.breakGlass.length > 0 ? { bypassPolicyLockoutSafetyCheck: true } : {}),
       tags: i.tags,
@@ -68,7 +86,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
     opts,
   );
   // Side-cars name the bucket by its predictable name (known in preview) and wait for it explicitly.
-  const bucketOpts = { parent, dependsOn: [bucket] };
+  const bucketOpts = { ...opts, dependsOn: [bucket] };
   const name = i.bucketName;
   const arn = bucketArn(name, region);
 
@@ -98,15 +116,23 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
   );
   new aws.s3.BucketPolicy(
     `${i.name}-policy`,
-    { region, bucket: name, policy: pulumi.all([arn, key.arn]).apply(([b, k]) => JSON.stringify(backupBucketPolicy(b, k, i.guard))) },
+    {
+      region,
+      bucket: name,
+      policy: key.arn.apply((k) =>
+        pulumi
+          .output(foreign ? foreign.roles(k) : [])
+          .apply((roles) => JSON.stringify(backupBucketPolicy(arn, k, i.guard, foreign && i.account ? mirroredBucketGrants(arn, foreign.workloadAccount, i.account.partition, roles) : []))),
+      ),
+    },
     // S3 rejects a bucket policy while the public access block is being applied to a new bucket.
-    { parent, dependsOn: [bucket, publicAccess] },
+    { ...opts, dependsOn: [bucket, publicAccess] },
   );
   new aws.s3.BucketLifecycleConfiguration(
     `${i.name}-lifecycle`,
     { region, bucket: name, rules: backupLifecycleRules(i.retentionDays) },
     // Lifecycle rules on versions only make sense once versioning is on.
-    { parent, dependsOn: [bucket, versioning] },
+    { ...opts, dependsOn: [bucket, versioning] },
   );
   if (i.objectLock.enabled) {
     new aws.s3.BucketObjectLockConfiguration(
@@ -120,7 +146,7 @@ export function createRegionalBucket(i: RegionalBucketInput, parent: pulumi.Reso
         // refuses to everyone but break-glass.
         rule: { defaultRetention: { mode: i.objectLock.mode, days: i.objectLock.days } },
       },
-      { parent, dependsOn: [bucket, versioning] },
+      { ...opts, dependsOn: [bucket, versioning] },
     );
   }
   return { region, bucket, name, arn, key, versioning };

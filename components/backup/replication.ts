@@ -5,6 +5,8 @@ export interface ReplicationRuleInput {
   destinationBucketArn: string;
   destinationKeyArn: string;
   replicationTimeControl: boolean;
+  /** The destination bucket's account when it is not the source's: the replicas become that account's (owner override). */
+  destinationAccount?: string;
 }
 
 /**
@@ -24,6 +26,9 @@ export function replicationRule(p: ReplicationRuleInput) {
     sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
     destination: {
       bucket: p.destinationBucketArn,
+      // In a backup account the replicas must belong to it, or the workload account would keep
+      // control of them through object ownership.
+      ...(p.destinationAccount ? { account: p.destinationAccount, accessControlTranslation: { owner: "Destination" } } : {}),
       storageClass: "STANDARD",
       encryptionConfiguration: { replicaKmsKeyId: p.destinationKeyArn },
       metrics: p.replicationTimeControl ? { status: "Enabled", eventThreshold: { minutes: RTC_MINUTES } } : { status: "Enabled" },

@@ -44,8 +44,16 @@ function days(seconds: number): string {
 }
 
 /** Seconds a version survives after the principal deletes or overwrites it, and seconds its lock holds from its creation. */
+/** A copy in another account than the workload account: its administrator reaches it only through the workload roles' grants there. */
+function foreign(p: CopyProtection, account: string | undefined): boolean {
+  return p.ownerAccount !== undefined && account !== undefined && p.ownerAccount !== account;
+}
+
 function dataLife(p: CopyProtection, who: Principal, account: string | undefined): { afterAct: number; locked: number; how: string } {
   const noncurrent = p.noncurrentDays * DAY;
+  if (who === "admin" && foreign(p, account)) {
+    return { afterAct: noncurrent, locked: (p.lock?.days ?? 0) * DAY, how: `in account ${p.ownerAccount}: only what the workload roles are granted there (no version deletion, no bucket setting); versions kept ${days(noncurrent)} after an overwrite${p.lock ? `, ${p.lock.mode} lock ${p.lock.days} d` : ""}` };
+  }
   if (who === "workload") {
     // Workload roles hold no version delete, no bypass and no bucket setting (the IAM matrix proves it per plan).
     return { afterAct: noncurrent, locked: (p.lock?.days ?? 0) * DAY, how: `versions kept ${days(noncurrent)} after an overwrite${p.lock ? `, ${p.lock.mode} lock ${p.lock.days} d` : ""}` };
@@ -68,6 +76,7 @@ function dataLife(p: CopyProtection, who: Principal, account: string | undefined
 /** Seconds until the principal can make the copy's key unusable for good (Infinity when it can not). */
 function keyLife(p: CopyProtection, who: Principal, account: string | undefined): { seconds: number; how: string } {
   if (who === "workload") return { seconds: Infinity, how: "no key administration" };
+  if (foreign(p, account)) return { seconds: Infinity, how: `the key is administered in account ${p.ownerAccount}` };
   if (!p.keyPolicy) return { seconds: KMS_DELETION_WINDOW_DAYS.min * DAY, how: `the key has KMS's default policy: IAM administers it, deletion after ${KMS_DELETION_WINDOW_DAYS.min} d` };
   const administers = !holdsAgainstAdmin(p.keyDestructionExempt, account);
   const replacesPolicy = p.keyPolicyChangeExempt ? !holdsAgainstAdmin(p.keyPolicyChangeExempt, account) : administers;
@@ -153,5 +162,7 @@ function fixFor(who: Principal, p: RecoveryPointProtection, detect: number, kind
   const copies = [p.primary, ...(p.dr ? [p.dr] : [])];
   if (copies.some((c) => !c.lock || c.lock.mode !== "COMPLIANCE" || c.lock.days < lockDays)) fixes.push(`set agent-dr:backup.objectLock to { enabled: true, mode: COMPLIANCE, days: ${lockDays} } (and retentionDays >= ${lockDays})`);
   if (copies.some((c) => keyLife(c, "admin", p.account).seconds < detect)) fixes.push("name agent-dr:backup.administrators and agent-dr:backup.breakGlassPrincipals (break-glass in another account: only it may then replace the key policy, so deletion waits 30 d)");
+  // The account boundary is the other way out: the DR copy's bucket and key out of this administrator's reach.
+  if (fixes.length > 0 && p.dr && !p.dr.ownerAccount) return `${fixes.join("; and ")}; or else keep the DR copy in a separate backup account (agent-dr:backup.drAccount.roleArn)`;
   return fixes.join("; and ") || "restore drills more often (backup.overrides.restoreDrillSchedule)";
 }

@@ -38,6 +38,12 @@ export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
 
 export interface CopyProtection {
   region: string;
+  /**
+   * The account that owns the bucket and its key, when it is known and not the workload account (a
+   * separate backup account): the workload account's administrator holds there only what the
+   * workload roles are granted, and administers nothing.
+   */
+  ownerAccount?: string;
   /** The bucket's default object lock, absent without one. */
   lock?: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number };
   /** Days the lifecycle keeps a version after it was overwritten or deleted; Infinity without such a rule. */
@@ -75,21 +81,48 @@ export function holdsAgainstAdmin(exempt: string[] | undefined, account: string 
 export function protectionFromConfig(config: {
   regions: { primary: string; dr?: string };
   oidc?: { providerArn: string };
-  backup: { retentionDays: number; objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" }; administrators: string[]; breakGlassPrincipals: string[] };
+  backup: {
+    retentionDays: number;
+    objectLock: { enabled: boolean; days: number; mode: "COMPLIANCE" | "GOVERNANCE" };
+    administrators: string[];
+    breakGlassPrincipals: string[];
+    drAccount?: { roleArn: string; accountId: string };
+  };
 }): RecoveryPointProtection {
   const account = config.oidc ? accountOfArn(config.oidc.providerArn) : undefined;
   const b = config.backup;
-  const copy = (region: string): CopyProtection => ({
+  const copy = (region: string, guard: RecoveryPointGuard, ownerAccount?: string): CopyProtection => ({
     region,
+    ...(ownerAccount ? { ownerAccount } : {}),
     ...(b.objectLock.enabled ? { lock: { mode: b.objectLock.mode, days: b.objectLock.days } } : {}),
     noncurrentDays: b.retentionDays,
-    destructionExempt: b.breakGlassPrincipals,
-    ...(b.administrators.length > 0 ? { reconfigurationExempt: [...b.administrators, ...b.breakGlassPrincipals] } : {}),
+    destructionExempt: guard.breakGlass,
+    ...(guard.administrators.length > 0 ? { reconfigurationExempt: [...guard.administrators, ...guard.breakGlass] } : {}),
     // Without the account the key keeps KMS's default policy (components/backup/regional-bucket.ts).
     keyPolicy: account !== undefined,
-    ...(account !== undefined && b.administrators.length > 0 ? { keyDestructionExempt: b.administrators } : {}),
-    ...(account !== undefined && b.breakGlassPrincipals.length > 0 ? { keyPolicyChangeExempt: b.breakGlassPrincipals } : {}),
+    ...(account !== undefined && guard.administrators.length > 0 ? { keyDestructionExempt: guard.administrators } : {}),
+    ...(account !== undefined && guard.breakGlass.length > 0 ? { keyPolicyChangeExempt: guard.breakGlass } : {}),
     keyLongestWindow: account !== undefined,
   });
-  return { ...(account ? { account } : {}), primary: copy(config.regions.primary), ...(config.regions.dr ? { dr: copy(config.regions.dr) } : {}) };
+  const dr = config.regions.dr
+    ? b.drAccount
+      ? copy(config.regions.dr, drCopyGuard(b), b.drAccount.accountId)
+      : copy(config.regions.dr, { administrators: b.administrators, breakGlass: b.breakGlassPrincipals })
+    : undefined;
+  return { ...(account ? { account } : {}), primary: copy(config.regions.primary, { administrators: b.administrators, breakGlass: b.breakGlassPrincipals }), ...(dr ? { dr } : {}) };
+}
+
+/** Who may reconfigure a bucket and administer its key, and who alone may destroy its recovery points. */
+export interface RecoveryPointGuard {
+  administrators: string[];
+  breakGlass: string[];
+}
+
+/**
+ * The DR copy's guard in a separate backup account: that account's deployer role (the one Pulumi
+ * assumes) administers it; break-glass is the stack's. Administrators of the workload account have
+ * no standing there.
+ */
+export function drCopyGuard(b: { breakGlassPrincipals: string[]; drAccount?: { roleArn: string } }): RecoveryPointGuard {
+  return { administrators: b.drAccount ? [b.drAccount.roleArn] : [], breakGlass: b.breakGlassPrincipals };
 }

@@ -75,6 +75,19 @@ export function principalArnProblem(arn: string): string | undefined {
   return undefined;
 }
 
+/** An IAM role ARN (what a provider assumes): a principal ARN whose resource is role/<name>. */
+export function roleArnProblem(arn: string): string | undefined {
+  const problem = principalArnProblem(arn);
+  if (problem) return problem.replace("expected an IAM principal ARN, arn:<partition>:iam::<12-digit account>:role/<name> (or :user/<name>, or :root)", "expected an IAM role ARN, arn:<partition>:iam::<12-digit account>:role/<name>");
+  if (!/^role\//.test(arn.split(":").slice(5).join(":"))) return `expected an IAM role ARN, arn:<partition>:iam::<12-digit account>:role/<name> (a user or the root can not be assumed)`;
+  return undefined;
+}
+
+/** The partition of an ARN ("aws", "aws-cn", ...), or undefined when it is not one. */
+export function partitionOfArn(arn: string): string | undefined {
+  return parseArn(arn)?.partition;
+}
+
 /** The 12-digit account of an IAM ARN, or undefined. */
 export function accountOfArn(arn: string): string | undefined {
   return parseArn(arn)?.accountId || undefined;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
-import { awsRegion, issuerHostPath, parseOidcProviderArn } from "./aws";
+import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
 import { SCENARIOS, Scenario, Store, Target } from "./scenarios";
@@ -67,6 +67,8 @@ export interface StackConfig {
     administrators: string[];
     /** Alone may destroy recovery points; empty: nobody (the locks and versions expire only by the lifecycle). */
     breakGlassPrincipals: string[];
+    /** The DR copy's own account: the role Pulumi assumes there, and that account's id. */
+    drAccount?: { roleArn: string; externalId?: string; accountId: string };
     overrides: BackupOverrides;
   };
   dns: { overrides: DnsOverrides };
@@ -211,6 +213,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
       },
       administrators: cfg.backup?.administrators ?? [],
       breakGlassPrincipals: cfg.backup?.breakGlassPrincipals ?? [],
+      ...(cfg.backup?.drAccount ? { drAccount: { ...cfg.backup.drAccount, accountId: accountOfArn(cfg.backup.drAccount.roleArn)! } } : {}),
       overrides: cfg.backup?.overrides ?? {},
     },
     dns: { overrides: cfg.dns?.overrides ?? {} },
@@ -291,6 +294,23 @@ function backupProblems(cfg: RawStackConfig, hasDr: boolean, defaultRetentionDay
       value: lock.days,
       expected: `expected at most agent-dr:backup.retentionDays (${retention}): the lifecycle expires versions after ${retention} days but the lock would keep them ${lock.days}, so the stated retention would not be what S3 keeps (raise retentionDays, or lower the lock days)`,
     });
+  }
+  const drAccount = cfg.backup?.drAccount;
+  if (drAccount) {
+    const workload = cfg.oidc ? accountOfArn(cfg.oidc.providerArn) : undefined;
+    const own = accountOfArn(drAccount.roleArn);
+    if (!hasDr) {
+      problems.push({ key: key("backup.drAccount"), value: drAccount.roleArn, expected: "expected no backup account without agent-dr:regions.dr (the DR copy is what lives there)" });
+    } else if (!cfg.oidc) {
+      problems.push({ key: key("backup.drAccount"), value: drAccount.roleArn, expected: "expected agent-dr:oidc too: the workload account is read from its provider ARN, and the backup account's policies name that account's roles" });
+    } else if (own === workload) {
+      problems.push({ key: key("backup.drAccount.roleArn"), value: drAccount.roleArn, expected: `expected a role in another account than the workload account ${workload} (a copy in the same account falls with it)` });
+    } else if (partitionOfArn(drAccount.roleArn) !== partitionOfArn(cfg.oidc.providerArn)) {
+      problems.push({ key: key("backup.drAccount.roleArn"), value: drAccount.roleArn, expected: `expected a role in the workload account's partition (${partitionOfArn(cfg.oidc.providerArn)}): S3 replicates only within one partition` });
+    }
+    if (o.crossRegionReplication === false) {
+      problems.push({ key: key("backup.overrides.crossRegionReplication"), value: false, expected: "expected true or unset with agent-dr:backup.drAccount (replication is what fills the backup account's copy)" });
+    }
   }
   if (o.crossRegionReplication === true && !hasDr) {
     problems.push({ key: key("backup.overrides.crossRegionReplication"), value: true, expected: "expected false or unset without agent-dr:regions.dr (there is no DR bucket to replicate to)" });

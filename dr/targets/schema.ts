@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CronExpressionParser } from "cron-parser";
 import { DURATION_EXPECTATION, DURATION_PATTERN } from "./durations";
 import { SCENARIOS, STORES } from "./scenarios";
-import { parseOidcProviderArn, principalArnProblem, regionProblem } from "./aws";
+import { parseOidcProviderArn, principalArnProblem, regionProblem, roleArnProblem } from "./aws";
 import { cidrProblem, hostedZoneIdProblem, hostnameProblem, httpsUrlProblem } from "./network";
 import { postgresParameterProblem } from "./postgres-parameters";
 
@@ -310,6 +310,16 @@ export const stackConfigSchema = z.strictObject({
       administrators: z.array(checked(principalArnProblem)).optional(),
       /** Principals (IAM ARNs) that alone may destroy recovery points (delete versions, bypass governance retention). */
       breakGlassPrincipals: z.array(checked(principalArnProblem)).optional(),
+      /**
+       * A separate backup account for the DR copy: Pulumi assumes roleArn to create the DR bucket and
+       * its key there, and replication hands the replicas to that account (owner override).
+       */
+      drAccount: z
+        .strictObject({
+          roleArn: checked(roleArnProblem),
+          externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, "expected 2 to 1224 characters of letters, digits and +=,.@:/-_ (STS's external id)").optional(),
+        })
+        .optional(),
       overrides: backupOverrides.optional(),
     })
     .optional(),

@@ -102,8 +102,17 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
   const trusts = ofType(resources, "aws:iam/role:Role").map((r) => parseJson(r.inputs.assumeRolePolicy));
   const federated = trusts.flatMap((t) => (t?.Statement ?? []).map((s: any) => s?.Principal?.Federated)).find((a: unknown) => typeof a === "string" && a.includes(":oidc-provider/"));
   const account = federated ? accountOfArn(federated) : undefined;
+  // A replication rule that hands its replicas to another account names that account: the copy's owner.
+  const destinationAccounts = new Map<string, string>();
+  for (const rc of ofType(resources, REPLICATION)) {
+    for (const rule of (rc.inputs.rules ?? []) as any[]) {
+      const d = rule?.destination;
+      if (typeof d?.bucket === "string" && typeof d.account === "string" && d.accessControlTranslation?.owner === "Destination") destinationAccounts.set(d.bucket.split(":::").pop()!, d.account);
+    }
+  }
   const copyOf = (b: ObservedResource): CopyProtection => {
     const region = regionOf(b, config);
+    const owner = destinationAccounts.get(b.inputs.bucket);
     const lock = sidecar("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", b.inputs.bucket);
     const retention = lock?.inputs.rule?.defaultRetention;
     const lifecycle = sidecar("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b.inputs.bucket);
@@ -116,6 +125,7 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
     const days = Number(retention?.days ?? (retention?.years !== undefined ? retention.years * 365 : NaN));
     return {
       region,
+      ...(owner && owner !== account ? { ownerAccount: owner } : {}),
       ...(lock?.inputs.objectLockEnabled === "Enabled" && (retention?.mode === "COMPLIANCE" || retention?.mode === "GOVERNANCE") && Number.isFinite(days) ? { lock: { mode: retention.mode, days } } : {}),
       noncurrentDays: noncurrent.length ? Math.min(...noncurrent) : Infinity,
       ...(exemptionsOf(policy, GUARD_SIDS.denyDestruction) ? { destructionExempt: exemptionsOf(policy, GUARD_SIDS.denyDestruction) } : {}),
