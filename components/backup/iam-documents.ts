@@ -1,4 +1,5 @@
 import { GUARD_SIDS, KMS_DELETION_WINDOW_DAYS, type RecoveryPointGuard } from "../../dr/settings/protection";
+import { issuerHostPath } from "../../dr/targets/aws";
 
 /**
  * IAM and bucket policy documents as plain JSON, built by pure functions so tests can parse and
@@ -316,13 +317,9 @@ export interface OidcProvider {
   issuerUrl: string;
 }
 
-export function issuerHost(issuerUrl: string): string {
-  return issuerUrl.replace(/^https?:\/\//, "").replace(/\/+$/, "");
-}
-
 /** IRSA: only the named ServiceAccount of the named namespace, with the STS audience, may assume the role. */
 export function irsaTrustPolicy(oidc: OidcProvider, namespace: string, serviceAccount: string): PolicyDocument {
-  const issuer = issuerHost(oidc.issuerUrl);
+  const issuer = issuerHostPath(oidc.issuerUrl);
   return doc({
     Sid: "ServiceAccountAssumesRole",
     Effect: "Allow",
