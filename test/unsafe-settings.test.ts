@@ -44,6 +44,9 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["retention of one day", { "agent-dr:backup": { retentionDays: 1, objectLock: { enabled: true, days: 1 } } }, "backup-verification", /expire after 1 day/],
   ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],
   ["prod without Object Lock", { "agent-dr:backup": { objectLock: { enabled: false } } }, "backup-verification", /has no Object Lock/],
+  ["an alarm override that pages after the region-loss RPO", { "agent-dr:signals": { overrides: { S3ReplicationLatencyHigh: 7200 } } }, "signal-thresholds", /S3ReplicationLatencyHigh = 7200 seconds pages later than the 900 seconds the targets derive/],
+  ["a rule override that pages after the archive's RPO", { "agent-dr:signals": { overrides: { PostgresWalArchiveBehind: 86400 } } }, "signal-thresholds", /PostgresWalArchiveBehind = 86400 seconds pages later than the 60 seconds/],
+  ["a count override that pages only when quorum is long gone", { "agent-dr:signals": { overrides: { RedisSentinelQuorumLost: 1 } } }, "signal-thresholds", /RedisSentinelQuorumLost = 1 count pages later .* than the 2 count/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
 ];
 

@@ -162,6 +162,8 @@ export class Signals extends pulumi.ComponentResource {
             // Each class's own target, read back by the plan (render/from-resources).
             ...Object.fromEntries(Object.entries(a.classTargets).map(([c, t]) => [`target/${c}`, tagValue(describeTarget(t))])),
             runbook: tagValue(a.runbook),
+            // An override beside what the targets derive, in the override's unit (the pack compares them).
+            ...(a.derived ? { "override-value": String(a.overrideValue), "derived-threshold": String(a.derived.value) } : {}),
           },
         },
         { parent: this },

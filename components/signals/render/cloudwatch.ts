@@ -4,6 +4,7 @@ import type { DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
 import { alertGuideLink, groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
 import { AlarmSpec, describeTarget, formatSeconds } from "./model";
+import { attachDerived, withoutSignalOverrides } from "./derived-thresholds";
 
 /** Route53 publishes HealthCheckStatus only in us-east-1 (Route53 developer guide, monitoring health checks). */
 export const ROUTE53_METRICS_REGION = "us-east-1";
@@ -22,7 +23,9 @@ export interface CloudWatchInputs<V = string> {
  * (metrics exist with Replication Time Control) and Route53 health checks.
  */
 export function deriveCloudWatchAlarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWatchInputs<V>): Array<AlarmSpec<V>> {
-  return [...s3Alarms(config, settings, inputs), ...route53Alarms(config, inputs)];
+  const alarms = (cfg: StackConfig) => [...s3Alarms(cfg, settings, inputs), ...route53Alarms(cfg, inputs)];
+  const plain = withoutSignalOverrides(config);
+  return plain ? attachDerived(alarms(config), alarms(plain), (a) => a.overrideValue) : alarms(config);
 }
 
 function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWatchInputs<V>): Array<AlarmSpec<V>> {
@@ -73,6 +76,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
       description: `Backups reach the DR region more than ${formatSeconds(latency)} late.`,
       why: latencyOverride !== undefined ? `agent-dr:signals.overrides.S3ReplicationLatencyHigh = ${latency}s` : why,
       overridden: latencyOverride !== undefined,
+      overrideValue: latency,
     },
     {
       ...common,
@@ -93,6 +97,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
           ? `agent-dr:signals.overrides.S3ReplicationBacklog = ${backlogSeconds}s`
           : `A queue that never empties within the RTC window (${S3_REPLICATION.rtcSeconds}s) means objects older than the promise wait in it.`,
       overridden: backlogOverride !== undefined,
+      overrideValue: backlogPeriods * PERIOD,
     },
     {
       ...common,
@@ -113,6 +118,7 @@ function s3Alarms<V>(config: StackConfig, settings: DrSettings, inputs: CloudWat
           ? `agent-dr:signals.overrides.S3ReplicationFailed = ${failed}`
           : "A failed replication is not retried by S3; any such object is missing from the DR copy the region-loss recovery needs.",
       overridden: failedOverride !== undefined,
+      overrideValue: failed,
     },
   ];
 }
@@ -155,5 +161,6 @@ function route53Alarms<V>(config: StackConfig, inputs: CloudWatchInputs<V>): Arr
         : "One minute at the finest CloudWatch period: Route53 has already waited interval x failure threshold, so on-call learns of a failover as it starts.",
     runbook: runbookLink(config, "promote-dr-region"),
     overridden: override !== undefined,
+    overrideValue: periods * PERIOD,
   }));
 }

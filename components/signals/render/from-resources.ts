@@ -59,7 +59,8 @@ export function signalsFromResources(resources: ResourceLike[], dataClasses: str
   return [...out.entries()].map(([dataClass, signals]) => ({ dataClass, signals }));
 }
 
-function ruleGroupsOf(r: ResourceLike): Array<{ groups: RuleGroups; source: "prometheus-primary" | "prometheus-dr" }> {
+/** The alert rule groups a resource carries: a PrometheusRule, or a ConfigMap's *.rules.yml files. */
+export function ruleGroupsOf(r: ResourceLike): Array<{ groups: RuleGroups; source: "prometheus-primary" | "prometheus-dr" }> {
   const source = r.inputs.metadata?.labels?.["agent-dr/region-role"] === "dr" ? "prometheus-dr" : "prometheus-primary";
   if (r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.inputs.spec?.groups) return [{ groups: r.inputs.spec as RuleGroups, source }];
   if (r.type !== "kubernetes:core/v1:ConfigMap" || !r.inputs.data) return [];

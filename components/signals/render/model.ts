@@ -1,4 +1,5 @@
 import type { Scenario, SignalAlert } from "../../../dr/targets";
+import type { DerivedThreshold } from "./derived-thresholds";
 
 /** Where a signal is evaluated: the Prometheus of a region's cluster, or CloudWatch. */
 export type SignalSource = "prometheus-primary" | "prometheus-dr" | "cloudwatch";
@@ -37,6 +38,8 @@ export interface AlertRule {
   runbook: string;
   /** The threshold came from agent-dr:signals.overrides instead of the targets. */
   overridden: boolean;
+  /** With an override: what the targets alone derive (in the same unit as threshold). */
+  derived?: DerivedThreshold;
 }
 
 /** A CloudWatch alarm as derived from the targets; V is string in tests, pulumi.Input<string> in the component. */
@@ -64,6 +67,10 @@ export interface AlarmSpec<V = string> {
   why: string;
   runbook: string;
   overridden: boolean;
+  /** The value of agent-dr:signals.overrides.<alert> this alarm stands for, in that key's unit (seconds or a count). */
+  overrideValue: number;
+  /** With an override: what the targets alone derive, in the override's unit. */
+  derived?: DerivedThreshold;
 }
 
 /** Human form of a target, e.g. "RPO 1m (instance-loss, zone-loss)". */

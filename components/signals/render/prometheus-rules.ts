@@ -5,10 +5,14 @@ import { CronJobNames, jobRules } from "./job-rules";
 import { AlertRule, describeTarget, formatSeconds, ProtectedTarget } from "./model";
 import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
+import { attachDerived, withoutSignalOverrides } from "./derived-thresholds";
 
 /** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
 export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
-  return [...postgresRules(config, settings), ...redisRules(config, settings), ...jobRules(config, settings, jobs)];
+  const rules = (cfg: StackConfig) => [...postgresRules(cfg, settings), ...redisRules(cfg, settings), ...jobRules(cfg, settings, jobs)];
+  const plain = withoutSignalOverrides(config);
+  // A rule's threshold is in its override's unit (status alerts: their for: duration).
+  return plain ? attachDerived(rules(config), rules(plain), (r) => r.threshold) : rules(config);
 }
 
 export interface PrometheusRuleEntry {
@@ -54,6 +58,7 @@ function entry(r: AlertRule, environment: string): PrometheusRuleEntry {
       data_classes: r.dataClasses.join(", "),
       protects: classTargetsText(r.classTargets),
       threshold: `${r.threshold} ${r.unit}${r.overridden ? " (override)" : ""}`,
+      ...(r.derived ? { derived_threshold: `${r.derived.value} ${r.unit}`, derived_why: r.derived.why } : {}),
       why: r.why,
       runbook_url: r.runbook,
     },

@@ -1,0 +1,68 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import type { SignalAlert } from "../../dr/targets";
+import { isLooser } from "../../components/signals/render/derived-thresholds";
+import { ruleGroupsOf } from "../../components/signals/render/from-resources";
+import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { objectName } from "../lib/resources";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+/** "7200 seconds (override)" -> [7200, "seconds"]. */
+function amount(text: unknown): [number, string] {
+  const [n, unit] = String(text ?? "").split(" ");
+  return [Number(n), unit ?? ""];
+}
+
+function message(alert: string, where: string, protects: string, value: number, derived: number, unit: string, why: string): string {
+  const bound = isLooser(alert as SignalAlert, derived + 1, derived) ? "at most" : "at least";
+  const when = bound === "at most" ? "later" : "later (a lower count is reached only when more is lost)";
+  return (
+    `${alert} (${where}) protects ${protects}: agent-dr:signals.overrides.${alert} = ${value}${unit ? ` ${unit}` : ""} pages ${when} than the ${derived}${unit ? ` ${unit}` : ""} the targets derive (${why}), ` +
+    `so the target it watches can be missed before anyone is told. Fix: set signals.overrides.${alert} to ${bound} ${derived}.`
+  );
+}
+
+/**
+ * Alert thresholds loosened by an override: an alert that pages later than what the targets
+ * derive for it watches a target that can already be missed when it fires. Rules and alarms carry
+ * the derived value next to the override (components/signals/render/derived-thresholds.ts); a
+ * tighter override is the owner's choice and passes.
+ */
+export function checkSignalThresholds(resources: StackResource[], report: (m: string, urn?: string) => void): void {
+  for (const r of resources) {
+    for (const { groups, source } of ruleGroupsOf(r)) {
+      for (const g of groups.groups ?? []) {
+        for (const rule of g.rules ?? []) {
+          const a = rule.annotations ?? {};
+          if (a.derived_threshold === undefined) continue;
+          const [value, unit] = amount(a.threshold);
+          const [derived] = amount(a.derived_threshold);
+          if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(rule.alert as SignalAlert, value, derived)) {
+            report(message(rule.alert, `${source}, ${objectName(r)}`, a.protects ?? rule.labels?.target ?? "", value, derived, unit, a.derived_why ?? ""), r.urn);
+          }
+        }
+      }
+    }
+    if (r.type === ALARM && r.inputs.tags?.["derived-threshold"] !== undefined) {
+      const tags = r.inputs.tags as Record<string, string>;
+      const value = Number(tags["override-value"]);
+      const derived = Number(tags["derived-threshold"]);
+      if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(tags.alert as SignalAlert, value, derived)) {
+        const unit = r.inputs.namespace === "AWS/S3" && tags.alert === "S3ReplicationFailed" ? "" : "seconds";
+        report(message(tags.alert, `CloudWatch alarm ${r.inputs.name ?? r.name}`, tags.target ?? "", value, derived, unit, "its derivation is in the alarm description without the override and in docs/SIGNALS.md"), r.urn);
+      }
+    }
+  }
+}
+
+export const signalThresholds: StackValidationPolicy = {
+  name: "signal-thresholds",
+  description: "No alert threshold override pages later than what the recovery targets derive for that alert.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, report) => {
+    const resources = fromPolicyResources(args.resources);
+    if (!resources.some((r) => r.type === ALARM || ruleGroupsOf(r).length > 0)) args.notApplicable("no alert rules and no CloudWatch alarms in the stack");
+    checkSignalThresholds(resources, report);
+  },
+};
