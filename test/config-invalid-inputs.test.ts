@@ -15,7 +15,7 @@ import { cidrProblem, hostnameProblem } from "../dr/targets/network";
 import { awsRegion } from "../dr/targets/aws";
 import { POSTGRES_15_PARAMETERS } from "../components/postgres/render/pg15-parameter-names";
 import { readStackFile } from "../offline/stack-files";
-import { deepMerge, stackFileWith } from "./harness/offline";
+import { deepMerge, scratchDir, stackFileWith } from "./harness/offline";
 
 const ROOT = path.resolve(__dirname, "..");
 const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -302,7 +302,7 @@ describe("npm run plan exits 2, naming the key (and the file)", () => {
     return r;
   }
   const malformed = () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "agent-dr-yaml-")), "Pulumi.prod.yaml");
+    const file = path.join(scratchDir("agent-dr-yaml-"), "Pulumi.prod.yaml");
     fs.writeFileSync(file, "config:\n  agent-dr:regions: [us-east-1\n");
     return file;
   };

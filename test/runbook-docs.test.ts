@@ -24,7 +24,8 @@ test("every page lists every step of its runbook", () => {
 });
 
 // The CLI itself (node + swc register, about 2 s per call).
-const cli = (args: string[]) => spawnSync(path.join(ROOT, "node_modules/.bin/node"), ["-r", "@swc-node/register", "cli/runbook.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, HOME: fs.mkdtempSync("/tmp/runbook-cli-home-") } });
+import { scratchDir } from "./harness/offline";
+const cli = (args: string[]) => spawnSync(path.join(ROOT, "node_modules/.bin/node"), ["-r", "@swc-node/register", "cli/runbook.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, HOME: scratchDir("runbook-cli-home-") } });
 
 test("CLI: docs --check passes, dry-run prints the steps and exits 0, bad input exits 2 naming the flag", () => {
   expect(cli(["docs", "--check"]).status).toBe(0);

@@ -21,6 +21,24 @@ export function deepMerge(base: any, patch: any): any {
   return patch;
 }
 
+const scratch: string[] = [];
+
+/**
+ * A temporary directory removed when the test file ends (the harness is loaded once per test
+ * file, so each file cleans up after itself; thousands of stack files piled up in /tmp before).
+ */
+export function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+// Registered when a test file imports the harness (hooks can not be added from inside a test).
+if (typeof afterAll === "function") {
+  afterAll(() => {
+    for (const d of scratch.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+}
+
 /**
  * Write a stack file: the shipped Pulumi.<stack>.yaml with `patch` (keys like "agent-dr:postgres")
  * deep-merged in. Returns its path.
@@ -28,7 +46,7 @@ export function deepMerge(base: any, patch: any): any {
 export function stackFileWith(stack: string, patch: Record<string, unknown> = {}): string {
   const doc = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
   doc.config = deepMerge(doc.config, patch);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-dr-stack-"));
+  const dir = scratchDir("agent-dr-stack-");
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   fs.writeFileSync(file, YAML.stringify(doc));
   return file;
