@@ -1,0 +1,9 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** The degraded responder as shipped in the gateway's ConfigMap, and run as-is by the drill. */
+export const DEGRADED_RESPONDER_FILE = path.join(__dirname, "degraded-responder.mjs");
+
+export function degradedResponderScript(): string {
+  return fs.readFileSync(DEGRADED_RESPONDER_FILE, "utf8");
+}
