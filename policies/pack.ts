@@ -19,6 +19,7 @@ import { recoveryTargets } from "./rules/recovery-targets";
 import { redisPersistence } from "./rules/redis-persistence";
 import { sentinelQuorum } from "./rules/sentinel-quorum";
 import { targetBounds } from "./rules/target-bounds";
+import { llmGatewayChain } from "./rules/llm-gateway-chain";
 
 export const PACK_NAME = "agent-dr-policies";
 
@@ -44,4 +45,5 @@ export const policies: Policies = [
   networkIngressScope,
   workloadHardening,
   rbacLeastPrivilege,
+  llmGatewayChain,
 ];

@@ -31,7 +31,8 @@ export function defaultBounds(): Bounds {
           scenarios[s] = { ...(x.rpo && x.rpo !== "unbounded" ? { rpoSeconds: parseDuration(x.rpo) } : {}), ...(x.rto && x.rto !== "unbounded" ? { rtoSeconds: parseDuration(x.rto) } : {}) };
         }
         for (const s of skip) scenarios[s] = {};
-        return [name, { rpoSeconds: parseDuration(d.rpo), rtoSeconds: parseDuration(d.rto), scenarios }];
+        // "unbounded" (agent_responses' RPO: nothing is stored) is no bound at all, not an infinite number.
+        return [name, { ...(d.rpo !== "unbounded" ? { rpoSeconds: parseDuration(d.rpo) } : {}), ...(d.rto !== "unbounded" ? { rtoSeconds: parseDuration(d.rto) } : {}), scenarios }];
       }),
     );
   return { prod: forEnv([]), staging: forEnv(["region-loss"]) };

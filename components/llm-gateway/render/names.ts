@@ -6,6 +6,9 @@ export const DEGRADED_PORT = 8790;
 /** The header Portkey reads its routing config from; the route Secret holds its value under this key. */
 export const CONFIG_HEADER = "x-portkey-config";
 
+/** On the route Secret: the providers' names in chain order, so messages name them as the config does. */
+export const PROVIDER_NAMES_ANNOTATION = "agent-dr/llm-providers";
+
 /** A pod of the agent API that may call the gateway carries this label (same namespace as the gateway). */
 export const LLM_CLIENT_LABEL = { key: "agent-dr/llm-client", value: "true" } as const;
 

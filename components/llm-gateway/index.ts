@@ -1,0 +1,5 @@
+export * from "./llm-gateway";
+export * from "./render/names";
+export * from "./render/portkey-config";
+export * from "./render/workloads";
+export * from "./render/network";
