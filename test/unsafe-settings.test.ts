@@ -44,6 +44,8 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["retention of one day", { "agent-dr:backup": { retentionDays: 1, objectLock: { enabled: true, days: 1 } } }, "backup-verification", /expire after 1 day/],
   ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],
   ["prod without Object Lock", { "agent-dr:backup": { objectLock: { enabled: false } } }, "backup-verification", /has no Object Lock/],
+  // A hung provider holds each request for the whole timeout: 2 providers x (2 x 20 s + 1 s) + 5 s is far past 30 s.
+  ["LLM per-attempt timeout 20 s", { "agent-dr:llm": { overrides: { requestTimeoutSeconds: 20 } } }, "llm-gateway-chain", /per-attempt timeout 20 s with 1 retry over 2 provider\(s\) is longer than the agent_responses llm-provider-outage RTO of 30 s allows/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
 ];
 

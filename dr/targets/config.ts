@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from "./durations";
 import { awsRegion, issuerHostPath, parseOidcProviderArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
-import { SCENARIOS, Scenario, Store, Target } from "./scenarios";
+import { SCENARIOS, Scenario, scenarioApplies, Store, Target } from "./scenarios";
 import {
   BackupOverrides,
   DnsOverrides,
@@ -425,8 +425,8 @@ function resolveDataClasses(
       const scenarioRto = userScenario?.rto ?? (user.rto === undefined ? baseScenario?.rto : undefined) ?? rto;
       const scenarioRpo = userScenario?.rpo ?? (user.rpo === undefined ? baseScenario?.rpo : undefined) ?? rpo;
       const target = { rpoSeconds: parseDuration(scenarioRpo), rtoSeconds: parseDuration(scenarioRto) };
-      // "unbounded" RPO declares accepted loss, which any RTO may go with.
-      if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds)) {
+      // "unbounded" RPO declares accepted loss, which any RTO may go with; a scenario that does not concern the store has no row to fail.
+      if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds) && scenarioApplies(store, scenario)) {
         const where = userScenario?.rpo || (user.rpo === undefined && baseScenario?.rpo) ? `scenarios.${scenario}.rpo` : "rpo";
         const entry = rpoAboveRto.get(where) ?? { value: scenarioRpo, misses: new Map<string, string[]>() };
         const rto = formatDuration(target.rtoSeconds);

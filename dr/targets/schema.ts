@@ -204,6 +204,8 @@ export const SIGNAL_ALERTS = [
   "S3ReplicationBacklog",
   "S3ReplicationFailed",
   "Route53HealthCheckFailing",
+  "LlmDegradedResponses",
+  "LlmHandoffFailing",
 ] as const;
 export type SignalAlert = (typeof SIGNAL_ALERTS)[number];
 

@@ -5,10 +5,11 @@ import { CronJobNames, jobRules } from "./job-rules";
 import { AlertRule, describeTarget, formatSeconds, ProtectedTarget } from "./model";
 import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
+import { llmRules } from "./llm-rules";
 
 /** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
 export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
-  return [...postgresRules(config, settings), ...redisRules(config, settings), ...jobRules(config, settings, jobs)];
+  return [...postgresRules(config, settings), ...redisRules(config, settings), ...jobRules(config, settings, jobs), ...llmRules(config, settings)];
 }
 
 export interface PrometheusRuleEntry {
