@@ -82,7 +82,16 @@ export class AgentPlatform extends pulumi.ComponentResource {
         this.llmGateways.push(
           new LlmGateway(
             `${name}-llm${role === "primary" ? "" : "-dr"}`,
-            { cluster, settings: llmSettings, llm: config.llm, dataClasses: config.dataClasses.filter((c) => c.store === "llm-gateway"), ...(config.network ? { network: config.network } : {}), labels: baseLabels(config, "llm-gateway") },
+            {
+              cluster,
+              settings: llmSettings,
+              llm: config.llm,
+              dataClasses: config.dataClasses.filter((c) => c.store === "llm-gateway"),
+              ...(config.network ? { network: config.network } : {}),
+              labels: baseLabels(config, "llm-gateway"),
+              // The monthly LLM outage test joins the DR test schedule where the others run (staging by default), in the primary region.
+              outageTest: drTestsEnabledByDefault(config.environment) && role === "primary",
+            },
             { parent: this },
           ),
         );

@@ -3,3 +3,4 @@ export * from "./render/names";
 export * from "./render/portkey-config";
 export * from "./render/workloads";
 export * from "./render/network";
+export * from "./render/outage-test";

@@ -10,7 +10,8 @@ import { CONFIG_HEADER, DEGRADED_PORT, gatewayPodLabels, GATEWAY_PORT, llmGatewa
 import { gatewayNetworkPolicies } from "./render/network";
 import { renderPortkeyConfig } from "./render/portkey-config";
 import { gatewayDeploymentSpec } from "./render/workloads";
-import { degradedResponderScript } from "./scripts";
+import { degradedResponderScript, outageTestScript } from "./scripts";
+import { LLM_OUTAGE_TEST, outageTestCronJobSpec } from "./render/outage-test";
 
 export interface LlmGatewayArgs {
   /** The region's cluster (provider and namespace) from AgentPlatform. */
@@ -25,6 +26,8 @@ export interface LlmGatewayArgs {
   labels: Record<string, string>;
   /** Object name prefix; default llm-gateway. */
   prefix?: string;
+  /** Run the monthly LLM outage test here (the DR test schedule: staging by default). */
+  outageTest?: boolean;
 }
 
 /** Label of the gateway's objects naming the region they serve (the policy pack counts regions by it). */
@@ -95,6 +98,19 @@ export class LlmGateway extends pulumi.ComponentResource {
     }
 
     this.url = pulumi.all([ns, service.metadata.name]).apply(([namespace, svc]) => `http://${svc}.${namespace}.svc:${GATEWAY_PORT}`);
+
+    // The test needs the degraded step to check it; without it the chain policy already fails the stack.
+    if (args.outageTest && args.settings.degradedResponse) {
+      const script = new k8s.core.v1.ConfigMap(`${name}-outage-test-script`, { metadata: meta(`${prefix}-outage-test`), data: { "llm-outage-test.mjs": outageTestScript() } }, child);
+      new k8s.batch.v1.CronJob(
+        `${name}-outage-test`,
+        {
+          metadata: meta(`${prefix}-outage-test`, { "agent-dr/dr-schedule": LLM_OUTAGE_TEST.name }),
+          spec: this.url.apply((gatewayUrl) => outageTestCronJobSpec({ settings: args.settings, gatewayUrl, routeSecret: names.route, scriptConfigMap: `${prefix}-outage-test` })),
+        },
+        { ...child, dependsOn: [script, route] },
+      );
+    }
     this.routeSecretName = route.metadata.name;
     this.registerOutputs({ url: this.url, routeSecretName: this.routeSecretName });
   }

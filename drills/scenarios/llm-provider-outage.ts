@@ -5,6 +5,8 @@ import { ChatAttempt, ChatLoad } from "../llm/load";
 import { ProviderMode, ProviderStandIn } from "../llm/standin";
 import { HandoffQueue } from "../llm/webhook";
 import { sleep, waitFor } from "../runtime/procfs";
+import { outageTestEnv } from "../../components/llm-gateway/render/outage-test";
+import { OUTAGE_TEST_FILE } from "../../components/llm-gateway/scripts";
 import { budgetRow } from "../stack";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
@@ -99,6 +101,17 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     // Hand-offs are posted before the answer is sent; a short grace covers the webhook's own bookkeeping.
     await sleep(200);
 
+    // The monthly staging test's script, as shipped, against this gateway: the primary "black-holed"
+    // by a closed loopback port (refused), then every provider.
+    ctx.progress("the monthly LLM outage test script against the gateway");
+    const routeFile = ctx.sup.writeFile("llm-route.json", JSON.stringify(gateway.config), 0o644);
+    const testEnv = Object.fromEntries(outageTestEnv(l, gateway.url, routeFile, `http://127.0.0.1:${ports.degraded - 1}/v1`).map((e) => [e.name, e.value]));
+    let outageTestOutput = "";
+    const outageTestPassed = await ctx.sup
+      .run(process.execPath, [OUTAGE_TEST_FILE], { env: testEnv, timeoutMs: 120_000 })
+      .then((out) => ((outageTestOutput = out), true))
+      .catch((e: Error) => ((outageTestOutput = e.message), false));
+
     const all = load.attempts;
     const inOutage = all.filter((a) => a.startMs >= outageAt && a.startMs < outageEnd);
     // A request wholly inside the outage must end in the degraded response; one that began before it
@@ -148,6 +161,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
       handoffsReceived: degraded.length - handoffMissing.length,
       handoffsMissing: handoffMissing.length,
       outageRequestsNotDegraded: notDegradedInOutage.length,
+      monthlyTestScriptPassed: outageTestPassed,
     };
     const v = judge(target, predicted, measured);
     const fail = (note: string) => {
@@ -161,6 +175,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     if (notDegradedInOutage.length > 0) fail(`${notDegradedInOutage.length} request(s) in the total outage were not answered with the degraded response`);
     if (handoffMissing.length > 0) fail(`${handoffMissing.length} degraded response(s) without a hand-off at the webhook`);
     for (const m of PRIMARY_FAULTS) if (perMode[m].added.length === 0) fail(`${m}: no request was answered by ${standby.name}`);
+    if (!outageTestPassed) fail(`the monthly LLM outage test script failed against the gateway: ${outageTestOutput.slice(0, 500)}`);
     return [
       {
         id: "llm-provider-outage",
