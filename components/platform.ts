@@ -5,6 +5,7 @@ import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { drTestsEnabledByDefault, FailoverController } from "./controller";
 import { FailoverDns } from "./dns";
+import { LlmGateway } from "./llm-gateway";
 import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
@@ -47,6 +48,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly signals: Signals;
   /** Failover controller (agent-dr:failover.controller.enabled) and the scheduled DR tests. */
   readonly failoverController?: FailoverController;
+  /** The LLM gateway in every region the agent API runs in (agent-dr:llm). */
+  readonly llmGateways: LlmGateway[] = [];
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -70,6 +73,29 @@ export class AgentPlatform extends pulumi.ComponentResource {
       });
       this.redis = new RedisSentinel(`${name}-redis`, redisArgs(this.primary, "primary"), { parent: this });
       if (redisSettings.drRegion && this.dr) this.drRedis = new RedisSentinel(`${name}-redis-dr`, redisArgs(this.dr, "dr"), { parent: this });
+    }
+
+    // The agent API runs in each region the stack has a cluster in; so does its gateway to the models.
+    const llmSettings = args.settings.llm;
+    if (llmSettings && config.llm) {
+      for (const [cluster, role] of [[this.primary, "primary"], ...(this.dr ? [[this.dr, "dr"]] : [])] as Array<[RegionCluster, string]>) {
+        this.llmGateways.push(
+          new LlmGateway(
+            `${name}-llm${role === "primary" ? "" : "-dr"}`,
+            {
+              cluster,
+              settings: llmSettings,
+              llm: config.llm,
+              dataClasses: config.dataClasses.filter((c) => c.store === "llm-gateway"),
+              ...(config.network ? { network: config.network } : {}),
+              labels: baseLabels(config, "llm-gateway"),
+              // The monthly LLM outage test joins the DR test schedule where the others run (staging by default), in the primary region.
+              outageTest: drTestsEnabledByDefault(config.environment) && role === "primary",
+            },
+            { parent: this },
+          ),
+        );
+      }
     }
 
     this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
@@ -98,6 +124,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.registerOutputs({
       primaryNamespace: this.primary.namespace,
       drNamespace: this.dr?.namespace,
+      llmGatewayUrls: this.llmGateways.map((g) => g.url),
     });
   }
 

@@ -103,3 +103,37 @@ export const REGION_PROMOTION = {
   /** Patroni standby-cluster promotion: remove standby_cluster, next HA loop promotes (spilo.md 3.3); one loop + promote + checkpoint. */
   standbyPromotionOverheadSeconds: 15,
 } as const;
+
+/**
+ * The Portkey AI gateway (npm @portkey-ai/gateway 1.15.2, MIT; image portkeyai/gateway:1.15.2), read
+ * in its build (build/start-server.js, retryRequest and the fallback strategy) and measured by the
+ * llm-provider-outage drill.
+ */
+export const PORTKEY = {
+  /** The pinned release: the npm package the drill runs and the image the stack deploys (a test holds them equal). */
+  version: "1.15.2",
+  /** Retries go through async-retry with randomize false and its defaults: the k-th retry waits 1 s x 2^(k-1). */
+  retryBackoffFirstSeconds: 1,
+  retryBackoffFactor: 2,
+  /** An attempt that outlives request_timeout is aborted and answered by the gateway itself with 408. */
+  timeoutStatus: 408,
+  /** A refused or reset connection (fetch throws) is answered with 500 once the retries are spent. */
+  connectionErrorStatus: 500,
+  /** Without retry.on_status_codes, these are retried (Portkey's RETRY_STATUS_CODES). */
+  defaultRetryStatusCodes: [429, 500, 502, 503, 504] as readonly number[],
+  /**
+   * The open-source build has no circuit breaker (its breaker state lives in Portkey's hosted config
+   * store): every request starts at the first target, so "traffic is on the standby" from the first
+   * request after the fault, and back on the primary from the first request after it recovers.
+   */
+  circuitBreaker: false,
+} as const;
+
+export const LLM = {
+  /** The smallest per-attempt timeout we accept: below a second even a healthy model's first token rarely arrives. */
+  minRequestTimeoutSeconds: 1,
+  /** The largest: beyond it a hung provider holds a user longer than anyone waits for a chat answer. */
+  maxRequestTimeoutSeconds: 600,
+  /** The degraded responder answers from memory after handing off (webhook timeout 2 s, one retry): planned cost of the last step. */
+  degradedStepSeconds: 5,
+} as const;

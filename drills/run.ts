@@ -12,6 +12,7 @@ import { postgresPrimaryLoss } from "./scenarios/postgres-primary-loss";
 import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
 import { redisPrimaryLoss } from "./scenarios/redis-primary-loss";
+import { llmProviderOutage } from "./scenarios/llm-provider-outage";
 import type { DrillStack } from "./stack";
 import type { ScenarioResult } from "./types";
 
@@ -31,6 +32,7 @@ export const DRILLS: DrillDefinition[] = [
   { ids: ["postgres-pitr"], store: "postgres", run: postgresPitr },
   { ids: ["postgres-logical-backup"], store: "postgres", run: postgresLogicalBackup },
   { ids: ["redis-primary-loss"], store: "redis", run: redisPrimaryLoss },
+  { ids: ["llm-provider-outage"], store: "llm-gateway", run: llmProviderOutage },
 ];
 
 export const SCENARIO_IDS: string[] = DRILLS.flatMap((d) => [...d.ids]);

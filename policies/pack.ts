@@ -20,6 +20,7 @@ import { redisPersistence } from "./rules/redis-persistence";
 import { sentinelQuorum } from "./rules/sentinel-quorum";
 import { targetBounds } from "./rules/target-bounds";
 import { signalThresholds } from "./rules/signal-thresholds";
+import { llmGatewayChain } from "./rules/llm-gateway-chain";
 
 export const PACK_NAME = "agent-dr-policies";
 
@@ -46,4 +47,5 @@ export const policies: Policies = [
   workloadHardening,
   rbacLeastPrivilege,
   signalThresholds,
+  llmGatewayChain,
 ];

@@ -19,9 +19,10 @@ describe("npm run plan", () => {
     expect(Array.isArray(out.resources)).toBe(true);
     expect(out.resources.some((x: any) => x.type === "pulumi:providers:kubernetes")).toBe(true);
     for (const x of out.resources) expect(Object.keys(x)).toEqual(expect.arrayContaining(["type", "name", "inputs"]));
-    expect(out.budget).toHaveLength(25);
+    // 5 data classes x 5 data scenarios, and agent_responses x llm-provider-outage.
+    expect(out.budget).toHaveLength(26);
     const scenarios = new Set(out.budget.map((b: any) => b.scenario));
-    expect([...scenarios].sort()).toEqual(["credential-compromise", "instance-loss", "logical-corruption", "region-loss", "zone-loss"]);
+    expect([...scenarios].sort()).toEqual(["credential-compromise", "instance-loss", "llm-provider-outage", "logical-corruption", "region-loss", "zone-loss"]);
     const b = out.budget[0];
     expect(b.target).toEqual({ rpoSeconds: expect.anything(), rtoSeconds: expect.anything() });
     expect(typeof b.ok).toBe("boolean");

@@ -614,7 +614,7 @@ describe("network-exposure", () => {
 
 it("every policy of the pack has tests above", () => {
   const tested = ["postgres-wal-archiving", "postgres-synchronous-mode", "patroni-timing", "redis-persistence", "sentinel-quorum", "backup-cronjob", "bucket-protection", "bucket-replication", "failover-health-check", "target-bounds", "recovery-targets", "postgres-engine-safety", "detection-stability", "backup-verification", "network-exposure"];
-  // Tested with their fixtures in test/k8s-policies.test.ts, test/recovery-point-protection.test.ts and test/signal-thresholds.test.ts.
-  const testedElsewhere = ["network-default-deny", "network-ingress-scope", "workload-hardening", "rbac-least-privilege", "recovery-point-protection", "signal-thresholds"];
+  // Tested with their fixtures in test/k8s-policies.test.ts, test/recovery-point-protection.test.ts, test/signal-thresholds.test.ts and test/llm-gateway-stack.test.ts.
+  const testedElsewhere = ["network-default-deny", "network-ingress-scope", "workload-hardening", "rbac-least-privilege", "recovery-point-protection", "signal-thresholds", "llm-gateway-chain"];
   expect(policies.map((p) => p.name).sort()).toEqual([...tested, ...testedElsewhere].sort());
 });

@@ -11,7 +11,7 @@ describe("reconcilePackConfig", () => {
   it("fills schema defaults and keeps each policy's own level without config", () => {
     const c = reconcilePackConfig(policies, {});
     expect(c["backup-cronjob"]).toEqual({ enforcementLevel: "mandatory", properties: { logicalBackupRpoSeconds: 86400 } });
-    expect(c["recovery-targets"].properties.scenarios).toEqual(["instance-loss", "zone-loss", "region-loss", "logical-corruption", "credential-compromise"]);
+    expect(c["recovery-targets"].properties.scenarios).toEqual(["instance-loss", "zone-loss", "region-loss", "logical-corruption", "credential-compromise", "llm-provider-outage"]);
     expect(c["failover-health-check"]).toEqual({ enforcementLevel: "mandatory", properties: {} });
   });
   it("applies all, then the policy's entry (a level or an object)", () => {
@@ -71,6 +71,7 @@ describe("the pack's budget is the plan's budget", () => {
     const packRows = rows.map((r) => `${r.dataClass}/${r.scenario} ${fin(r.predicted.rpoSeconds)} ${fin(r.predicted.rtoSeconds)} ${r.ok}`).sort();
     const planRows = plan.budget.map((b) => `${b.dataClass}/${b.scenario} ${b.predicted.rpoSeconds} ${b.predicted.rtoSeconds} ${b.ok}`).sort();
     expect(packRows).toEqual(planRows);
-    expect(planRows).toHaveLength(25);
+    // 5 data classes x 5 data scenarios, and agent_responses x llm-provider-outage.
+    expect(planRows).toHaveLength(26);
   }, 120_000);
 });

@@ -186,6 +186,24 @@ function casesFor(r: AlertRule, settings: DrSettings, step: number): Case[] {
         { name: "old snapshot but fewer changes than any save point", series: [s("redis_rdb_last_save_timestamp_seconds", redis, constant(0, e)), s("redis_rdb_changes_since_last_save", redis, constant(changes - 1, e))], evalTime: e, fires: [] },
       ];
     }
+    case "LlmDegradedResponses": {
+      // One degraded answer per sample: the rate is on from the second sample, so it fires a hold time later.
+      const gw = { instance: "llm-gateway-0:8790", job: "llm-gateway" };
+      const e = forFires + step;
+      return [
+        { name: "degraded answers for the whole hold time", series: [s("agent_dr_llm_degraded_responses_total", gw, `0+1x${n(e)}`)], evalTime: e, fires: [{}] },
+        { name: "degraded answers for less than the hold time", series: [s("agent_dr_llm_degraded_responses_total", gw, `0+1x${n(e)}`)], evalTime: e - step, fires: [] },
+        { name: "no new degraded answer", series: [s("agent_dr_llm_degraded_responses_total", gw, constant(7, e))], evalTime: e, fires: [] },
+      ];
+    }
+    case "LlmHandoffFailing": {
+      const gw = { instance: "llm-gateway-0:8790", job: "llm-gateway" };
+      const e = 60;
+      return [
+        { name: "a hand-off failed", series: [s("agent_dr_llm_handoffs_total", { ...gw, result: "failed" }, `0x30 1x${n(e)}`)], evalTime: e, fires: [{}] },
+        { name: "hand-offs delivered, none failed", series: [s("agent_dr_llm_handoffs_total", { ...gw, result: "delivered" }, `0+1x${n(e)}`), s("agent_dr_llm_handoffs_total", { ...gw, result: "failed" }, constant(3, e))], evalTime: e, fires: [] },
+      ];
+    }
     default:
       throw new Error(`no promtool cases for ${r.alert}: every alert needs series that fire it and series that do not`);
   }

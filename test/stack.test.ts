@@ -55,7 +55,8 @@ describe("invalid config", () => {
 describe("the offline plan", () => {
   it("reports the budget for every data class and scenario of prod", async () => {
     const p = await planStack("prod");
-    expect(p.budget).toHaveLength(5 * 5);
+    // 5 data classes x 5 data scenarios, and agent_responses x llm-provider-outage (the gateway's only scenario).
+    expect(p.budget).toHaveLength(5 * 5 + 1);
     for (const b of p.budget) {
       expect(Object.keys(b)).toEqual(expect.arrayContaining(["dataClass", "scenario", "target", "predicted", "ok", "limitedBy"]));
     }

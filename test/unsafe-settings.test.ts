@@ -47,6 +47,8 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["an alarm override that pages after the region-loss RPO", { "agent-dr:signals": { overrides: { S3ReplicationLatencyHigh: 7200 } } }, "signal-thresholds", /S3ReplicationLatencyHigh = 7200 seconds pages later than the 900 seconds the targets derive/],
   ["a rule override that pages after the archive's RPO", { "agent-dr:signals": { overrides: { PostgresWalArchiveBehind: 86400 } } }, "signal-thresholds", /PostgresWalArchiveBehind = 86400 seconds pages later than the 60 seconds/],
   ["a count override that pages only when quorum is long gone", { "agent-dr:signals": { overrides: { RedisSentinelQuorumLost: 1 } } }, "signal-thresholds", /RedisSentinelQuorumLost = 1 count pages later .* than the 2 count/],
+  // A hung provider holds each request for the whole timeout: 2 providers x (2 x 20 s + 1 s) + 5 s is far past 30 s.
+  ["LLM per-attempt timeout 20 s", { "agent-dr:llm": { overrides: { requestTimeoutSeconds: 20 } } }, "llm-gateway-chain", /per-attempt timeout 20 s with 1 retry over 2 provider\(s\) is longer than the agent_responses llm-provider-outage RTO of 30 s allows/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
 ];
 

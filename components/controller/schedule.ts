@@ -15,7 +15,9 @@ export interface DrTest {
  * The platform's DR test schedule (UTC, outside business hours, spread so no two overlap):
  * weekly base-backup restore (a point-in-time clone five minutes back, checked and deleted) and
  * weekly Sentinel failover; monthly planned Postgres switchover and restore of the daily dump
- * into a fresh database.
+ * into a fresh database. The monthly "LLM API outage" test is no runbook: it is the LLM gateway's
+ * own CronJob (components/llm-gateway/render/outage-test.ts, 05:00 UTC on the 8th), enabled by
+ * drTestsEnabledByDefault like these.
  */
 export function drTestSchedule(): DrTest[] {
   return [

@@ -1,10 +1,11 @@
 import { POSTGRES } from "../engine-facts";
 import type { DrSettings } from "../settings/types";
-import { formatDuration, SCENARIOS } from "../targets";
+import { formatDuration, SCENARIOS, scenarioApplies } from "../targets";
 import type { DataClass } from "../targets";
 import { designFloor, unreachable, type DesignLimit } from "./floors";
 import { fmtBytes, postgresBound } from "./postgres";
 import { redisBound } from "./redis";
+import { llmBound, llmSwitchSeconds } from "./llm";
 import type { Bound, BudgetResult, BudgetRow } from "./types";
 
 /**
@@ -15,8 +16,9 @@ import type { Bound, BudgetResult, BudgetRow } from "./types";
 export function computeBudget(classes: DataClass[], settings: DrSettings): BudgetResult {
   const rows: BudgetRow[] = [];
   for (const c of classes) {
-    for (const scenario of SCENARIOS) {
-      const bounds = c.store === "postgres" ? postgresBound(c, scenario, settings) : redisBound(c, scenario, settings);
+    // Only the scenarios that concern the class's store (a provider outage touches no stored data).
+    for (const scenario of SCENARIOS.filter((s) => scenarioApplies(c.store, s))) {
+      const bounds = c.store === "postgres" ? postgresBound(c, scenario, settings) : c.store === "redis" ? redisBound(c, scenario, settings) : llmBound(c, scenario, settings);
       const target = c.targets[scenario];
       // A miss no setting can fix says so, with what would change it, instead of a Fix that can not work.
       const floor = designFloor(c, scenario, settings);
@@ -73,5 +75,9 @@ function costs(classes: DataClass[], s: DrSettings): string[] {
     }
   }
   if (s.backup.replicationTimeControl) out.push("S3 Replication Time Control is on: replicated data is billed an extra RTC fee per GB.");
+  if (s.llm && s.llm.providers.length > 1) {
+    const worst = llmSwitchSeconds(s.llm).toStandby;
+    out.push(`LLM gateway: while ${s.llm.providers[0].name} is down every request first fails there (no circuit breaker): up to ${worst} s extra latency per request; per-attempt timeout ${s.llm.requestTimeoutSeconds} s also cuts off any answer slower than that.`);
+  }
   return out;
 }

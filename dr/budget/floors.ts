@@ -1,4 +1,4 @@
-import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, ROUTE53, SENTINEL } from "../engine-facts";
+import { KUBERNETES, LLM, PATRONI, POSTGRES, REGION_PROMOTION, ROUTE53, SENTINEL } from "../engine-facts";
 import type { DrSettings } from "../settings/types";
 import type { DataClass, Scenario } from "../targets";
 
@@ -26,7 +26,25 @@ export interface DesignFloor {
 const round = (n: number) => Math.round(n * 10) / 10;
 
 export function designFloor(c: DataClass, scenario: Scenario, s: DrSettings): DesignFloor {
+  if (c.store === "llm-gateway") return llmFloor(s);
   return c.store === "postgres" ? postgresFloor(scenario, s) : redisFloor(scenario);
+}
+
+/**
+ * A provider that hangs is only known to have failed when its attempt times out, and no attempt is
+ * cut shorter than the smallest timeout we accept: each provider of the chain costs at least that,
+ * and the degraded step its own planned time.
+ */
+function llmFloor(s: DrSettings): DesignFloor {
+  const n = s.llm?.providers.length ?? 1;
+  const seconds = n * LLM.minRequestTimeoutSeconds + (s.llm?.degradedResponse ? LLM.degradedStepSeconds : 0);
+  return {
+    rto: {
+      seconds,
+      why: `a hung provider is noticed only when its attempt times out (at least ${LLM.minRequestTimeoutSeconds} s each, for ${n} provider(s)), and the degraded step takes about ${LLM.degradedStepSeconds} s: at least ${seconds} s`,
+      change: `relax the llm-provider-outage RTO to at least ${seconds} s, or shorten the chain`,
+    },
+  };
 }
 
 function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
@@ -77,6 +95,8 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
         },
       };
     }
+    case "llm-provider-outage":
+      return {};
     case "credential-compromise": {
       // The newest surviving point is at best what the archive already holds, restored by a clone.
       const rpo = 1 + POSTGRES.archiveUploadSeconds;
@@ -106,6 +126,8 @@ function redisFloor(scenario: Scenario): DesignFloor {
           change: `relax the RTO to at least ${rto} s`,
         },
       };
+    case "llm-provider-outage":
+      return {};
     case "region-loss":
     case "logical-corruption":
     case "credential-compromise":

@@ -2,3 +2,4 @@ export * from "./types";
 export * from "./budget";
 export { archiveLossSeconds, archiveRpo } from "./postgres";
 export { route53Failover, dnsSwitch, regionDecision } from "./region";
+export { chainWorstSeconds, llmSwitchSeconds, maxRequestTimeoutFor } from "./llm";

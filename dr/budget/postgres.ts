@@ -25,7 +25,15 @@ export function postgresBound(c: DataClass, scenario: Scenario, s: DrSettings): 
       return logicalCorruption(pg, s);
     case "credential-compromise":
       return credentialCompromise(pg, s);
+    case "llm-provider-outage":
+      // Not a scenario of this store (STORE_SCENARIOS): the budget computes no such row.
+      return notConcerned();
   }
+}
+
+function notConcerned(): { rpo: Bound; rto: Bound } {
+  const none: Bound = { seconds: 0, mechanism: "a model provider outage touches no stored data" };
+  return { rpo: none, rto: none };
 }
 
 /**

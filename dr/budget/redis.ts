@@ -27,6 +27,9 @@ export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { 
         rpo: { seconds: Infinity, mechanism: "Redis keeps no copy outside the set: its password can FLUSHALL every session" },
         rto: { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "rotate the password; sessions start anew" },
       };
+    case "llm-provider-outage":
+      // Not a scenario of this store (STORE_SCENARIOS): the budget computes no such row.
+      return { rpo: { seconds: 0, mechanism: "a model provider outage touches no stored data" }, rto: { seconds: 0, mechanism: "a model provider outage touches no stored data" } };
     case "logical-corruption":
       return {
         rpo: { seconds: Infinity, mechanism: "Redis keeps no point-in-time history" },

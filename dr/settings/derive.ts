@@ -3,6 +3,7 @@ import { CLOUDWATCH, POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTIN
 import type { DataClass, Scenario, StackConfig } from "../targets";
 import { everyHoursCron } from "./cron";
 import { clampPatroni, derivePatroniTimings } from "./patroni";
+import { deriveLlm } from "./llm";
 import type { DrSettings, PostgresSettings, RedisSettings } from "./types";
 
 const HOUR_DIVISORS = [1, 2, 3, 4, 6, 8, 12, 24];
@@ -54,6 +55,7 @@ export function deriveSettings(config: StackConfig): DrSettings {
       controllerIntervalSeconds: config.failover.controller.intervalSeconds,
       controllerFailureThreshold: config.failover.controller.failureThreshold,
     },
+    ...(config.llm ? { llm: deriveLlm(config, config.llm) } : {}),
   };
 }
 

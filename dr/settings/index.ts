@@ -2,3 +2,4 @@ export * from "./types";
 export * from "./derive";
 export * from "./patroni";
 export * from "./cron";
+export * from "./llm";

@@ -93,6 +93,36 @@ export interface FailoverSettings {
   controllerFailureThreshold: number;
 }
 
+/** One provider of the chain as the gateway will call it (no key: the budget never needs it). */
+export interface LlmProviderSettings {
+  name: string;
+  provider: string;
+  baseUrl: string;
+  model: string;
+}
+
+/** The LLM gateway's fallback chain (Portkey strategy mode "fallback"), as rendered. */
+export interface LlmGatewaySettings {
+  /** Tried in order; the degraded responder (when present) comes after them. */
+  providers: LlmProviderSettings[];
+  /** Per-attempt timeout: Portkey's request_timeout, per provider target. */
+  requestTimeoutSeconds: number;
+  /** Retries of one provider (Portkey retry.attempts) before the chain moves on. */
+  retries: number;
+  /** Statuses on which a provider is retried (Portkey retry.on_status_codes). */
+  retryStatusCodes: number[];
+  /** Statuses on which the chain moves to the next target (strategy.on_status_codes). */
+  failoverStatusCodes: number[];
+  /** The chain ends in the degraded responder: a defined answer and a hand-off to a human queue. */
+  degradedResponse: boolean;
+  /** The degraded responder posts every request it answers to the human queue's webhook. */
+  handoff: boolean;
+  /** Gateway pods per region, spread over zones. */
+  replicas: number;
+  /** Regions that run a gateway (every region the agent API runs in). */
+  regions: string[];
+}
+
 export interface DrSettings {
   environment: string;
   regions: { primary: string; dr?: string };
@@ -101,4 +131,6 @@ export interface DrSettings {
   backup: BackupSettings;
   dns: DnsSettings;
   failover: FailoverSettings;
+  /** Absent when the stack has no LLM gateway. */
+  llm?: LlmGatewaySettings;
 }

@@ -4,10 +4,11 @@ import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
-import { SCENARIOS, Scenario, Store, Target } from "./scenarios";
+import { SCENARIOS, Scenario, scenarioApplies, Store, Target } from "./scenarios";
 import {
   BackupOverrides,
   DnsOverrides,
+  LlmOverrides,
   PostgresOverrides,
   RawStackConfig,
   RedisOverrides,
@@ -79,6 +80,8 @@ export interface StackConfig {
   };
   /** What the NetworkPolicies admit besides the stack (always set by parseStackConfig; NETWORK_DEFAULTS otherwise). */
   network?: NetworkSettings;
+  /** The LLM gateway in every region the agent API runs in (absent: no agent-dr:llm key, or enabled false). */
+  llm?: LlmConfig;
   /** Always set by parseStackConfig; optional so that StackConfigs rebuilt from resources need not invent it. */
   signals?: {
     prometheusOperator: boolean;
@@ -86,6 +89,24 @@ export interface StackConfig {
     runbookBaseUrl: string;
     overrides: Partial<Record<SignalAlert, number>>;
   };
+}
+
+export interface LlmProviderConfig {
+  name: string;
+  provider: string;
+  baseUrl: string;
+  model: string;
+  /** A Pulumi secret in the stack file; the component wraps it in pulumi.secret. */
+  apiKey: string;
+}
+
+export interface LlmConfig {
+  providers: LlmProviderConfig[];
+  failoverStatusCodes?: number[];
+  degraded?: { message: string; handoffWebhook: string };
+  replicas: number;
+  egressCidrs: string[];
+  overrides: LlmOverrides;
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -124,7 +145,10 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 
   const postgresEnabled = cfg.postgres?.enabled ?? true;
   const redisEnabled = cfg.redis?.enabled ?? true;
-  const dataClasses = resolveDataClasses(cfg, problems, key, { postgres: postgresEnabled, redis: redisEnabled });
+  // The gateway exists only where agent-dr:llm declares its providers (there is no default chain).
+  const llmEnabled = cfg.llm !== undefined && cfg.llm.enabled !== false;
+  const dataClasses = resolveDataClasses(cfg, problems, key, { postgres: postgresEnabled, redis: redisEnabled, "llm-gateway": llmEnabled });
+  if (llmEnabled) llmProblems(cfg, problems, key);
 
   const standbyEnabled = cfg.postgres?.standby?.enabled ?? (hasDr && postgresEnabled);
   if (standbyEnabled && !hasDr) {
@@ -232,6 +256,18 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
       apiServerCidrs: cfg.network?.apiServerCidrs ?? [...NETWORK_DEFAULTS.apiServerCidrs],
       awsApiCidrs: cfg.network?.awsApiCidrs ?? [...NETWORK_DEFAULTS.awsApiCidrs],
     },
+    ...(llmEnabled
+      ? {
+          llm: {
+            providers: cfg.llm!.providers.map((p) => ({ ...p })),
+            ...(cfg.llm!.failoverStatusCodes ? { failoverStatusCodes: [...cfg.llm!.failoverStatusCodes] } : {}),
+            ...(cfg.llm!.degraded ? { degraded: { ...cfg.llm!.degraded } } : {}),
+            replicas: cfg.llm!.replicas ?? 2,
+            egressCidrs: cfg.llm!.egressCidrs ?? ["0.0.0.0/0"],
+            overrides: cfg.llm!.overrides ?? {},
+          },
+        }
+      : {}),
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,
       ...(cfg.signals?.onCallWebhook ? { onCallWebhook: cfg.signals.onCallWebhook } : {}),
@@ -334,6 +370,17 @@ function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigP
   }
 }
 
+/** A chain that names one provider twice would try it twice and call it a fallback. */
+function llmProblems(cfg: RawStackConfig, problems: ConfigProblem[], key: (p: string) => string): void {
+  const providers = cfg.llm!.providers;
+  providers.forEach((p, i) => {
+    const first = providers.findIndex((q) => q.name === p.name);
+    if (first !== i) problems.push({ key: key(`llm.providers[${i}].name`), value: p.name, expected: `expected a name no other provider has (providers[${first}] is already "${p.name}")` });
+    const same = providers.findIndex((q) => q.baseUrl === p.baseUrl && q.model === p.model);
+    if (same !== i) problems.push({ key: key(`llm.providers[${i}].baseUrl`), value: p.baseUrl, expected: `expected another endpoint or model than providers[${same}] (the same endpoint and model fail together, so it is no fallback)` });
+  });
+}
+
 function resolveEnvironment(cfg: RawStackConfig, stack: string, problems: ConfigProblem[]): Environment | undefined {
   if (cfg.environment) return cfg.environment;
   if (stack === "staging" || stack === "prod") return stack;
@@ -378,12 +425,13 @@ function resolveDataClasses(
     const store = user.store ?? base?.store;
     const rto = user.rto ?? base?.rto;
     const rpo = user.rpo ?? base?.rpo;
-    if (!store) problems.push({ key: at("store"), value: undefined, expected: `expected one of "postgres", "redis" for a new data class` });
+    if (!store) problems.push({ key: at("store"), value: undefined, expected: `expected one of "postgres", "redis", "llm-gateway" for a new data class` });
     if (!rto) problems.push({ key: at("rto"), value: undefined, expected: "expected a duration for a new data class" });
     if (!rpo) problems.push({ key: at("rpo"), value: undefined, expected: "expected a duration for a new data class" });
     if (!store || !rto || !rpo) continue;
+    if (!enabledStores[store] && base !== undefined && cfg.dataClasses?.[name] === undefined && store === "llm-gateway") continue;
     if (!enabledStores[store]) {
-      problems.push({ key: at("store"), value: store, expected: `expected a store that is enabled (agent-dr:${store}.enabled is false); disable the class with enabled: false` });
+      problems.push({ key: at("store"), value: store, expected: `expected a store that is enabled (${store === "llm-gateway" ? "agent-dr:llm is unset or its enabled is false" : `agent-dr:${store}.enabled is false`}); disable the class with enabled: false` });
       continue;
     }
     const targets = {} as Record<Scenario, Target>;
@@ -397,8 +445,8 @@ function resolveDataClasses(
       const scenarioRto = userScenario?.rto ?? (user.rto === undefined ? baseScenario?.rto : undefined) ?? rto;
       const scenarioRpo = userScenario?.rpo ?? (user.rpo === undefined ? baseScenario?.rpo : undefined) ?? rpo;
       const target = { rpoSeconds: parseDuration(scenarioRpo), rtoSeconds: parseDuration(scenarioRto) };
-      // "unbounded" RPO declares accepted loss, which any RTO may go with.
-      if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds)) {
+      // "unbounded" RPO declares accepted loss, which any RTO may go with; a scenario that does not concern the store has no row to fail.
+      if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds) && scenarioApplies(store, scenario)) {
         const where = userScenario?.rpo || (user.rpo === undefined && baseScenario?.rpo) ? `scenarios.${scenario}.rpo` : "rpo";
         const entry = rpoAboveRto.get(where) ?? { value: scenarioRpo, misses: new Map<string, string[]>() };
         const rto = formatDuration(target.rtoSeconds);
@@ -482,8 +530,11 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
     if (cur === null || typeof cur !== "object") return undefined;
     cur = (cur as Record<PropertyKey, unknown>)[p];
   }
-  if (path.length > 0 && /kubeconfig/i.test(String(path[path.length - 1]))) return "(secret)";
+  if (path.length > 0 && /kubeconfig|apiKey/i.test(String(path[path.length - 1]))) return "(secret)";
   if (cur && typeof cur === "object" && "kubeconfig" in (cur as object)) return { ...(cur as object), kubeconfig: "(secret)" };
+  if (cur && typeof cur === "object" && "apiKey" in (cur as object)) return { ...(cur as object), apiKey: "(secret)" };
+  // The chain as a whole (llm, llm.providers): every key in it shown as "(secret)".
+  if (cur && typeof cur === "object" && JSON.stringify(cur).includes('"apiKey"')) return JSON.parse(JSON.stringify(cur, (k, v) => (k === "apiKey" ? "(secret)" : v)));
   return cur;
 }
 

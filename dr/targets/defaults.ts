@@ -100,6 +100,23 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
       },
     },
   },
+  /*
+   * The answers agents get from the models, through the LLM gateway (agent-dr:llm). Nothing is
+   * stored, so RPO does not apply ("unbounded" here, 0 predicted); the RTO is the longest a user
+   * waits for an answer (a provider's, or the degraded response with a hand-off to a person) while
+   * providers fail. 30 s: a user waits that long for a chat answer, not longer.
+   */
+  agent_responses: {
+    store: "llm-gateway",
+    description: "Answers of the agents' model calls, served through the LLM gateway's fallback chain",
+    rto: "30s",
+    rpo: "unbounded",
+    scenarios: {
+      "llm-provider-outage": {
+        note: "The gateway stores no data, so RPO does not apply; the RTO bounds how long a user waits for a provider's answer or the degraded response.",
+      },
+    },
+  },
 };
 
 /** Per-environment defaults for sizes that are not timing settings. */

@@ -204,6 +204,8 @@ export const SIGNAL_ALERTS = [
   "S3ReplicationBacklog",
   "S3ReplicationFailed",
   "Route53HealthCheckFailing",
+  "LlmDegradedResponses",
+  "LlmHandoffFailing",
 ] as const;
 export type SignalAlert = (typeof SIGNAL_ALERTS)[number];
 
@@ -239,6 +241,55 @@ const network = z.strictObject({
   apiServerCidrs: z.array(checked(cidrProblem)).min(1).optional(),
   /** Where S3, STS, KMS and Route53 are reached on 443. */
   awsApiCidrs: z.array(checked(cidrProblem)).min(1).optional(),
+});
+
+/**
+ * The LLM gateway (components/llm-gateway): an ordered fallback chain of model providers, each an
+ * OpenAI-compatible endpoint Portkey knows, and the degraded last step. The API keys are Pulumi
+ * secrets (`pulumi config set --secret --path 'llm.providers[0].apiKey' ...`) and become a
+ * Kubernetes Secret, never a ConfigMap.
+ */
+export const LLM_PROVIDER_KINDS = ["openai", "azure-openai", "anthropic", "mistral-ai", "groq", "together-ai", "deepseek", "fireworks-ai", "openrouter"] as const;
+
+const llmProvider = z.strictObject({
+  /** Our name for the provider (labels, metrics, messages). */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "expected a short name (lower-case letters, digits, '-')" }),
+  /** Portkey's provider id: how the gateway speaks to it. */
+  provider: z.enum(LLM_PROVIDER_KINDS),
+  /** Base URL of the provider's API, e.g. https://api.openai.com/v1 (Portkey's custom_host). */
+  baseUrl: checked((v) => httpsUrlProblem(v)),
+  /** The provider's model that answers the agents' requests (Portkey's override_params.model). */
+  model: z.string().min(1).max(200),
+  /** Keep it a Pulumi secret. */
+  apiKey: z.string().min(1),
+});
+
+const llmOverrides = z.strictObject({
+  /** Per-attempt timeout (Portkey request_timeout). */
+  requestTimeoutSeconds: z.number().min(1).max(600).optional(),
+  /** Retries of one provider before the chain moves on (Portkey retry.attempts). */
+  retries: z.number().int().min(0).max(5).optional(),
+});
+
+const llm = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** Tried in this order; the first that answers serves the request. */
+  providers: z.array(llmProvider).min(1),
+  /** HTTP statuses on which the chain moves to the next provider (408 is the gateway's own per-attempt timeout, 500 a refused connection). */
+  failoverStatusCodes: z.array(z.number().int().min(400).max(599)).min(1).optional(),
+  /** The last step when every provider fails: a defined answer to the user and a hand-off to a human queue. */
+  degraded: z
+    .strictObject({
+      message: z.string().min(1).max(2000),
+      /** The human queue's webhook (keep it a Pulumi secret if its URL carries a token). */
+      handoffWebhook: checked((v) => httpsUrlProblem(v)),
+    })
+    .optional(),
+  /** Gateway pods per region (at least 2 in prod: the pack's llm-gateway-chain). */
+  replicas: z.number().int().min(1).max(20).optional(),
+  /** Where the providers are reached on 443 (the gateway's egress); default: anywhere on 443 (providers publish no fixed CIDRs). */
+  egressCidrs: z.array(checked(cidrProblem)).min(1).optional(),
+  overrides: llmOverrides.optional(),
 });
 
 export const stackConfigSchema = z.strictObject({
@@ -339,6 +390,7 @@ export const stackConfigSchema = z.strictObject({
     })
     .optional(),
   network: network.optional(),
+  llm: llm.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -348,3 +400,5 @@ export type BackupOverrides = z.infer<typeof backupOverrides>;
 export type DnsOverrides = z.infer<typeof dnsOverrides>;
 export type SignalsConfig = z.infer<typeof signals>;
 export type NetworkConfig = z.infer<typeof network>;
+export type LlmRawConfig = z.infer<typeof llm>;
+export type LlmOverrides = z.infer<typeof llmOverrides>;

@@ -6,6 +6,7 @@ import { observeDns } from "./dns";
 import { observeFailover } from "./failover";
 import { observePostgres } from "./postgres";
 import { observeRedis } from "./redis";
+import { observeLlm } from "./llm";
 
 export type { ObservedResource } from "./resource";
 
@@ -18,6 +19,7 @@ export function observeSettings(resources: ObservedResource[], config: StackConf
   const backup = observeBackup(resources, config);
   const postgres = observePostgres(resources, config, backup);
   const redis = observeRedis(resources, config);
+  const llm = observeLlm(resources);
   return {
     environment: config.environment,
     regions: config.regions,
@@ -26,5 +28,6 @@ export function observeSettings(resources: ObservedResource[], config: StackConf
     backup,
     dns: observeDns(resources, config),
     failover: observeFailover(resources, config),
+    ...(llm ? { llm } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_DATA_CLASSES, parseDuration, Scenario, SCENARIOS } from "../../dr/targets";
+import { DEFAULT_DATA_CLASSES, parseDuration, Scenario, scenarioApplies, SCENARIOS } from "../../dr/targets";
 import type { ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";
 import { fromPolicyResources } from "../lib/policy-resources";
@@ -31,7 +31,8 @@ export function defaultBounds(): Bounds {
           scenarios[s] = { ...(x.rpo && x.rpo !== "unbounded" ? { rpoSeconds: parseDuration(x.rpo) } : {}), ...(x.rto && x.rto !== "unbounded" ? { rtoSeconds: parseDuration(x.rto) } : {}) };
         }
         for (const s of skip) scenarios[s] = {};
-        return [name, { rpoSeconds: parseDuration(d.rpo), rtoSeconds: parseDuration(d.rto), scenarios }];
+        // "unbounded" (agent_responses' RPO: nothing is stored) is no bound at all, not an infinite number.
+        return [name, { ...(d.rpo !== "unbounded" ? { rpoSeconds: parseDuration(d.rpo) } : {}), ...(d.rto !== "unbounded" ? { rtoSeconds: parseDuration(d.rto) } : {}), scenarios }];
       }),
     );
   return { prod: forEnv([]), staging: forEnv(["region-loss"]) };
@@ -78,10 +79,14 @@ export function checkTargetBounds(resources: ObservedResource[], config: Config,
   for (const [name, b] of Object.entries(bounds)) {
     const d = declared.find((x) => x.dataClass.name === name);
     if (!d) {
+      // The LLM gateway exists only where agent-dr:llm names providers (there is no default chain);
+      // where it exists, llm-gateway-chain and recovery-targets judge it.
+      if (DEFAULT_DATA_CLASSES[name]?.store === "llm-gateway") continue;
       if (config.requireBoundedClasses) report(`data class ${name} is bounded in ${env} but no resource declares its targets: its tier is not deployed, so nothing protects it.`);
       continue;
     }
-    for (const s of SCENARIOS) {
+    // Only the scenarios that concern the class's store (the budget computes no other rows).
+    for (const s of SCENARIOS.filter((x) => scenarioApplies(d.dataClass.store, x))) {
       const limit: Bound = b.scenarios?.[s] ?? b;
       const t = d.dataClass.targets[s];
       for (const [field, label] of [["rpoSeconds", "RPO"], ["rtoSeconds", "RTO"]] as const) {

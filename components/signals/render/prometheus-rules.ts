@@ -6,10 +6,11 @@ import { AlertRule, describeTarget, formatSeconds, ProtectedTarget } from "./mod
 import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
 import { attachDerived, withoutSignalOverrides } from "./derived-thresholds";
+import { llmRules } from "./llm-rules";
 
 /** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
 export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
-  const rules = (cfg: StackConfig) => [...postgresRules(cfg, settings), ...redisRules(cfg, settings), ...jobRules(cfg, settings, jobs)];
+  const rules = (cfg: StackConfig) => [...postgresRules(cfg, settings), ...redisRules(cfg, settings), ...jobRules(cfg, settings, jobs), ...llmRules(cfg, settings)];
   const plain = withoutSignalOverrides(config);
   // A rule's threshold is in its override's unit (status alerts: their for: duration).
   return plain ? attachDerived(rules(config), rules(plain), (r) => r.threshold) : rules(config);
