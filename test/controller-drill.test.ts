@@ -5,7 +5,7 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import type { Alert } from "../runbooks/controller/alerts";
 import { webhookAlerter } from "../runbooks/controller/alerts";
-import { RegionLossReport, runRegionLossDrill } from "../runbooks/drill/region-loss";
+import { RegionLossReport, runRegionLossDrill } from "../drills/region-loss";
 
 // Drill `region-loss` on real servers: two etcd + two one-member Patroni/PostgreSQL 15 clusters
 // (the DR one a standby cluster) on 127.0.0.1:23700-23740, the controller at a 1 s interval with

@@ -14,7 +14,7 @@ import { parseStackConfig } from "../dr/targets";
 import { rawConfigOf } from "../offline/plan";
 import { readStackFile } from "../offline/stack-files";
 import { checkWithPostgres } from "../components/postgres/check/postgres-conf";
-import { POSTGRES_15_PARAMETERS } from "../components/postgres/render/pg15-parameter-names";
+import { POSTGRES_15_PARAMETERS } from "../dr/targets/pg15-parameter-names";
 import { renderPostgresParameters, parameterProblems } from "../components/postgres/render/parameters";
 import { renderPatroniDynamicConfig } from "../components/postgres/render/patroni";
 import { runStack, stackFileWith } from "./harness/offline";

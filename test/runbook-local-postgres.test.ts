@@ -3,8 +3,8 @@ import { actionsFor } from "../runbooks/actions";
 import { buildRunbook } from "../runbooks/definitions";
 import { MemoryJournal, runRunbook } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
-import { startTwoRegions, TwoRegionTopology } from "../runbooks/drill/patroni-regions";
-import type { RunbookTargets } from "../runbooks/targets";
+import { startTwoRegions, TwoRegionTopology } from "../testbed/patroni-regions";
+import type { RunbookTargets } from "../contract/runbooks";
 
 // Real etcd + Patroni 3.0.2 + PostgreSQL 15: a two-member primary cluster and a DR standby
 // cluster on 127.0.0.1:23800-23832. Wall time about 40 s.

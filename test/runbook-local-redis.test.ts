@@ -3,9 +3,9 @@ import { actionsFor } from "../runbooks/actions";
 import { buildRunbook } from "../runbooks/definitions";
 import { MemoryJournal, rtoFromJournal, runRunbook } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
-import { LocalRedisSet, startRedisSet } from "../runbooks/drill/redis-topology";
-import { killPid } from "../runbooks/drill/processes";
-import type { RunbookTargets } from "../runbooks/targets";
+import { LocalRedisSet, startRedisSet } from "../testbed/redis-topology";
+import { killPid } from "../testbed/processes";
+import type { RunbookTargets } from "../contract/runbooks";
 
 // Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612. Wall time about 15 s.
 const targets: RunbookTargets = {

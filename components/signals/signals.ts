@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrSettings } from "../../dr/settings";
 import type { StackConfig } from "../../dr/targets";
 import { accountFromConfig } from "../backup/names";
-import type { RegionCluster } from "../platform";
+import type { RegionCluster } from "../../contract/region-cluster";
 import { baseLabels, baseTags } from "../tags";
 import { alarmKeyPolicy, alarmTopicPolicy, tagValue } from "./render/alarm-topic-policies";
 import { checkOverridesUsed } from "./render/grouping";

@@ -3,7 +3,8 @@ import type { DrSettings } from "../settings/types";
 import { formatDuration, SCENARIOS } from "../targets";
 import type { DataClass } from "../targets";
 import { designFloor, unreachable, type DesignLimit } from "./floors";
-import { fmtBytes, postgresBound } from "./postgres";
+import { fmtBytes } from "./format";
+import { postgresBound } from "./postgres";
 import { redisBound } from "./redis";
 import type { Bound, BudgetResult, BudgetRow } from "./types";
 

@@ -2,7 +2,9 @@ import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, S3_REPLICATION } from 
 import { cronMaxGapSeconds } from "../settings/cron";
 import type { DrSettings, PostgresSettings } from "../settings/types";
 import type { DataClass, Scenario } from "../targets";
+import { archiveRpo, restoreSeconds } from "./archive";
 import { credentialCompromise } from "./compromise";
+import { fmtBytes, fmtRate, round } from "./format";
 import { dnsSwitch, regionDecision } from "./region";
 import type { Bound } from "./types";
 
@@ -26,34 +28,6 @@ export function postgresBound(c: DataClass, scenario: Scenario, s: DrSettings): 
     case "credential-compromise":
       return credentialCompromise(pg, s);
   }
-}
-
-/**
- * Worst-case age of the newest archived WAL: the open segment waits up to archive_timeout, then
- * uploads. archive_timeout 0 switches the timer off: a segment is archived only once 16 MB of WAL
- * fill it, so a quiet database can leave its last writes unarchived indefinitely. The pack's
- * postgres-wal-archiving policy judges with this same function.
- */
-export function archiveLossSeconds(archiveTimeoutSeconds: number, uploadSeconds: number = POSTGRES.archiveUploadSeconds): number {
-  return archiveTimeoutSeconds > 0 ? archiveTimeoutSeconds + uploadSeconds : Infinity;
-}
-
-/** Worst-case loss from the WAL archive alone. */
-export function archiveRpo(pg: PostgresSettings): Bound {
-  if (!pg.archiveMode) return { seconds: Infinity, mechanism: "WAL archiving is off", fix: "turn archive_mode on" };
-  const seconds = archiveLossSeconds(pg.archiveTimeoutSeconds);
-  if (!Number.isFinite(seconds)) {
-    return {
-      seconds,
-      mechanism: "WAL archive: archive_timeout 0 never forces a segment switch, so a quiet database archives nothing until 16 MB of WAL fill the segment",
-      fix: "remove postgres.overrides.archiveTimeoutSeconds (it is derived from the RPO) or set it above 0",
-    };
-  }
-  return {
-    seconds,
-    mechanism: `WAL archive: archive_timeout ${pg.archiveTimeoutSeconds} s + upload ${POSTGRES.archiveUploadSeconds} s`,
-    fix: "lower postgres.overrides.archiveTimeoutSeconds (or remove the override to derive it from the RPO)",
-  };
 }
 
 function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
@@ -156,17 +130,6 @@ function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bou
   return { rpo, rto };
 }
 
-export function restoreSeconds(pg: PostgresSettings): Bound {
-  const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
-  const gap = cronMaxGapSeconds(pg.baseBackupSchedule);
-  const replay = (gap * pg.writeRateBytesPerSecond) / POSTGRES.replayBytesPerSecond;
-  return {
-    seconds: POSTGRES.cloneBootstrapSeconds + base + replay,
-    mechanism: `clone from base backup + WAL (${POSTGRES.cloneBootstrapSeconds} s bootstrap + ${round(base)} s restore of ${fmtBytes(pg.dataSizeBytes)} + ${round(replay)} s replay of up to ${round(gap / 3600)} h of WAL)`,
-    fix: "take base backups more often (postgres.overrides.baseBackupSchedule)",
-  };
-}
-
 function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bound } {
   if (pg.archiveMode) {
     const a = archiveRpo(pg);
@@ -189,18 +152,4 @@ function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; r
     },
     rto: { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` },
   };
-}
-
-export function fmtBytes(b: number): string {
-  if (b >= 1024 ** 3) return `${round(b / 1024 ** 3)} GiB`;
-  if (b >= 1024 ** 2) return `${round(b / 1024 ** 2)} MiB`;
-  return `${round(b / 1024)} KiB`;
-}
-
-function fmtRate(b: number): string {
-  return `${fmtBytes(b)}/s`;
-}
-
-export function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { renderRoleSynchronousCommit } from "../../components/postgres/render/jobs";
-import { ownerRole } from "../../components/postgres/render/names";
+import { ownerRole } from "../../contract/postgres";
 import { renderPatroniConfigPatch } from "../../components/postgres/render/patroni";
 import type { PostgresSettings } from "../../dr/settings/types";
 import type { DataClass } from "../../dr/targets";

@@ -1,4 +1,4 @@
-import { archiveRpo } from "../../dr/budget/postgres";
+import { archiveRpo } from "../../dr/budget/archive";
 import { KUBERNETES, PATRONI } from "../../dr/engine-facts";
 import { clampPatroni } from "../../dr/settings/patroni";
 import type { PostgresSettings } from "../../dr/settings/types";

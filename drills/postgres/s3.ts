@@ -4,7 +4,7 @@ import { curlHeaderArgs, walgUploadHeaders } from "../../access/clients";
 import type { SseHeaders } from "../../access/s3-operations";
 import { renderWalgEnv, type EnvVar } from "../../components/postgres/render/env";
 import { renderLogicalBackupCronJob, renderRestoreDrillCronJob, restoreDrillMaxAgeHours } from "../../components/postgres/render/jobs";
-import { logicalBackupPrefix, walArchiveUrl } from "../../components/postgres/render/names";
+import { logicalBackupPrefix, walArchiveUrl } from "../../contract/postgres";
 import type { PostgresSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { portOpen, waitFor } from "../runtime/procfs";

@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import { MASTER_NAME } from "../../components/redis/render/names";
+import { MASTER_NAME } from "../../contract/redis";
 import { sleep } from "../runtime/procfs";
 import type { WriteAttempt } from "../types";
 

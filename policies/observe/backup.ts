@@ -4,6 +4,7 @@ import { accountOfArn } from "../../dr/targets/aws";
 import type { StackConfig } from "../../dr/targets";
 import { known } from "../lib/unknown";
 import { ObservedResource, ofType } from "./resource";
+import { JOB_KINDS, JOB_LABEL, VERIFIED_BY_RESTORE_ANNOTATION } from "../../contract/postgres";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
@@ -56,9 +57,9 @@ export function observeReplication(resources: ObservedResource[], config: StackC
 export function observeBackup(resources: ObservedResource[], config: StackConfig): BackupSettings {
   const { crossRegionReplication, replicationTimeControl } = observeReplication(resources, config);
   const cronJobs = ofType(resources, "kubernetes:batch/v1:CronJob");
-  const logical = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "logical-backup");
-  const drill = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "restore-drill");
-  const verifiedInJob = logical?.inputs.metadata?.annotations?.["agent-dr/verified-by-restore"] === "true";
+  const logical = cronJobs.find((c) => c.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.logicalBackup);
+  const drill = cronJobs.find((c) => c.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.restoreDrill);
+  const verifiedInJob = logical?.inputs.metadata?.annotations?.[VERIFIED_BY_RESTORE_ANNOTATION] === "true";
   const protection = observeProtection(resources, config);
   return {
     crossRegionReplication,

@@ -4,13 +4,13 @@ import { clampPatroni } from "../../dr/settings/patroni";
 import { parseTargets, StackConfig, TARGETS_ANNOTATION } from "../../dr/targets";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { ObservedResource, ofType } from "./resource";
+import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 
 export const POSTGRESQL_CR_TYPE = "kubernetes:acid.zalan.do/v1:postgresql";
 const JOB_TYPE = "kubernetes:batch/v1:Job";
 const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 /** Label the PostgreSQL component puts on its postgresql resources (components/postgres/render/manifest.ts). */
 const ROLE_LABEL = "agent-dr/postgres-role";
-const CONFIGURE_JOB = "configure-postgres";
 /** Spilo's BACKUP_SCHEDULE when none is set (spilo ENVIRONMENT.rst). */
 const SPILO_BACKUP_SCHEDULE = "00 01 * * *";
 /** Patroni's primary_start_timeout default (dynamic_configuration.rst). */
@@ -42,7 +42,7 @@ function envOf(container: { env?: Array<{ name: string; value?: string }> } | un
 /** The configure Job of a cluster (components/postgres/render/jobs.ts): env says what it sets. */
 function configureEnv(resources: ObservedResource[], clusterName: string): Record<string, string> | undefined {
   const job = ofType(resources, JOB_TYPE).find(
-    (j) => j.inputs.metadata?.labels?.["agent-dr/job"] === CONFIGURE_JOB && (j.inputs.metadata?.name ?? j.name) === `${clusterName}-configure`,
+    (j) => j.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.configure && (j.inputs.metadata?.name ?? j.name) === `${clusterName}-configure`,
   );
   if (!job) return undefined;
   return envOf(job.inputs.spec?.template?.spec?.containers?.[0]);

@@ -1,4 +1,4 @@
-import { CONFIG_LABEL, MASTER_NAME, REGION_ROLE_LABEL } from "../../components/redis/render/names";
+import { CONFIG_LABEL, MASTER_NAME, REGION_ROLE_LABEL } from "../../contract/redis";
 import type { RedisSettings } from "../../dr/settings";
 import type { StackConfig } from "../../dr/targets";
 import { lastDirective, redisDirectives } from "../lib/conf-files";

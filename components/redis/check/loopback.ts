@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { MASTER_NAME } from "../render/names";
+import { MASTER_NAME } from "../../../contract/redis";
 import { renderRedisConf } from "../render/redis-conf";
 import { renderSentinelConf } from "../render/sentinel-conf";
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { LocalTopology } from "../executors/local/topology";
+import type { LocalTopology } from "../runbooks/executors/local/topology";
 import { alive, killPid, serverDir, serverFile, startServer, stopPid, waitFor } from "./processes";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
