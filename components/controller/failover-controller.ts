@@ -9,7 +9,6 @@ import type { RegionCluster } from "../../contract/region-cluster";
 import { redisNames } from "../../contract/redis";
 import { baseLabels, baseTags } from "../tags";
 import { route53ControllerPolicy } from "./iam";
-import { NETWORK_DEFAULTS } from "../../dr/targets/network";
 import { declareNetworkPolicy } from "../network";
 import {
   CONTROLLER_NAME,
@@ -69,7 +68,7 @@ export class FailoverController extends pulumi.ComponentResource {
       labels,
       ...(roleArn ? { roleArn } : {}),
       ...(redisSecret ? { redisSecret, redisPrefix: "agent-redis" } : {}),
-      network: config.network ?? NETWORK_DEFAULTS,
+      network: config.network,
     });
     // Cluster-scoped admission policies and their bindings (components/controller/admission.ts),
     // rendered with the namespace from config (the Namespace resource takes that name).

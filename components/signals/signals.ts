@@ -84,7 +84,7 @@ export class Signals extends pulumi.ComponentResource {
       );
     }
     if (groups.groups.length === 0) return;
-    if (config.signals?.prometheusOperator) {
+    if (config.signals.prometheusOperator) {
       const rule = prometheusRuleObject(RULES_NAME, "", labels, groups);
       new k8s.apiextensions.CustomResource(`${name}-rules`, { ...rule, metadata: { ...rule.metadata, namespace: cluster.namespace } }, opts);
     } else {
@@ -123,7 +123,7 @@ export class Signals extends pulumi.ComponentResource {
         { region, arn: topic.arn, policy: pulumi.all([partition, account, topic.arn]).apply(([p, a, arn]) => JSON.stringify(alarmTopicPolicy(p, a, region, arn))) },
         { parent: this },
       );
-      if (config.signals?.onCallWebhook) {
+      if (config.signals.onCallWebhook) {
         new aws.sns.TopicSubscription(
           `${name}-oncall${suffix}`,
           { region, topic: topic.arn, protocol: "https", endpoint: pulumi.secret(config.signals.onCallWebhook), endpointAutoConfirms: true, rawMessageDelivery: false },

@@ -75,10 +75,9 @@ export interface StackConfig {
     manualResponseSeconds: number;
     controller: { enabled: boolean; intervalSeconds: number; failureThreshold: number };
   };
-  /** What the NetworkPolicies admit besides the stack (always set by parseStackConfig; NETWORK_DEFAULTS otherwise). */
-  network?: NetworkSettings;
-  /** Always set by parseStackConfig; optional so that StackConfigs rebuilt from resources need not invent it. */
-  signals?: {
+  /** What the NetworkPolicies admit besides the stack (NETWORK_DEFAULTS where a key is not set). */
+  network: NetworkSettings;
+  signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
     runbookBaseUrl: string;

@@ -1,7 +1,8 @@
 import { PATRONI, POSTGRES } from "../../dr/engine-facts";
 import type { BackupSettings, PostgresSettings } from "../../dr/settings";
 import { clampPatroni } from "../../dr/settings/patroni";
-import { parseTargets, StackConfig, TARGETS_ANNOTATION } from "../../dr/targets";
+import { parseTargets, TARGETS_ANNOTATION } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { ObservedResource, ofType } from "./resource";
 import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
@@ -57,7 +58,7 @@ function finiteOr(n: number, fallback: number): number {
  * hold them: what Patroni and PostgreSQL will run, defaults of Spilo and Patroni filled in where a
  * value is absent, Patroni's silent floors applied. Absent when the stack has no such resource.
  */
-export function observePostgres(resources: ObservedResource[], config: StackConfig, backup: BackupSettings): PostgresSettings | undefined {
+export function observePostgres(resources: ObservedResource[], planning: Planning, backup: BackupSettings): PostgresSettings | undefined {
   const clusters = ofType(resources, POSTGRESQL_CR_TYPE);
   if (clusters.length === 0) return undefined;
   const primary = clusters.find((c) => roleOf(c) === "primary");
@@ -131,13 +132,13 @@ export function observePostgres(resources: ObservedResource[], config: StackConf
     archiveTimeoutSeconds,
     baseBackupSchedule: env.BACKUP_SCHEDULE ?? SPILO_BACKUP_SCHEDULE,
     poolerInstances,
-    writeRateBytesPerSecond: config.postgres.writeRateBytesPerSecond,
-    dataSizeBytes: config.postgres.dataSizeBytes,
+    writeRateBytesPerSecond: planning.postgres.writeRateBytesPerSecond,
+    dataSizeBytes: planning.postgres.dataSizeBytes,
     standby: {
       enabled: standbyCr !== undefined,
       streaming: typeof standbySpec.standby_host === "string" && standbySpec.standby_host.length > 0 && streamAdmitted,
       archiveFallback: typeof standbySpec.s3_wal_path === "string" && standbySpec.s3_wal_path.length > 0 && backup.crossRegionReplication,
-      maxLagSeconds: config.postgres.standby.maxLagSeconds,
+      maxLagSeconds: planning.postgres.standby.maxLagSeconds,
     },
   };
 }
