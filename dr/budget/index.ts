@@ -1,4 +1,5 @@
 export * from "./types";
 export * from "./budget";
-export { archiveLossSeconds, archiveRpo } from "./archive";
+export { archiveLossSeconds, archiveRpo, restoreSeconds } from "./archive";
+export { patroniNodeLossRto } from "./postgres";
 export { route53Failover, dnsSwitch, regionDecision } from "./region";

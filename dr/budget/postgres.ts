@@ -48,17 +48,32 @@ function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
   };
 }
 
+/**
+ * Patroni's failover when the leader's node is lost: the leader key expires (ttl), the next HA
+ * loop (loop_wait) elects a replica, then promotion and the clients' reconnect. The node-loss
+ * drill predicts with this same function.
+ */
+export function patroniNodeLossRto(patroni: { ttlSeconds: number; loopWaitSeconds: number }): Bound {
+  const { ttlSeconds: ttl, loopWaitSeconds: loop } = patroni;
+  const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
+  return {
+    seconds: ttl + loop + overhead,
+    mechanism: `Patroni failover: ttl ${ttl} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect`,
+    fix: "lower postgres.overrides.ttlSeconds / loopWaitSeconds (Patroni floors: ttl 20 s, loop_wait 1 s, retry_timeout 3 s)",
+  };
+}
+
 function inRegionRto(pg: PostgresSettings, zone: boolean): Bound {
-  const { ttlSeconds: ttl, loopWaitSeconds: loop } = pg.patroni;
+  const loop = pg.patroni.loopWaitSeconds;
   if (pg.instances < 2) {
     const seconds = KUBERNETES.nodeLossEndpointSeconds + POSTGRES.cloneBootstrapSeconds;
     return { seconds: zone ? Infinity : seconds, mechanism: zone ? "single instance: its volume is lost with the zone" : `single instance: the pod is rescheduled (${seconds} s)`, fix: "run at least 2 instances (agent-dr:postgres.instances)" };
   }
   const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
-  const nodeLoss = ttl + loop + overhead;
+  const nodeLoss = patroniNodeLossRto(pg.patroni);
   const crash = 2 * loop + pg.primaryStartTimeoutSeconds + overhead;
   const poolerGap = zone && pg.poolerInstances < 2 ? KUBERNETES.nodeLossEndpointSeconds : 0;
-  if (crash > nodeLoss) {
+  if (crash > nodeLoss.seconds) {
     return {
       seconds: crash + poolerGap,
       mechanism: `Postgres crash with Patroni alive: loop_wait ${loop} s + primary_start_timeout ${pg.primaryStartTimeoutSeconds} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect`,
@@ -66,9 +81,9 @@ function inRegionRto(pg: PostgresSettings, zone: boolean): Bound {
     };
   }
   return {
-    seconds: nodeLoss + poolerGap,
-    mechanism: `Patroni failover: ttl ${ttl} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect${poolerGap ? ` + ${poolerGap} s for a single pooler pod on the lost node` : ""}`,
-    fix: "lower postgres.overrides.ttlSeconds / loopWaitSeconds (Patroni floors: ttl 20 s, loop_wait 1 s, retry_timeout 3 s)",
+    ...nodeLoss,
+    seconds: nodeLoss.seconds + poolerGap,
+    mechanism: `${nodeLoss.mechanism}${poolerGap ? ` + ${poolerGap} s for a single pooler pod on the lost node` : ""}`,
   };
 }
 
