@@ -11,7 +11,7 @@ import type { RunResult } from "../runbooks/engine";
 import type { JournalEntry } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
 import type { RunbookTargets } from "../contract/runbooks";
-import { startTwoRegions } from "../testbed/patroni-regions";
+import { startTwoRegions } from "../testbed/postgres/two-regions";
 
 export interface RegionLossOptions {
   /** First of the ports the topology uses (base..base+40; default 23700). */

@@ -1,12 +1,12 @@
 import { binWrites, timelineSvg } from "../drills/report/chart";
 import { renderReport, toJson } from "../drills/report/markdown";
 import { firstAckAfter, lossReport } from "../drills/postgres/load";
-import { drillDynamicConfig } from "../drills/postgres/cluster";
+import { drillDynamicConfig } from "../testbed/postgres/patroni-cluster";
 import { selectDrills, SCENARIO_IDS } from "../drills/run";
 import { longestAckGap } from "../drills/scenarios/postgres-switchover";
 import { splitBrainPrediction } from "../drills/scenarios/postgres-split-brain";
 import { dcsOutagePrediction } from "../drills/scenarios/postgres-dcs-outage";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack } from "../testbed/stack";
 import { nodeLossPrediction } from "../drills/postgres/predict";
 import type { ScenarioResult, WriteAttempt } from "../drills/types";
 import { archivedPast, nextSegment, segmentRange } from "../drills/postgres/wal";

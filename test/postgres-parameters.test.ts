@@ -13,7 +13,7 @@ import { deriveSettings } from "../dr/settings";
 import { parseStackConfig } from "../dr/targets";
 import { rawConfigOf } from "../offline/plan";
 import { readStackFile } from "../offline/stack-files";
-import { checkWithPostgres } from "../components/postgres/check/postgres-conf";
+import { checkWithPostgres } from "../testbed/postgres/conf-check";
 import { POSTGRES_15_PARAMETERS } from "../dr/targets/pg15-parameter-names";
 import { renderPostgresParameters, parameterProblems } from "../components/postgres/render/parameters";
 import { renderPatroniDynamicConfig } from "../components/postgres/render/patroni";

@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import fc from "fast-check";
 import * as path from "path";
-import { checkConfWithServer } from "../components/redis/check/conf-check";
+import { checkConfWithServer } from "../testbed/redis/conf-check";
 import { directive } from "../components/redis/render/directive";
 import { renderRedisConf } from "../components/redis/render/redis-conf";
 import { renderSentinelConf } from "../components/redis/render/sentinel-conf";

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import type { CapturedResource } from "../offline/capture";
-import { checkConfWithServer } from "../components/redis/check/conf-check";
+import { checkConfWithServer } from "../testbed/redis/conf-check";
 import { deriveSettings } from "../dr/settings";
 import { parseStackConfig, parseTargets, TARGETS_ANNOTATION } from "../dr/targets";
 import { observeRedis } from "../policies/observe/redis";

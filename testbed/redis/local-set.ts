@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
-import { MASTER_NAME } from "../contract/redis";
-import { serverDir, serverFile, startServer, stopPid, waitFor } from "./processes";
+import { MASTER_NAME } from "../../contract/redis";
+import { serverDir, serverFile, startServer, stopPid } from "../processes";
+import { waitFor } from "../runtime/procfs";
 
 export interface LocalRedisSet {
   dir: string;
