@@ -1,4 +1,4 @@
-import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../components/postgres/render/names";
+import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../contract/postgres";
 import type { CapturedResource } from "../offline/capture";
 import { recoveryPointAttackers } from "./attackers";
 import { AccessCase, ContractFinding, WorkloadCases, WorkloadRequests } from "./cases";

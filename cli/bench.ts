@@ -6,7 +6,7 @@ import { configure, CONFIG_NAMES, isConfigName, timingsOf, type ConfigName } fro
 import { renderBenchMarkdown, renderBenchText, benchJson } from "../drills/bench/markdown";
 import { appendRecord, hostInfo, readRecords, type BenchRecord } from "../drills/bench/record";
 import { Bench, DEFAULT_RUNS, DEFAULT_SCENARIOS, FAILOVER_SCENARIOS, INJECT_FAILURE_ENV, PLAN_ID, schedule } from "../drills/bench/runner";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack } from "../testbed/stack";
 
 const KNOWN = [...SCENARIO_IDS, PLAN_ID];
 

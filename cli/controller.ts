@@ -8,8 +8,8 @@ import { controllerServer } from "../runbooks/controller/http";
 import { watchesFor } from "../runbooks/controller/watches";
 import { FileJournal, Journal, TeeJournal } from "../runbooks/engine";
 import { chooseExecutor } from "../runbooks/executor-choice";
-import { stackConfig, targetsFromFile } from "../runbooks/stack-targets";
-import { targetsFromConfig } from "../runbooks/targets";
+import { stackConfig, targetsFromFile } from "./stack-targets";
+import { targetsFromConfig } from "../dr/targets/runbook-targets";
 
 const program = new Command()
   .name("controller")

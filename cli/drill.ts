@@ -3,7 +3,7 @@ import { ConfigError } from "../dr/targets";
 import { toJson } from "../drills/report/markdown";
 import { writeReport } from "../drills/report/write";
 import { runDrills, SCENARIO_IDS, selectDrills } from "../drills/run";
-import { loadDrillStack, StackNotFoundError } from "../drills/stack";
+import { loadDrillStack, StackNotFoundError } from "../testbed/stack";
 import { fmt } from "../drills/verdict";
 
 const program = new Command()

@@ -8,8 +8,8 @@ import { buildRunbook, checkCloneName, cloneStackCommands, RUNBOOK_NAMES, Runboo
 import { renderAllRunbookDocs } from "../runbooks/docs";
 import { FileJournal, Journal, JournalEntry, Runbook, runRunbook } from "../runbooks/engine";
 import { chooseExecutor } from "../runbooks/executor-choice";
-import { targetsForStack, targetsFromFile } from "../runbooks/stack-targets";
-import type { RunbookTargets } from "../runbooks/targets";
+import { targetsForStack, targetsFromFile } from "./stack-targets";
+import type { RunbookTargets } from "../contract/runbooks";
 
 const DOCS_DIR = path.resolve(__dirname, "../docs/runbooks");
 
@@ -125,7 +125,7 @@ async function run(): Promise<number> {
 
 async function main(): Promise<number> {
   if (name === "docs") return docs();
-  if (!(RUNBOOK_NAMES as string[]).includes(name)) {
+  if (!(RUNBOOK_NAMES as readonly string[]).includes(name)) {
     process.stderr.write(`runbook ${JSON.stringify(name)}: expected one of ${RUNBOOK_NAMES.join(", ")}, or docs\n`);
     return 2;
   }

@@ -13,6 +13,8 @@ import { RedisSentinel } from "./redis";
 import { Signals } from "./signals";
 import { baseLabels } from "./tags";
 import { PLANNING_ANNOTATION, serializePlanning } from "../dr/targets/planning";
+import { REPLICATION_RULE_ID } from "../contract/backup";
+import type { RegionCluster, RegionRole } from "../contract/region-cluster";
 
 export interface AgentPlatformArgs {
   /** Validated stack config (dr/targets). */
@@ -21,12 +23,6 @@ export interface AgentPlatformArgs {
   settings: DrSettings;
 }
 
-/** One region's Kubernetes cluster as the tiers see it. */
-export interface RegionCluster {
-  region: string;
-  provider: k8s.Provider;
-  namespace: pulumi.Output<string>;
-}
 
 /**
  * The agent platform's disaster recovery for one environment: composes the tiers (PostgreSQL,
@@ -64,7 +60,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.dns = new FailoverDns(`${name}-dns`, { config, settings: args.settings }, { parent: this });
     const redisSettings = args.settings.redis;
     if (redisSettings) {
-      const redisArgs = (cluster: RegionCluster, regionRole: "primary" | "dr") => ({
+      const redisArgs = (cluster: RegionCluster, regionRole: RegionRole) => ({
         cluster,
         regionRole,
         settings: redisSettings,
@@ -100,10 +96,10 @@ export class AgentPlatform extends pulumi.ComponentResource {
 
     this.postgres = buildPostgresTier(name, { config, settings: args.settings, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), backup: this.backup }, this);
 
-    // Last: the signals watch what the tiers above created (replication rule id as components/backup names it).
+    // Last: the signals watch what the tiers above created.
     const replication =
       this.backup.dr && this.backup.replicationRoleArn
-        ? { sourceBucket: this.backup.primary.bucketName, destinationBucket: this.backup.dr.bucketName, ruleId: "primary-to-dr" }
+        ? { sourceBucket: this.backup.primary.bucketName, destinationBucket: this.backup.dr.bucketName, ruleId: REPLICATION_RULE_ID }
         : undefined;
     this.signals = new Signals(
       `${name}-signals`,
@@ -128,7 +124,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     });
   }
 
-  private regionCluster(name: string, config: StackConfig, role: "primary" | "dr"): RegionCluster {
+  private regionCluster(name: string, config: StackConfig, role: RegionRole): RegionCluster {
     const access = role === "primary" ? config.clusters.primary : config.clusters.dr!;
     const region = role === "primary" ? config.regions.primary : config.regions.dr!;
     const provider = clusterProvider(`${name}-k8s`, access, this);

@@ -1,6 +1,6 @@
-import type { PatroniCluster } from "./postgres/cluster";
-import type { Supervisor } from "./runtime/supervisor";
-import type { DrillStack } from "./stack";
+import type { PatroniCluster } from "../testbed/postgres/patroni-cluster";
+import type { Supervisor } from "../testbed/runtime/supervisor";
+import type { DrillStack } from "../testbed/stack";
 
 /** What a scenario gets: the stack, the supervisor, progress reporting and the shared PostgreSQL cluster. */
 export interface DrillContext {

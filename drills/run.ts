@@ -1,9 +1,9 @@
 import type { Store } from "../dr/targets";
 import type { DrillContext } from "./context";
-import { PatroniCluster } from "./postgres/cluster";
-import { s3SpecOf } from "./postgres/s3";
-import type { FrontSummary } from "./s3/policy-front";
-import { Supervisor } from "./runtime/supervisor";
+import { PatroniCluster } from "../testbed/postgres/patroni-cluster";
+import { s3SpecOf } from "../testbed/postgres/s3";
+import type { FrontSummary } from "../testbed/s3/policy-front";
+import { Supervisor } from "../testbed/runtime/supervisor";
 import { postgresArchive } from "./scenarios/postgres-archive";
 import { postgresDcsOutage } from "./scenarios/postgres-dcs-outage";
 import { postgresLogicalBackup } from "./scenarios/postgres-logical-backup";
@@ -13,7 +13,7 @@ import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
 import { redisPrimaryLoss } from "./scenarios/redis-primary-loss";
 import { llmProviderOutage } from "./scenarios/llm-provider-outage";
-import type { DrillStack } from "./stack";
+import type { DrillStack } from "../testbed/stack";
 import type { ScenarioResult } from "./types";
 
 /** A drill: the scenario ids it reports (one physical fault can report several classes). */

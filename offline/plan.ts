@@ -1,5 +1,5 @@
 import { computeBudget, BudgetRow } from "../dr/budget";
-import { parseStackConfig, rawConfigFrom, StackConfig } from "../dr/targets";
+import { parseStackConfig, planningOf, rawConfigFrom, StackConfig } from "../dr/targets";
 import { observeSettings } from "../policies/observe";
 import { signalsFromResources } from "../components/signals/render/from-resources";
 import type { ClassSignals } from "../components/signals/render/by-data-class";
@@ -55,7 +55,7 @@ export async function plan(stack: string, configFile = stackFilePath(stack), loa
 }
 
 export async function planFromResources(stack: string, config: StackConfig, resources: CapturedResource[], account: string): Promise<PlanResult> {
-  const observed = observeSettings(resources, config);
+  const observed = observeSettings(resources, planningOf(config));
   const budget = computeBudget(config.dataClasses, observed);
   const violations = await evaluatePolicies({ stack, config, resources });
   // What each client sends, judged against every policy in its path: a workload refused what it

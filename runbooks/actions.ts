@@ -1,6 +1,6 @@
 import type { ActionContext, ActionImpl, ActionSet } from "./engine";
 import type { CloneSpec, DrExecutor, PgRef, RedisRef } from "./executors/types";
-import type { RegionRole } from "./targets";
+import type { RegionRole } from "../contract/runbooks";
 
 /** Every action a runbook may name; the generated docs list the ones each runbook uses. */
 export const ACTION_NAMES = [

@@ -3,7 +3,8 @@ import { actionsFor } from "./actions";
 import { buildRunbook, RUNBOOK_NAMES, RunbookArgs, RunbookName } from "./definitions";
 import type { ActionSet, Runbook, StepSpec } from "./engine";
 import { LocalExecutor } from "./executors/local/executor";
-import { RunbookTargets, targetsFromConfig } from "./targets";
+import type { RunbookTargets } from "../contract/runbooks";
+import { targetsFromConfig } from "../dr/targets/runbook-targets";
 
 /**
  * The stack the docs are rendered for: a prod-shaped config (primary and DR region, standby,

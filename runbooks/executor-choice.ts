@@ -3,7 +3,7 @@ import type { DrExecutor } from "./executors/types";
 import { kubernetesExecutor } from "./executors/kubernetes/from-targets";
 import { LocalExecutor } from "./executors/local/executor";
 import type { LocalTopology } from "./executors/local/topology";
-import type { RegionRole, RunbookTargets } from "./targets";
+import type { RegionRole, RunbookTargets } from "../contract/runbooks";
 
 export interface ExecutorFlags {
   local?: string;

@@ -1,5 +1,5 @@
 /**
- * Regenerates components/postgres/render/pg15-settings.json, the catalogue that
+ * Regenerates dr/targets/pg15-settings.json, the catalogue that
  * dr/targets/postgres-parameters.ts validates `agent-dr:postgres.overrides.parameters` against.
  *
  *   npx node -r @swc-node/register scripts/pg15-settings.ts [path/to/pg/bin]
@@ -18,7 +18,7 @@ import * as path from "path";
 import { Client } from "pg";
 
 const BIN = process.argv[2] ?? "/usr/lib/postgresql/15/bin";
-const OUT = path.resolve(__dirname, "../components/postgres/render/pg15-settings.json");
+const OUT = path.resolve(__dirname, "../dr/targets/pg15-settings.json");
 const PORT = 21099;
 
 /** Spellings guc.c accepts for some enums without listing them in enumvals; each is probed, only accepted ones are kept. */

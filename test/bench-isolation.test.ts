@@ -8,9 +8,9 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { allDrillPorts, drillPorts } from "../drills/ports";
+import { allDrillPorts, drillPorts } from "../testbed/ports";
 import { readRecords, type RepetitionRecord } from "../drills/bench/record";
-import { portOpen } from "../drills/runtime/procfs";
+import { portOpen } from "../testbed/runtime/procfs";
 
 const ROOT = path.resolve(__dirname, "..");
 const PORT_BASE = 24700;

@@ -13,7 +13,7 @@ import { ConfigError, ConfigProblem, configErrorReport, parseStackConfig, rawCon
 import { postgresParameterProblem, pg15Settings, parsePgNumber } from "../dr/targets/postgres-parameters";
 import { cidrProblem, hostnameProblem } from "../dr/targets/network";
 import { awsRegion } from "../dr/targets/aws";
-import { POSTGRES_15_PARAMETERS } from "../components/postgres/render/pg15-parameter-names";
+import { POSTGRES_15_PARAMETERS } from "../dr/targets/pg15-parameter-names";
 import { readStackFile } from "../offline/stack-files";
 import { deepMerge, scratchDir, stackFileWith } from "./harness/offline";
 

@@ -5,7 +5,8 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import type { Alert } from "../runbooks/controller/alerts";
 import { webhookAlerter } from "../runbooks/controller/alerts";
-import { RegionLossReport, runRegionLossDrill } from "../runbooks/drill/region-loss";
+import { RegionLossReport, runRegionLossDrill } from "../drills/region-loss";
+import { testPortBase } from "../testbed/ports";
 
 // Drill `region-loss` on real servers: two etcd + two one-member Patroni/PostgreSQL 15 clusters
 // (the DR one a standby cluster) on 127.0.0.1:23700-23740, the controller at a 1 s interval with
@@ -26,8 +27,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
-  report = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, basePort: 23700 });
-  faulty = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, injectPoolerFailure: true, alert: webhookAlerter(url), basePort: 23700 });
+  report = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, basePort: testPortBase(23700) });
+  faulty = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, injectPoolerFailure: true, alert: webhookAlerter(url), basePort: testPortBase(23700) });
   const out = path.join(os.tmpdir(), "region-loss-report.json");
   fs.writeFileSync(out, JSON.stringify({ measured: { ...report, journal: undefined }, failingStep: { ...faulty, journal: undefined } }, null, 2));
   process.stdout.write(`region-loss report (${out}):\n${JSON.stringify(report.measured)}\n`);

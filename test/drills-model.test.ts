@@ -1,12 +1,13 @@
 import { binWrites, timelineSvg } from "../drills/report/chart";
 import { renderReport, toJson } from "../drills/report/markdown";
 import { firstAckAfter, lossReport } from "../drills/postgres/load";
-import { drillDynamicConfig } from "../drills/postgres/cluster";
+import { drillDynamicConfig } from "../testbed/postgres/patroni-cluster";
 import { selectDrills, SCENARIO_IDS } from "../drills/run";
 import { longestAckGap } from "../drills/scenarios/postgres-switchover";
 import { splitBrainPrediction } from "../drills/scenarios/postgres-split-brain";
 import { dcsOutagePrediction } from "../drills/scenarios/postgres-dcs-outage";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack } from "../testbed/stack";
+import { nodeLossPrediction } from "../drills/postgres/predict";
 import type { ScenarioResult, WriteAttempt } from "../drills/types";
 import { archivedPast, nextSegment, segmentRange } from "../drills/postgres/wal";
 import { exceedsPrediction, judge, median } from "../drills/verdict";
@@ -98,6 +99,15 @@ describe("what is drilled is what is deployed", () => {
     expect(splitBrainPrediction(false, true).lostAcknowledgedWrites).toBe(Infinity);
     expect(splitBrainPrediction(false, true).mechanism).toMatch(/watchdog/);
     expect(splitBrainPrediction(true, false).lostAcknowledgedWrites).toBe(Infinity);
+  });
+
+  it("the node-loss prediction is the budget's: ttl + loop_wait + 0.5 s promotion + 1 s endpoints + 1 s reconnect, on Patroni's floors", () => {
+    const pg = loadDrillStack("prod").settings.postgres!;
+    const at = (ttlSeconds: number, loopWaitSeconds: number) => nodeLossPrediction({ ...pg, patroni: { ...pg.patroni, ttlSeconds, loopWaitSeconds } });
+    expect(at(30, 10).rtoSeconds).toBe(42.5);
+    // ttl 10 is below Patroni's floor of 20: it runs with 20.
+    expect(at(10, 5).rtoSeconds).toBe(27.5);
+    expect(at(30, 10).mechanism).toBe("Patroni failover: ttl 30 s + loop_wait 10 s + 2.5 s promotion and reconnect");
   });
 
   it("the DCS outage model: no gap with failsafe_mode, outage - retry_timeout + loop_wait without", () => {

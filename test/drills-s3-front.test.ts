@@ -1,5 +1,5 @@
 /**
- * The drills' S3 policy front on real servers: s3rver behind drills/s3/policy-front.ts (its own
+ * The drills' S3 policy front on real servers: s3rver behind testbed/s3/policy-front.ts (its own
  * process, as the drill user), judged by the real IAM evaluator against the rendered bucket policy
  * and the production IAM policies, driven by real curl (SigV4) and the Debian aws CLI. Ports
  * 24100-24102 on 127.0.0.1. Wall time about 15-25 s.
@@ -9,14 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { dumpUploadHeaders, walgUploadHeaders } from "../access/clients";
 import type { SseHeaders } from "../access/s3-operations";
-import { S3Endpoint, s3SpecOf, type CurlOptions } from "../drills/postgres/s3";
-import { portOpen } from "../drills/runtime/procfs";
-import { Supervisor } from "../drills/runtime/supervisor";
-import type { IdentityName } from "../drills/s3/identities";
-import type { JudgedRequest } from "../drills/s3/policy-front";
-import { loadDrillStack, type DrillStack } from "../drills/stack";
+import { S3Endpoint, s3SpecOf, type CurlOptions } from "../testbed/postgres/s3";
+import { portOpen } from "../testbed/runtime/procfs";
+import { Supervisor } from "../testbed/runtime/supervisor";
+import type { IdentityName } from "../testbed/s3/identities";
+import type { JudgedRequest } from "../testbed/s3/policy-front";
+import { loadDrillStack, type DrillStack } from "../testbed/stack";
+import { testPortBase } from "../testbed/ports";
 
-const PORTS = { store: 24100, front: 24101, plain: 24102 };
+const BASE = testPortBase(24100);
+const PORTS = { store: BASE, front: BASE + 1, plain: BASE + 2 };
 const MiB = 1024 * 1024;
 
 let stack: DrillStack;

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeReport } from "../drills/report/write";
 import { DrillRun, runDrills, SCENARIO_IDS } from "../drills/run";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack } from "../testbed/stack";
 import type { ScenarioResult } from "../drills/types";
 
 const WALL_LIMIT_MS = 12 * 60 * 1000;

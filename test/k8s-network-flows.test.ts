@@ -11,7 +11,7 @@
  */
 import type { CapturedResource } from "../offline/capture";
 import { OPERATOR_POD } from "../components/network/labels";
-import { poolerPodLabels } from "../components/postgres/render/names";
+import { poolerPodLabels } from "../contract/postgres";
 import { NetworkModel, NetworkPolicy, Pod } from "./harness/netpol";
 import { runStack } from "./harness/offline";
 import { validateK8sObjects } from "./harness/k8s-validate";

@@ -44,11 +44,11 @@ import {
 } from "../components/postgres/render/network";
 import { renderOperatorValues } from "../components/postgres/render/operator";
 import { networkPolicySpecs } from "../components/redis/render/network";
-import { redisNames } from "../components/redis/render/names";
+import { redisNames } from "../contract/redis";
 import { REDIS_IMAGE, redisStatefulSetSpec, sentinelStatefulSetSpec } from "../components/redis/render/workloads";
 import { renderCloneManifest } from "../runbooks/executors/kubernetes/clone-manifest";
-import { drTestCloneName } from "../runbooks/definitions";
-import { targetsFromConfig } from "../runbooks/targets";
+import { drTestCloneName } from "../contract/postgres";
+import { targetsFromConfig } from "../dr/targets/runbook-targets";
 import { Res, runResource, runStackPolicy } from "./harness/policy-run";
 import { runStack } from "./harness/offline";
 import { validateK8sObject } from "./harness/k8s-validate";

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeReport } from "../drills/report/write";
 import { DrillRun, runDrills } from "../drills/run";
-import { loadDrillStack } from "../drills/stack";
+import { loadDrillStack } from "../testbed/stack";
 import type { ScenarioResult } from "../drills/types";
 
 process.env.AGENT_DR_LLM_PORT_BASE = "25150";

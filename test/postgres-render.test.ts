@@ -8,7 +8,7 @@ import { NETWORK_DEFAULTS } from "../dr/targets/network";
 import { renderPostgresParameters } from "../components/postgres/render/parameters";
 import { nearestParameter } from "../dr/targets/postgres-parameters";
 import { renderRoleSynchronousCommit } from "../components/postgres/render/jobs";
-import { credentialSecretName, nestedWalArchiveUrl, walArchiveUrl } from "../components/postgres/render/names";
+import { credentialSecretName, nestedWalArchiveUrl, walArchiveUrl } from "../contract/postgres";
 
 const config = parseStackConfig(
   {

@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import fc from "fast-check";
 import * as path from "path";
-import { checkConfWithServer } from "../components/redis/check/conf-check";
+import { checkConfWithServer } from "../testbed/redis/conf-check";
 import { directive } from "../components/redis/render/directive";
 import { renderRedisConf } from "../components/redis/render/redis-conf";
 import { renderSentinelConf } from "../components/redis/render/sentinel-conf";
@@ -25,7 +25,7 @@ const K8S_PRIMARY = "agent-redis-0.agent-redis-headless.agent-dr.svc.cluster.loc
 function readBack(redisConf: string, sentinelConf: string, s: RedisSettings): RedisSettings {
   const cm = { type: "kubernetes:core/v1:ConfigMap", name: "c", inputs: { metadata: { labels: { "agent-dr/config": "redis" } }, data: { "redis.conf": redisConf, "sentinel.conf": sentinelConf } } };
   const sts = (role: string, replicas: number) => ({ type: "kubernetes:apps/v1:StatefulSet", name: role, inputs: { spec: { replicas, selector: { matchLabels: { "agent-dr/redis-role": role } } } } });
-  return observeRedis([cm, sts("redis", s.replicas), sts("sentinel", s.sentinels)], {} as any)!;
+  return observeRedis([cm, sts("redis", s.replicas), sts("sentinel", s.sentinels)])!;
 }
 
 describe("redis.conf", () => {

@@ -7,9 +7,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { deriveSettings } from "../dr/settings";
 import { parseStackConfig } from "../dr/targets";
-import { LoopbackRedisSet, waitFor } from "../components/redis/check/loopback";
+import { LoopbackRedisSet } from "../testbed/redis/loopback";
+import { waitFor } from "../testbed/runtime/procfs";
+import { testPortBase } from "../testbed/ports";
 
-const BASE = 21100;
+const BASE = testPortBase(21100);
 const settings = {
   ...deriveSettings(parseStackConfig({ regions: { primary: "us-east-1" }, environment: "staging" }, "staging")).redis!,
   // 1 s instead of the derived 5 s keeps the test short; the logic does not depend on it.
@@ -231,7 +233,7 @@ describe("role discovery against real Redis and Sentinel", () => {
     const other = [0, 1, 2].find((i) => i !== p)!;
     expect(set.decide(other).output).toMatch(new RegExp(`^role=replica primary=127.0.0.1:${port(p)}$`, "m"));
     expect(set.decide(p).output).toMatch(/^role=primary primary=:$/m);
-    const alone = set.decide(other, { SENTINELS: "127.0.0.1:21199", DISCOVERY_TIMEOUT_SECONDS: "2", QUERY_TIMEOUT_SECONDS: "1" });
+    const alone = set.decide(other, { SENTINELS: `127.0.0.1:${BASE + 99}`, DISCOVERY_TIMEOUT_SECONDS: "2", QUERY_TIMEOUT_SECONDS: "1" });
     expect(alone.status).toBe(1);
     expect(alone.output).toMatch(/no Sentinel answered; waiting/);
     expect(alone.output).toMatch(/not starting rather than risk a second primary/);

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import type { CapturedResource } from "../offline/capture";
-import { checkConfWithServer } from "../components/redis/check/conf-check";
+import { checkConfWithServer } from "../testbed/redis/conf-check";
 import { deriveSettings } from "../dr/settings";
 import { parseStackConfig, parseTargets, TARGETS_ANNOTATION } from "../dr/targets";
 import { observeRedis } from "../policies/observe/redis";
@@ -134,7 +134,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
 
   it("reads back exactly the derived settings from the resources", () => {
     const config = parseStackConfig(require("../offline/plan").rawConfigOf(require("../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../Pulumi.${stack}.yaml`))), stack);
-    expect(observeRedis(run.resources, config)).toEqual(deriveSettings(config).redis);
+    expect(observeRedis(run.resources)).toEqual(deriveSettings(config).redis);
   });
 });
 
@@ -145,7 +145,7 @@ describe("overrides reach the rendered files and come back through the observer"
     const cm = byType(run.resources, "kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.labels?.["agent-dr/config"] === "redis")!;
     expect(cm.inputs.data["redis.conf"]).toMatch(/^appendonly no$/m);
     expect(cm.inputs.data["sentinel.conf"]).toMatch(/^sentinel down-after-milliseconds agent-redis 20000$/m);
-    const observed = observeRedis(run.resources, {} as any)!;
+    const observed = observeRedis(run.resources)!;
     expect(observed.appendonly).toBe(false);
     expect(observed.downAfterMilliseconds).toBe(20000);
   });

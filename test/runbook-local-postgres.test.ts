@@ -3,8 +3,9 @@ import { actionsFor } from "../runbooks/actions";
 import { buildRunbook } from "../runbooks/definitions";
 import { MemoryJournal, runRunbook } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
-import { startTwoRegions, TwoRegionTopology } from "../runbooks/drill/patroni-regions";
-import type { RunbookTargets } from "../runbooks/targets";
+import { testPortBase } from "../testbed/ports";
+import { startTwoRegions, TwoRegionTopology } from "../testbed/postgres/two-regions";
+import type { RunbookTargets } from "../contract/runbooks";
 
 // Real etcd + Patroni 3.0.2 + PostgreSQL 15: a two-member primary cluster and a DR standby
 // cluster on 127.0.0.1:23800-23832. Wall time about 40 s.
@@ -29,7 +30,7 @@ async function primaryLeaderPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2, basePort: 23800 });
+  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2, basePort: testPortBase(23800) });
   ex = new LocalExecutor(topo.topology);
   const c = new Client({ host: "127.0.0.1", port: await primaryLeaderPort(), user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();

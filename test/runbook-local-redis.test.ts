@@ -3,11 +3,13 @@ import { actionsFor } from "../runbooks/actions";
 import { buildRunbook } from "../runbooks/definitions";
 import { MemoryJournal, rtoFromJournal, runRunbook } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
-import { LocalRedisSet, startRedisSet } from "../runbooks/drill/redis-topology";
-import { killPid } from "../runbooks/drill/processes";
-import type { RunbookTargets } from "../runbooks/targets";
+import { LocalRedisSet, startRedisSet } from "../testbed/redis/local-set";
+import { killPid } from "../testbed/processes";
+import { testPortBase } from "../testbed/ports";
+import type { RunbookTargets } from "../contract/runbooks";
 
-// Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612. Wall time about 15 s.
+// Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612 (AGENT_DR_DRILL_PORT_BASE moves them). Wall time about 15 s.
+const BASE = testPortBase(23600);
 const targets: RunbookTargets = {
   stack: "local",
   environment: "staging",
@@ -21,7 +23,7 @@ let set: LocalRedisSet;
 let ex: LocalExecutor;
 
 beforeAll(async () => {
-  set = await startRedisSet({ basePort: 23600, downAfterMs: 1000 });
+  set = await startRedisSet({ basePort: BASE, downAfterMs: 1000 });
   ex = new LocalExecutor({ redis: { sentinels: set.sentinelPorts.map((port) => ({ host: "127.0.0.1", port })) } });
 }, 40_000);
 
@@ -48,7 +50,7 @@ test("dry-run of redis-failover changes nothing", async () => {
   expect(r.plan).toHaveLength(4);
   expect(r.plan[1]).toMatch(/^2\. failover: ask Sentinel for a failover of agent-redis/);
   expect((await ex.redisStatus({ region: "primary", master: "agent-redis" })).primary).toBe(before.primary);
-  expect(before.primary).toBe("127.0.0.1:23600");
+  expect(before.primary).toBe(`127.0.0.1:${BASE}`);
 });
 
 test("planned redis-failover moves the primary, clients can write, the old primary rejoins as a replica", async () => {
@@ -63,13 +65,13 @@ test("planned redis-failover moves the primary, clients can write, the old prima
     ["await-replicas", "ok"],
   ]);
   const after = await ex.redisStatus({ region: "primary", master: "agent-redis" });
-  expect(after.primary).not.toBe("127.0.0.1:23600");
+  expect(after.primary).not.toBe(`127.0.0.1:${BASE}`);
   expect(await role(Number(after.primary.split(":")[1]))).toBe("master");
-  expect(await role(23600)).toBe("slave");
+  expect(await role(BASE)).toBe("slave");
   const rto = rtoFromJournal(journal.entries);
   expect(rto).toBeGreaterThan(0);
   expect(rto).toBeLessThan(60);
-  expect(journal.entries.find((e) => e.step === "failover")!.output).toMatch(/primary 127\.0\.0\.1:23600 -> 127\.0\.0\.1:2360[12]/);
+  expect(journal.entries.find((e) => e.step === "failover")!.output).toMatch(new RegExp(`primary 127\\.0\\.0\\.1:${BASE} -> 127\\.0\\.0\\.1:(${BASE + 1}|${BASE + 2})`));
 }, 60_000);
 
 test("automatic redis-failover after the primary is killed: ends with a writable primary, skipping the failover if Sentinel already did it", async () => {

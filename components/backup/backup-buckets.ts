@@ -15,9 +15,9 @@ import {
   standbyArchivePolicy,
   walArchivePolicy,
 } from "./iam-documents";
-import { standbyClusterName } from "../postgres/render/names";
+import { logicalBackupPrefix, SERVICE_ACCOUNTS, standbyClusterName, walPrefix } from "../../contract/postgres";
 import { createIrsaRole } from "./irsa";
-import { accountAndPartition, accountFromConfig, bucketArn, bucketName, kmsAliasName, logicalPrefix, roleName, SERVICE_ACCOUNTS, walPrefix } from "./names";
+import { accountAndPartition, accountFromConfig, bucketArn, bucketName, kmsAliasName, roleName } from "./names";
 import { createRegionalBucket, RegionalBucket, type RegionalBucketInput } from "./regional-bucket";
 import { drCopyGuard } from "../../dr/settings/protection";
 import { replicationRule } from "./replication";
@@ -99,7 +99,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
     }
 
     this.walPrefix = walPrefix(config.postgres.clusterName);
-    this.logicalPrefix = logicalPrefix(config.postgres.clusterName);
+    this.logicalPrefix = logicalBackupPrefix(config.postgres.clusterName);
     if (config.oidc) {
       const access = (b: RegionalBucket, prefix: string): pulumi.Output<BucketAccess> =>
         b.key.arn.apply((keyArn) => ({ bucketArn: b.arn, keyArn, region: b.region, prefix }));
@@ -120,13 +120,13 @@ export class BackupBuckets extends pulumi.ComponentResource {
           },
           this,
         ).arn;
-      this.postgresPodRoleArn = role("postgres-pod", SERVICE_ACCOUNTS.postgresPod, "WAL-G in the Spilo pods: archive and base backups", primaryOidc, namespace, primary, this.walPrefix, walArchivePolicy, "primary");
+      this.postgresPodRoleArn = role("postgres-pod", SERVICE_ACCOUNTS.walg, "WAL-G in the Spilo pods: archive and base backups", primaryOidc, namespace, primary, this.walPrefix, walArchivePolicy, "primary");
       this.logicalBackupRoleArn = role("logical-backup", SERVICE_ACCOUNTS.logicalBackup, "Daily pg_dump upload (write only)", primaryOidc, namespace, primary, this.logicalPrefix, logicalBackupPolicy, "primary");
       this.restoreDrillRoleArn = role("restore-drill", SERVICE_ACCOUNTS.restoreDrill, "Restore drill: reads dumps, lists the archive's base backups", primaryOidc, namespace, primary, this.logicalPrefix, (a) => restoreDrillPolicy(a, this.walPrefix), "primary");
       if (dr && config.oidc.drProviderArn && config.oidc.drIssuerUrl && config.clusters.dr) {
         const drOidc: OidcProvider = { providerArn: config.oidc.drProviderArn, issuerUrl: config.oidc.drIssuerUrl };
         const ownPrefix = `${this.walPrefix}${standbyClusterName(config.postgres.clusterName)}/`;
-        this.drPostgresPodRoleArn = role("dr-postgres-pod", SERVICE_ACCOUNTS.postgresPod, "WAL-G in the DR cluster's Spilo pods: standby replay (read only), its own archive after promotion", drOidc, config.clusters.dr.namespace, dr, this.walPrefix, (a) => standbyArchivePolicy(a, ownPrefix), "dr");
+        this.drPostgresPodRoleArn = role("dr-postgres-pod", SERVICE_ACCOUNTS.walg, "WAL-G in the DR cluster's Spilo pods: standby replay (read only), its own archive after promotion", drOidc, config.clusters.dr.namespace, dr, this.walPrefix, (a) => standbyArchivePolicy(a, ownPrefix), "dr");
       }
     }
 
@@ -173,7 +173,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
     }
     if (config.oidc?.drProviderArn && config.oidc.drIssuerUrl && config.clusters.dr) {
       const own = `${wal}${standbyClusterName(config.postgres.clusterName)}/`;
-      users.push({ roleArn: arnOf(`${SERVICE_ACCOUNTS.postgresPod}-dr`), policy: (keyArn) => standbyArchivePolicy({ bucketArn: drBucketArn, keyArn, region: drRegion, prefix: wal }, own) });
+      users.push({ roleArn: arnOf(`${SERVICE_ACCOUNTS.walg}-dr`), policy: (keyArn) => standbyArchivePolicy({ bucketArn: drBucketArn, keyArn, region: drRegion, prefix: wal }, own) });
     }
     return {
       provider,

@@ -1,4 +1,4 @@
-import { PREFIXES } from "./names";
+import { PREFIXES } from "../../contract/postgres";
 
 /** S3 refuses a transition to STANDARD_IA before an object is 30 days old (S3 User Guide, lifecycle transition constraints). */
 export const STANDARD_IA_MIN_DAYS = 30;

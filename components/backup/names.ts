@@ -1,31 +1,6 @@
 import type { StackConfig } from "../../dr/targets";
 import { awsRegion, parseOidcProviderArn } from "../../dr/targets/aws";
 
-/** Kubernetes ServiceAccounts that assume the backup roles (agreed with the PostgreSQL tier, which creates them). */
-export const SERVICE_ACCOUNTS = {
-  /** Spilo pods: WAL-G archive and base backups. */
-  postgresPod: "postgres-pod",
-  /** The daily pg_dump CronJob. */
-  logicalBackup: "pg-logical-backup",
-  /** The scheduled restore drill. */
-  restoreDrill: "pg-restore-drill",
-} as const;
-
-/** Key prefixes in the backup buckets; IAM grants are limited to these. */
-export const PREFIXES = {
-  /** Spilo writes WAL and base backups under spilo/<scope>/<uid>/... (WAL_BUCKET_SCOPE_PREFIX "" with the operator). */
-  wal: "spilo/",
-  logical: "logical-backups/",
-} as const;
-
-export function walPrefix(clusterName: string): string {
-  return `${PREFIXES.wal}${clusterName}/`;
-}
-
-export function logicalPrefix(clusterName: string): string {
-  return `${PREFIXES.logical}${clusterName}/`;
-}
-
 /**
  * The AWS account the stack deploys to, read from the OIDC provider ARN in config. Bucket names are
  * global across all AWS accounts, so the account id keeps the predictable name unique.

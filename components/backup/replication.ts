@@ -1,3 +1,5 @@
+import { REPLICATION_RULE_ID } from "../../contract/backup";
+
 /** S3 Replication Time Control: 15 minutes is the only value S3 accepts, for the SLA and for the metrics threshold. */
 export const RTC_MINUTES = 15;
 
@@ -18,7 +20,7 @@ export interface ReplicationRuleInput {
  */
 export function replicationRule(p: ReplicationRuleInput) {
   return {
-    id: "primary-to-dr",
+    id: REPLICATION_RULE_ID,
     status: "Enabled",
     priority: 1,
     filter: {},

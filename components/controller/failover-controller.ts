@@ -2,14 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../dr/targets";
-import { targetsFromConfig } from "../../runbooks/targets";
+import { targetsFromConfig } from "../../dr/targets/runbook-targets";
 import { irsaTrustPolicy } from "../backup/iam-documents";
 import { partitionOf } from "../backup/names";
-import type { RegionCluster } from "../platform";
-import { redisNames } from "../redis/render/names";
+import type { RegionCluster } from "../../contract/region-cluster";
+import { redisNames } from "../../contract/redis";
 import { baseLabels, baseTags } from "../tags";
 import { route53ControllerPolicy } from "./iam";
-import { NETWORK_DEFAULTS } from "../../dr/targets/network";
 import { declareNetworkPolicy } from "../network";
 import {
   CONTROLLER_NAME,
@@ -69,7 +68,7 @@ export class FailoverController extends pulumi.ComponentResource {
       labels,
       ...(roleArn ? { roleArn } : {}),
       ...(redisSecret ? { redisSecret, redisPrefix: "agent-redis" } : {}),
-      network: config.network ?? NETWORK_DEFAULTS,
+      network: config.network,
     });
     // Cluster-scoped admission policies and their bindings (components/controller/admission.ts),
     // rendered with the namespace from config (the Namespace resource takes that name).

@@ -1,7 +1,6 @@
-import { CLIENT_LABEL, podLabels as redisPodLabels, REDIS_PORT, SENTINEL_PORT } from "../redis/render/names";
-import type { RegionRole, RunbookTargets } from "../../runbooks/targets";
-import { drTestCloneName } from "../../runbooks/definitions/restore-point-in-time";
-import { SERVICE_ACCOUNTS } from "../postgres/render/names";
+import { CLIENT_LABEL, podLabels as redisPodLabels, REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
+import type { RegionRole, RunbookTargets } from "../../contract/runbooks";
+import { drTestCloneName, SERVICE_ACCOUNTS } from "../../contract/postgres";
 import { DR_TEST_LABEL, FAILOVER_CONTROLLER_POD } from "../network/labels";
 import { apiServerEgressRule, awsApiEgressRule, RenderedNetworkPolicy, tcp } from "../network/render";
 import { AdmissionSubject, renderCloneAdmission, renderEvictionAdmission, renderJobFromCronJobAdmission, renderStandbyRemovalAdmission } from "./admission";

@@ -1,4 +1,4 @@
-import type { RunbookName } from "../../runbooks/definitions";
+import type { RunbookName } from "../../contract/runbooks";
 
 /** One scheduled DR test: a CronJob running a runbook with its arguments. */
 export interface DrTest {

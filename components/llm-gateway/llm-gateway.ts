@@ -5,7 +5,7 @@ import type { LlmGatewaySettings } from "../../dr/settings/types";
 import { DataClass, LlmConfig, serializeTargets, TARGETS_ANNOTATION } from "../../dr/targets";
 import { NETWORK_DEFAULTS, NetworkSettings } from "../../dr/targets/network";
 import { declareNetworkPolicy } from "../network";
-import type { RegionCluster } from "../platform";
+import type { RegionCluster } from "../../contract/region-cluster";
 import { CONFIG_HEADER, DEGRADED_PORT, gatewayPodLabels, GATEWAY_PORT, llmGatewayNames, PROVIDER_NAMES_ANNOTATION } from "./render/names";
 import { gatewayNetworkPolicies } from "./render/network";
 import { renderPortkeyConfig } from "./render/portkey-config";

@@ -21,7 +21,10 @@ import {
   nestedWalArchiveUrl,
   walArchiveUrl,
   walPrefix,
-} from "./render/names";
+  JOB_KINDS,
+  logicalBackupCronJobName,
+  restoreDrillCronJobName,
+} from "../../contract/postgres";
 import {
   NetworkInput,
   renderClientNetworkPolicy,
@@ -34,7 +37,6 @@ import {
   renderReplicationNetworkPolicy,
   renderSpiloNetworkPolicy,
 } from "./render/network";
-import { JOB_KINDS } from "./render/jobs";
 import { NETWORK_DEFAULTS, NetworkSettings } from "../../dr/targets/network";
 import { declareNetworkPolicy, NamespaceNetwork } from "../network";
 import { renderOperatorValues } from "./render/operator";
@@ -270,7 +272,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       const backupSa = sa("sa-logical-backup", SERVICE_ACCOUNTS.logicalBackup, args.logicalBackupRoleArn);
       const drillSa = sa("sa-restore-drill", SERVICE_ACCOUNTS.restoreDrill, args.restoreDrillRoleArn);
       const schedule = args.backup.logicalBackupSchedule;
-      this.cronJobNames = { logicalBackup: `${clusterName}-logical-backup`, restoreDrill: `${clusterName}-restore-drill` };
+      this.cronJobNames = { logicalBackup: logicalBackupCronJobName(clusterName), restoreDrill: restoreDrillCronJobName(clusterName) };
       const backupJob = pulumi.all([args.backupBucket, args.backupKmsKeyArn]).apply(([bucket, kmsKeyArn]) =>
         renderLogicalBackupCronJob({ clusterName, primaryHost: this.primaryHost, databases, bucket, kmsKeyArn, region: args.region, schedule, verifyTables: [], labels: args.labels }),
       );

@@ -5,7 +5,7 @@ import { CONFIG_NAMESPACE, ConfigError, StackConfig } from "../../dr/targets";
 import type { BackupBuckets } from "../backup";
 import { baseLabels } from "../tags";
 import { PostgresCluster, PostgresClusterArgs } from "./cluster";
-import { replicationHostname, standbyClusterName } from "./render/names";
+import { replicationHostname, standbyClusterName } from "../../contract/postgres";
 import { renderReplicationService } from "./render/network";
 
 interface Region {

@@ -4,8 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrSettings } from "../../dr/settings";
 import type { StackConfig } from "../../dr/targets";
 import { accountFromConfig } from "../backup/names";
-import type { RegionCluster } from "../platform";
+import type { RegionCluster } from "../../contract/region-cluster";
 import { baseLabels, baseTags } from "../tags";
+import { DERIVED_THRESHOLD_TAG, OVERRIDE_VALUE_TAG } from "../../contract/signals";
 import { alarmKeyPolicy, alarmTopicPolicy, tagValue } from "./render/alarm-topic-policies";
 import { checkOverridesUsed } from "./render/grouping";
 import { AlarmSpec, describeTarget } from "./render/model";
@@ -84,7 +85,7 @@ export class Signals extends pulumi.ComponentResource {
       );
     }
     if (groups.groups.length === 0) return;
-    if (config.signals?.prometheusOperator) {
+    if (config.signals.prometheusOperator) {
       const rule = prometheusRuleObject(RULES_NAME, "", labels, groups);
       new k8s.apiextensions.CustomResource(`${name}-rules`, { ...rule, metadata: { ...rule.metadata, namespace: cluster.namespace } }, opts);
     } else {
@@ -123,7 +124,7 @@ export class Signals extends pulumi.ComponentResource {
         { region, arn: topic.arn, policy: pulumi.all([partition, account, topic.arn]).apply(([p, a, arn]) => JSON.stringify(alarmTopicPolicy(p, a, region, arn))) },
         { parent: this },
       );
-      if (config.signals?.onCallWebhook) {
+      if (config.signals.onCallWebhook) {
         new aws.sns.TopicSubscription(
           `${name}-oncall${suffix}`,
           { region, topic: topic.arn, protocol: "https", endpoint: pulumi.secret(config.signals.onCallWebhook), endpointAutoConfirms: true, rawMessageDelivery: false },
@@ -163,7 +164,7 @@ export class Signals extends pulumi.ComponentResource {
             ...Object.fromEntries(Object.entries(a.classTargets).map(([c, t]) => [`target/${c}`, tagValue(describeTarget(t))])),
             runbook: tagValue(a.runbook),
             // An override beside what the targets derive, in the override's unit (the pack compares them).
-            ...(a.derived ? { "override-value": String(a.overrideValue), "derived-threshold": String(a.derived.value) } : {}),
+            ...(a.derived ? { [OVERRIDE_VALUE_TAG]: String(a.overrideValue), [DERIVED_THRESHOLD_TAG]: String(a.derived.value) } : {}),
           },
         },
         { parent: this },

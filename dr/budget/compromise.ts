@@ -3,7 +3,8 @@ import { cronMaxGapSeconds } from "../settings/cron";
 import { holdsAgainstAdmin, KMS_DELETION_WINDOW_DAYS, type CopyProtection, type RecoveryPointProtection } from "../settings/protection";
 import type { DrSettings, PostgresSettings } from "../settings/types";
 import { formatDuration } from "../targets";
-import { archiveRpo, fmtBytes, restoreSeconds } from "./postgres";
+import { archiveRpo, restoreSeconds } from "./archive";
+import { fmtBytes } from "./format";
 import type { Bound } from "./types";
 
 /**

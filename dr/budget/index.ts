@@ -1,5 +1,6 @@
 export * from "./types";
 export * from "./budget";
-export { archiveLossSeconds, archiveRpo } from "./postgres";
+export { archiveLossSeconds, archiveRpo, restoreSeconds } from "./archive";
+export { patroniNodeLossRto } from "./postgres";
 export { route53Failover, dnsSwitch, regionDecision } from "./region";
 export { chainWorstSeconds, llmSwitchSeconds, maxRequestTimeoutFor } from "./llm";

@@ -2,7 +2,9 @@ import { KUBERNETES, PATRONI, POSTGRES, REGION_PROMOTION, S3_REPLICATION } from 
 import { cronMaxGapSeconds } from "../settings/cron";
 import type { DrSettings, PostgresSettings } from "../settings/types";
 import type { DataClass, Scenario } from "../targets";
+import { archiveRpo, restoreSeconds } from "./archive";
 import { credentialCompromise } from "./compromise";
+import { fmtBytes, fmtRate, round } from "./format";
 import { dnsSwitch, regionDecision } from "./region";
 import type { Bound } from "./types";
 
@@ -36,34 +38,6 @@ function notConcerned(): { rpo: Bound; rto: Bound } {
   return { rpo: none, rto: none };
 }
 
-/**
- * Worst-case age of the newest archived WAL: the open segment waits up to archive_timeout, then
- * uploads. archive_timeout 0 switches the timer off: a segment is archived only once 16 MB of WAL
- * fill it, so a quiet database can leave its last writes unarchived indefinitely. The pack's
- * postgres-wal-archiving policy judges with this same function.
- */
-export function archiveLossSeconds(archiveTimeoutSeconds: number, uploadSeconds: number = POSTGRES.archiveUploadSeconds): number {
-  return archiveTimeoutSeconds > 0 ? archiveTimeoutSeconds + uploadSeconds : Infinity;
-}
-
-/** Worst-case loss from the WAL archive alone. */
-export function archiveRpo(pg: PostgresSettings): Bound {
-  if (!pg.archiveMode) return { seconds: Infinity, mechanism: "WAL archiving is off", fix: "turn archive_mode on" };
-  const seconds = archiveLossSeconds(pg.archiveTimeoutSeconds);
-  if (!Number.isFinite(seconds)) {
-    return {
-      seconds,
-      mechanism: "WAL archive: archive_timeout 0 never forces a segment switch, so a quiet database archives nothing until 16 MB of WAL fill the segment",
-      fix: "remove postgres.overrides.archiveTimeoutSeconds (it is derived from the RPO) or set it above 0",
-    };
-  }
-  return {
-    seconds,
-    mechanism: `WAL archive: archive_timeout ${pg.archiveTimeoutSeconds} s + upload ${POSTGRES.archiveUploadSeconds} s`,
-    fix: "lower postgres.overrides.archiveTimeoutSeconds (or remove the override to derive it from the RPO)",
-  };
-}
-
 function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
   if (pg.instances < 2 || (zone && !pg.spreadAcrossZones)) {
     const a = archiveRpo(pg);
@@ -82,17 +56,32 @@ function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
   };
 }
 
+/**
+ * Patroni's failover when the leader's node is lost: the leader key expires (ttl), the next HA
+ * loop (loop_wait) elects a replica, then promotion and the clients' reconnect. The node-loss
+ * drill predicts with this same function.
+ */
+export function patroniNodeLossRto(patroni: { ttlSeconds: number; loopWaitSeconds: number }): Bound {
+  const { ttlSeconds: ttl, loopWaitSeconds: loop } = patroni;
+  const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
+  return {
+    seconds: ttl + loop + overhead,
+    mechanism: `Patroni failover: ttl ${ttl} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect`,
+    fix: "lower postgres.overrides.ttlSeconds / loopWaitSeconds (Patroni floors: ttl 20 s, loop_wait 1 s, retry_timeout 3 s)",
+  };
+}
+
 function inRegionRto(pg: PostgresSettings, zone: boolean): Bound {
-  const { ttlSeconds: ttl, loopWaitSeconds: loop } = pg.patroni;
+  const loop = pg.patroni.loopWaitSeconds;
   if (pg.instances < 2) {
     const seconds = KUBERNETES.nodeLossEndpointSeconds + POSTGRES.cloneBootstrapSeconds;
     return { seconds: zone ? Infinity : seconds, mechanism: zone ? "single instance: its volume is lost with the zone" : `single instance: the pod is rescheduled (${seconds} s)`, fix: "run at least 2 instances (agent-dr:postgres.instances)" };
   }
   const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
-  const nodeLoss = ttl + loop + overhead;
+  const nodeLoss = patroniNodeLossRto(pg.patroni);
   const crash = 2 * loop + pg.primaryStartTimeoutSeconds + overhead;
   const poolerGap = zone && pg.poolerInstances < 2 ? KUBERNETES.nodeLossEndpointSeconds : 0;
-  if (crash > nodeLoss) {
+  if (crash > nodeLoss.seconds) {
     return {
       seconds: crash + poolerGap,
       mechanism: `Postgres crash with Patroni alive: loop_wait ${loop} s + primary_start_timeout ${pg.primaryStartTimeoutSeconds} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect`,
@@ -100,9 +89,9 @@ function inRegionRto(pg: PostgresSettings, zone: boolean): Bound {
     };
   }
   return {
-    seconds: nodeLoss + poolerGap,
-    mechanism: `Patroni failover: ttl ${ttl} s + loop_wait ${loop} s + ${round(overhead)} s promotion and reconnect${poolerGap ? ` + ${poolerGap} s for a single pooler pod on the lost node` : ""}`,
-    fix: "lower postgres.overrides.ttlSeconds / loopWaitSeconds (Patroni floors: ttl 20 s, loop_wait 1 s, retry_timeout 3 s)",
+    ...nodeLoss,
+    seconds: nodeLoss.seconds + poolerGap,
+    mechanism: `${nodeLoss.mechanism}${poolerGap ? ` + ${poolerGap} s for a single pooler pod on the lost node` : ""}`,
   };
 }
 
@@ -164,17 +153,6 @@ function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bou
   return { rpo, rto };
 }
 
-export function restoreSeconds(pg: PostgresSettings): Bound {
-  const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
-  const gap = cronMaxGapSeconds(pg.baseBackupSchedule);
-  const replay = (gap * pg.writeRateBytesPerSecond) / POSTGRES.replayBytesPerSecond;
-  return {
-    seconds: POSTGRES.cloneBootstrapSeconds + base + replay,
-    mechanism: `clone from base backup + WAL (${POSTGRES.cloneBootstrapSeconds} s bootstrap + ${round(base)} s restore of ${fmtBytes(pg.dataSizeBytes)} + ${round(replay)} s replay of up to ${round(gap / 3600)} h of WAL)`,
-    fix: "take base backups more often (postgres.overrides.baseBackupSchedule)",
-  };
-}
-
 function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bound } {
   if (pg.archiveMode) {
     const a = archiveRpo(pg);
@@ -197,18 +175,4 @@ function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; r
     },
     rto: { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` },
   };
-}
-
-export function fmtBytes(b: number): string {
-  if (b >= 1024 ** 3) return `${round(b / 1024 ** 3)} GiB`;
-  if (b >= 1024 ** 2) return `${round(b / 1024 ** 2)} MiB`;
-  return `${round(b / 1024)} KiB`;
-}
-
-function fmtRate(b: number): string {
-  return `${fmtBytes(b)}/s`;
-}
-
-export function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }

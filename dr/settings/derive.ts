@@ -51,7 +51,7 @@ export function deriveSettings(config: StackConfig): DrSettings {
     failover: {
       regionPromotion: config.failover.controller.enabled ? config.failover.regionPromotion : "manual",
       manualResponseSeconds: config.failover.manualResponseSeconds,
-      pageDelaySeconds: healthCheckAlarmSeconds(config.signals?.overrides?.Route53HealthCheckFailing),
+      pageDelaySeconds: healthCheckAlarmSeconds(config.signals.overrides.Route53HealthCheckFailing),
       controllerIntervalSeconds: config.failover.controller.intervalSeconds,
       controllerFailureThreshold: config.failover.controller.failureThreshold,
     },

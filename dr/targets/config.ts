@@ -78,12 +78,11 @@ export interface StackConfig {
     manualResponseSeconds: number;
     controller: { enabled: boolean; intervalSeconds: number; failureThreshold: number };
   };
-  /** What the NetworkPolicies admit besides the stack (always set by parseStackConfig; NETWORK_DEFAULTS otherwise). */
-  network?: NetworkSettings;
+  /** What the NetworkPolicies admit besides the stack (NETWORK_DEFAULTS where a key is not set). */
+  network: NetworkSettings;
   /** The LLM gateway in every region the agent API runs in (absent: no agent-dr:llm key, or enabled false). */
   llm?: LlmConfig;
-  /** Always set by parseStackConfig; optional so that StackConfigs rebuilt from resources need not invent it. */
-  signals?: {
+  signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
     runbookBaseUrl: string;

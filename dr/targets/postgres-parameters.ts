@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import { POSTGRES_15_PARAMETERS } from "../../components/postgres/render/pg15-parameter-names";
+import { POSTGRES_15_PARAMETERS } from "./pg15-parameter-names";
 
 /**
  * `agent-dr:postgres.overrides.parameters` judged as PostgreSQL 15 would judge them, at plan time:
  * name, type, unit family and range from the server's own catalogue (pg_settings, vendored in
- * components/postgres/render/pg15-settings.json by scripts/pg15-settings.ts), and the parsing
+ * dr/targets/pg15-settings.json by scripts/pg15-settings.ts), and the parsing
  * rules of guc.c (parse_bool, parse_int, parse_real, convert_to_base_unit, enum lookup). Patroni
  * drops a value it finds invalid with only a log line, so a value the plan lets through may never
  * reach the server at all. What is left to the server: per-parameter check hooks (a time zone
@@ -81,7 +81,7 @@ interface Catalogue {
 }
 
 // Read at run time rather than imported: the policy pack compiles dr/ with a tsconfig without resolveJsonModule.
-const CATALOGUE_FILE = path.resolve(__dirname, "../../components/postgres/render/pg15-settings.json");
+const CATALOGUE_FILE = path.resolve(__dirname, "pg15-settings.json");
 let catalogue: Map<string, PgSetting> | undefined;
 
 /** The vendored pg_settings of PostgreSQL 15, by parameter name. */

@@ -1,7 +1,7 @@
 import { computeBudget } from "../../dr/budget";
 import { PATRONI, SENTINEL } from "../../dr/engine-facts";
 import type { DrSettings } from "../../dr";
-import type { DrillStack } from "../stack";
+import type { DrillStack } from "../../testbed/stack";
 
 /**
  * The configurations the benchmark runs side by side, on the same machine in the same run:

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import { runDrills } from "../run";
-import { loadDrillStack } from "../stack";
+import { loadDrillStack } from "../../testbed/stack";
 import type { ScenarioResult } from "../types";
 import { configure, type ConfigName } from "./configs";
 

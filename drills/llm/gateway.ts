@@ -3,8 +3,8 @@ import { renderPortkeyConfig, type PortkeyConfig } from "../../components/llm-ga
 import { gatewayEnv, degradedResponderEnv } from "../../components/llm-gateway/render/workloads";
 import { DEGRADED_RESPONDER_FILE } from "../../components/llm-gateway/scripts";
 import type { LlmGatewaySettings } from "../../dr/settings/types";
-import { portOpen, waitFor } from "../runtime/procfs";
-import type { Supervisor } from "../runtime/supervisor";
+import { portOpen, waitFor } from "../../testbed/runtime/procfs";
+import type { Supervisor } from "../../testbed/runtime/supervisor";
 
 /** Loopback ports of the LLM drill: 25100-25104 by default, another base for a test beside a drill run. */
 export interface LlmDrillPorts {

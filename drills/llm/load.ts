@@ -1,4 +1,4 @@
-import { CONFIG_HEADER } from "../../components/llm-gateway/render/names";
+import { CONFIG_HEADER } from "../../contract/llm-gateway";
 import type { PortkeyConfig } from "../../components/llm-gateway/render/portkey-config";
 import type { WriteAttempt } from "../types";
 

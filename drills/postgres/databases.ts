@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import { renderRoleSynchronousCommit } from "../../components/postgres/render/jobs";
-import { ownerRole } from "../../components/postgres/render/names";
+import { ownerRole } from "../../contract/postgres";
 import { renderPatroniConfigPatch } from "../../components/postgres/render/patroni";
 import type { PostgresSettings } from "../../dr/settings/types";
 import type { DataClass } from "../../dr/targets";
-import type { Supervisor } from "../runtime/supervisor";
-import type { PatroniCluster } from "./cluster";
+import type { Supervisor } from "../../testbed/runtime/supervisor";
+import type { PatroniCluster } from "../../testbed/postgres/patroni-cluster";
 import { DRILL_TABLE_DDL } from "./load";
 
 const CONFIGURE_SCRIPT = path.resolve(__dirname, "../../components/postgres/scripts/configure-cluster.sh");

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { sleep } from "../runtime/procfs";
+import { sleep } from "../../testbed/runtime/procfs";
 import type { WriteAttempt } from "../types";
 
 export interface PgTarget {

@@ -1,18 +1,13 @@
-import { archiveRpo } from "../../dr/budget/postgres";
-import { KUBERNETES, PATRONI } from "../../dr/engine-facts";
+import { archiveRpo, patroniNodeLossRto } from "../../dr/budget";
+import { PATRONI } from "../../dr/engine-facts";
 import { clampPatroni } from "../../dr/settings/patroni";
 import type { PostgresSettings } from "../../dr/settings/types";
 import type { Prediction } from "../types";
 
-/** The budget's Patroni node-loss bound (dr/budget/postgres.ts inRegionRto): ttl + loop_wait + promotion and reconnect. */
+/** The budget's Patroni node-loss bound, on the timings Patroni really runs (its floors applied). */
 export function nodeLossPrediction(pg: PostgresSettings): Prediction {
-  const t = clampPatroni(pg.patroni);
-  const overhead = PATRONI.promotionSeconds + KUBERNETES.endpointUpdateSeconds + KUBERNETES.clientReconnectSeconds;
-  return {
-    rtoSeconds: t.ttlSeconds + t.loopWaitSeconds + overhead,
-    mechanism: `Patroni failover: ttl ${t.ttlSeconds} s + loop_wait ${t.loopWaitSeconds} s + ${overhead} s promotion and reconnect`,
-    source: "budget instance-loss, node-loss bound",
-  };
+  const b = patroniNodeLossRto(clampPatroni(pg.patroni));
+  return { rtoSeconds: b.seconds, mechanism: b.mechanism, source: "budget instance-loss, node-loss bound (patroniNodeLossRto)" };
 }
 
 /** Switchover: the old leader releases the key at once; the budget plans PATRONI.switchoverSeconds. */

@@ -1,6 +1,6 @@
 import Redis from "ioredis";
-import { MASTER_NAME } from "../../components/redis/render/names";
-import { sleep } from "../runtime/procfs";
+import { MASTER_NAME } from "../../contract/redis";
+import { sleep } from "../../testbed/runtime/procfs";
 import type { WriteAttempt } from "../types";
 
 /**

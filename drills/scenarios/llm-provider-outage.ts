@@ -4,10 +4,10 @@ import { LocalGateway, llmDrillPorts } from "../llm/gateway";
 import { ChatAttempt, ChatLoad } from "../llm/load";
 import { ProviderMode, ProviderStandIn } from "../llm/standin";
 import { HandoffQueue } from "../llm/webhook";
-import { sleep, waitFor } from "../runtime/procfs";
+import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { outageTestEnv } from "../../components/llm-gateway/render/outage-test";
 import { OUTAGE_TEST_FILE } from "../../components/llm-gateway/scripts";
-import { budgetRow } from "../stack";
+import { budgetRow } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
 

@@ -3,8 +3,8 @@ import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
 import { prepareDatabases } from "../postgres/databases";
 import { DRILL_TABLE } from "../postgres/load";
-import { AWS_CLI, refusalNotes } from "../postgres/s3";
-import { postgresClasses } from "../stack";
+import { AWS_CLI, refusalNotes } from "../../testbed/postgres/s3";
+import { postgresClasses } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
 

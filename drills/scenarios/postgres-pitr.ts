@@ -3,13 +3,13 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { POSTGRES } from "../../dr/engine-facts";
 import type { DrillContext } from "../context";
-import { PG_BIN } from "../postgres/cluster";
+import { PG_BIN } from "../../testbed/postgres/patroni-cluster";
 import { archivePrediction } from "../postgres/predict";
 import { archivedPast } from "../postgres/wal";
-import { PORTS } from "../ports";
-import { refusalNotes } from "../postgres/s3";
-import { sleep, waitFor } from "../runtime/procfs";
-import { postgresClasses } from "../stack";
+import { PORTS } from "../../testbed/ports";
+import { refusalNotes } from "../../testbed/postgres/s3";
+import { sleep, waitFor } from "../../testbed/runtime/procfs";
+import { postgresClasses } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
 

@@ -1,11 +1,11 @@
 import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
-import type { PatroniCluster } from "../postgres/cluster";
+import type { PatroniCluster } from "../../testbed/postgres/patroni-cluster";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { firstAckAfter, lossReport, PgWriteLoad, presentIds } from "../postgres/load";
 import { nodeLossPrediction } from "../postgres/predict";
-import { sleep, waitFor } from "../runtime/procfs";
-import { budgetRow, postgresClasses } from "../stack";
+import { sleep, waitFor } from "../../testbed/runtime/procfs";
+import { budgetRow, postgresClasses } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";

@@ -2,8 +2,8 @@ import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { lossReport, PgWriteLoad, presentIds } from "../postgres/load";
-import { sleep, waitFor } from "../runtime/procfs";
-import { budgetRow, postgresClasses } from "../stack";
+import { sleep, waitFor } from "../../testbed/runtime/procfs";
+import { budgetRow, postgresClasses } from "../../testbed/stack";
 import type { Prediction, ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
 

@@ -1,9 +1,9 @@
 import type { DrillContext } from "../context";
-import { RedisSet } from "../redis/cluster";
+import { RedisSet } from "../../testbed/redis/sentinel-set";
 import { RedisWriteLoad } from "../redis/load";
 import { lossReport } from "../postgres/load";
-import { sleep, waitFor } from "../runtime/procfs";
-import { budgetRow, redisClass } from "../stack";
+import { sleep, waitFor } from "../../testbed/runtime/procfs";
+import { budgetRow, redisClass } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";

@@ -5,8 +5,8 @@ import * as YAML from "yaml";
 import { deriveSettings, DrSettings } from "../../dr/settings";
 import { parseStackConfig, StackConfig } from "../../dr/targets";
 import { alertRules, POSTGRES_EXPORTER_QUERIES, renderPostgresExporterQueries, renderRulesFile, ruleGroups } from "../../components/signals/render";
-import { portOpen, sleep, waitFor } from "../runtime/procfs";
-import { Supervisor } from "../runtime/supervisor";
+import { portOpen, sleep, waitFor } from "../../testbed/runtime/procfs";
+import { Supervisor } from "../../testbed/runtime/supervisor";
 
 /** Loopback ports of the signals drill (this drill's range: 23000-23499). */
 export const SIGNALS_PORTS = {

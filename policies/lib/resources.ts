@@ -1,4 +1,4 @@
-import type { ObservedResource } from "../observe";
+import type { ObservedResource } from "../observe/resource";
 
 /** Type tokens the policies read. Exact strings: CrossGuard compares types by string equality. */
 export const TYPES = {

@@ -1,9 +1,10 @@
 import type { BackupSettings } from "../../dr/settings";
 import { exemptionsOf, GUARD_SIDS, type CopyProtection, type RecoveryPointProtection } from "../../dr/settings/protection";
 import { accountOfArn } from "../../dr/targets/aws";
-import type { StackConfig } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import { known } from "../lib/unknown";
 import { ObservedResource, ofType } from "./resource";
+import { JOB_KINDS, JOB_LABEL, VERIFIED_BY_RESTORE_ANNOTATION } from "../../contract/postgres";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
@@ -11,8 +12,8 @@ const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 const RTC_MINUTES = 15;
 
 /** A bucket's region: v7's per-resource region, else the stack's primary region (the provider default). */
-function regionOf(bucket: ObservedResource, config: StackConfig): string {
-  return bucket.inputs.region ?? config.regions.primary;
+function regionOf(bucket: ObservedResource, planning: Planning): string {
+  return bucket.inputs.region ?? planning.regions.primary;
 }
 
 /** A rule that copies the WAL archive (spilo/): no filter, an empty filter, or a prefix the archive lies under. */
@@ -28,7 +29,7 @@ function coversArchive(rule: any): boolean {
  * stack does not manage counts as no replication: its region can not be confirmed. RTC counts only
  * when every such rule has it on, at 15 minutes, with the metrics S3 requires alongside.
  */
-export function observeReplication(resources: ObservedResource[], config: StackConfig): { crossRegionReplication: boolean; replicationTimeControl: boolean } {
+export function observeReplication(resources: ObservedResource[], planning: Planning): { crossRegionReplication: boolean; replicationTimeControl: boolean } {
   const buckets = ofType(resources, BUCKET);
   const byName = (name: unknown) => buckets.find((b) => b.inputs.bucket === name);
   const byArn = (arn: unknown) => buckets.find((b) => typeof arn === "string" && `arn:aws:s3:::${b.inputs.bucket}` === arn);
@@ -39,7 +40,7 @@ export function observeReplication(resources: ObservedResource[], config: StackC
     for (const rule of (rc.inputs.rules ?? []) as any[]) {
       if (rule?.status !== "Enabled" || !coversArchive(rule)) continue;
       const dest = byArn(rule.destination?.bucket);
-      if (dest && regionOf(dest, config) !== regionOf(source, config)) crossRegionRules.push(rule);
+      if (dest && regionOf(dest, planning) !== regionOf(source, planning)) crossRegionRules.push(rule);
     }
   }
   const rtc = (rule: any) =>
@@ -53,19 +54,19 @@ export function observeReplication(resources: ObservedResource[], config: StackC
 }
 
 /** Backup settings from the buckets' replication and the logical backup CronJob, as deployed. */
-export function observeBackup(resources: ObservedResource[], config: StackConfig): BackupSettings {
-  const { crossRegionReplication, replicationTimeControl } = observeReplication(resources, config);
+export function observeBackup(resources: ObservedResource[], planning: Planning): BackupSettings {
+  const { crossRegionReplication, replicationTimeControl } = observeReplication(resources, planning);
   const cronJobs = ofType(resources, "kubernetes:batch/v1:CronJob");
-  const logical = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "logical-backup");
-  const drill = cronJobs.find((c) => c.inputs.metadata?.labels?.["agent-dr/job"] === "restore-drill");
-  const verifiedInJob = logical?.inputs.metadata?.annotations?.["agent-dr/verified-by-restore"] === "true";
-  const protection = observeProtection(resources, config);
+  const logical = cronJobs.find((c) => c.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.logicalBackup);
+  const drill = cronJobs.find((c) => c.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.restoreDrill);
+  const verifiedInJob = logical?.inputs.metadata?.annotations?.[VERIFIED_BY_RESTORE_ANNOTATION] === "true";
+  const protection = observeProtection(resources, planning);
   return {
     crossRegionReplication,
     replicationTimeControl,
     ...(logical ? { logicalBackupSchedule: logical.inputs.spec?.schedule } : {}),
     restoreDrillSchedule: drill?.inputs.spec?.schedule ?? "",
-    retentionDays: config.backup.retentionDays,
+    retentionDays: planning.backup.retentionDays,
     verifiedByRestore: verifiedInJob || drill !== undefined,
     ...(protection ? { protection } : {}),
   };
@@ -96,7 +97,7 @@ export function bucketKeyOf(resources: ObservedResource[], bucket: ObservedResou
  * noncurrent expiry of the archive, the bucket policy's denies and the key's policy. A bucket's key
  * is the key whose ARN its default encryption names, else the stack's one key in its region.
  */
-export function observeProtection(resources: ObservedResource[], config: StackConfig): RecoveryPointProtection | undefined {
+export function observeProtection(resources: ObservedResource[], planning: Planning): RecoveryPointProtection | undefined {
   const buckets = ofType(resources, BUCKET);
   const sidecar = (type: string, name: unknown) => ofType(resources, type).find((r) => r.inputs.bucket === name);
   const trusts = ofType(resources, "aws:iam/role:Role").map((r) => parseJson(r.inputs.assumeRolePolicy));
@@ -111,7 +112,7 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
     }
   }
   const copyOf = (b: ObservedResource): CopyProtection => {
-    const region = regionOf(b, config);
+    const region = regionOf(b, planning);
     const owner = destinationAccounts.get(b.inputs.bucket);
     const lock = sidecar("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", b.inputs.bucket);
     const retention = lock?.inputs.rule?.defaultRetention;
@@ -120,7 +121,7 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
       .filter((r) => r?.status === "Enabled" && "spilo/".startsWith(r.filter?.prefix ?? r.prefix ?? "") && r.noncurrentVersionExpiration?.noncurrentDays !== undefined)
       .map((r) => Number(r.noncurrentVersionExpiration.noncurrentDays));
     const policy = parseJson(sidecar("aws:s3/bucketPolicy:BucketPolicy", b.inputs.bucket)?.inputs.policy);
-    const key = bucketKeyOf(resources, b, region, config.regions.primary);
+    const key = bucketKeyOf(resources, b, region, planning.regions.primary);
     const keyPolicy = parseJson(key?.inputs.policy);
     const days = Number(retention?.days ?? (retention?.years !== undefined ? retention.years * 365 : NaN));
     return {
@@ -137,8 +138,8 @@ export function observeProtection(resources: ObservedResource[], config: StackCo
     };
   };
   const byRole = (role: string) => buckets.find((b) => b.inputs.tags?.["dr-role"] === role);
-  const primary = byRole("primary") ?? buckets.find((b) => regionOf(b, config) === config.regions.primary);
+  const primary = byRole("primary") ?? buckets.find((b) => regionOf(b, planning) === planning.regions.primary);
   if (!primary) return undefined;
-  const dr = byRole("dr") ?? buckets.find((b) => config.regions.dr !== undefined && regionOf(b, config) === config.regions.dr);
+  const dr = byRole("dr") ?? buckets.find((b) => planning.regions.dr !== undefined && regionOf(b, planning) === planning.regions.dr);
   return { ...(account ? { account } : {}), primary: copyOf(primary), ...(dr ? { dr: copyOf(dr) } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { DnsSettings } from "../../dr/settings";
 import { ROUTE53 } from "../../dr/engine-facts";
-import type { StackConfig } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import { ObservedResource, ofType } from "./resource";
 
 const failoverType = (r: ObservedResource): string | undefined => (r.inputs.failoverRoutingPolicies ?? [])[0]?.type;
@@ -28,8 +28,8 @@ function isSet(inputs: Record<string, any>, key: string): boolean {
  * check (without one Route53 never fails over). Missing pieces fall back to Route53's defaults
  * (interval 30 s, threshold 3) and the recommended 60 s TTL, which is what an unset field means.
  */
-export function observeDns(resources: ObservedResource[], config: StackConfig): DnsSettings {
-  const api = config.endpoints.api;
+export function observeDns(resources: ObservedResource[], planning: Planning): DnsSettings {
+  const api = planning.endpoints.api;
   const records = ofType(resources, "aws:route53/record:Record").filter((r) => api !== undefined && r.inputs.name === api.name && r.inputs.zoneId === api.zoneId);
   const primary = records.find((r) => failoverType(r) === "PRIMARY");
   const secondary = records.find((r) => failoverType(r) === "SECONDARY");

@@ -1,9 +1,9 @@
 import type { FailoverSettings } from "../../dr/settings";
-import type { StackConfig } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import { ObservedResource, ofType } from "./resource";
 
 /** Region promotion is automatic only when a failover controller Deployment runs in automatic mode. */
-export function observeFailover(resources: ObservedResource[], config: StackConfig): FailoverSettings {
+export function observeFailover(resources: ObservedResource[], planning: Planning): FailoverSettings {
   const controller = ofType(resources, "kubernetes:apps/v1:Deployment").find(
     (d) => d.inputs.metadata?.labels?.["app.kubernetes.io/component"] === "failover-controller",
   );
@@ -17,9 +17,9 @@ export function observeFailover(resources: ObservedResource[], config: StackConf
     .filter(Number.isFinite);
   return {
     regionPromotion: automatic ? "automatic" : "manual",
-    manualResponseSeconds: config.failover.manualResponseSeconds,
+    manualResponseSeconds: planning.failover.manualResponseSeconds,
     pageDelaySeconds: pageDelays.length ? Math.min(...pageDelays) : Infinity,
-    controllerIntervalSeconds: Number(get("CHECK_INTERVAL_SECONDS") ?? config.failover.controller.intervalSeconds),
-    controllerFailureThreshold: Number(get("FAILURE_THRESHOLD") ?? config.failover.controller.failureThreshold),
+    controllerIntervalSeconds: Number(get("CHECK_INTERVAL_SECONDS") ?? planning.failover.controller.intervalSeconds),
+    controllerFailureThreshold: Number(get("FAILURE_THRESHOLD") ?? planning.failover.controller.failureThreshold),
   };
 }

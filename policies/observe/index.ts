@@ -1,5 +1,5 @@
 import type { DrSettings } from "../../dr/settings";
-import type { StackConfig } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import type { ObservedResource } from "./resource";
 import { observeBackup } from "./backup";
 import { observeDns } from "./dns";
@@ -12,22 +12,24 @@ export type { ObservedResource } from "./resource";
 
 /**
  * The recovery settings a stack really holds, read from its resources' inputs (not from the
- * targets). A tier that has no resources is absent, and the budget then calls its classes
+ * targets). `planning` is what no resource setting holds (regions, data volume, on-call response,
+ * retention): the planning annotation the primary namespace carries, or planningOf(config) where
+ * the stack config is at hand. A tier that has no resources is absent, and the budget then calls its classes
  * unprotected.
  */
-export function observeSettings(resources: ObservedResource[], config: StackConfig): DrSettings {
-  const backup = observeBackup(resources, config);
-  const postgres = observePostgres(resources, config, backup);
-  const redis = observeRedis(resources, config);
+export function observeSettings(resources: ObservedResource[], planning: Planning): DrSettings {
+  const backup = observeBackup(resources, planning);
+  const postgres = observePostgres(resources, planning, backup);
+  const redis = observeRedis(resources);
   const llm = observeLlm(resources);
   return {
-    environment: config.environment,
-    regions: config.regions,
+    environment: planning.environment,
+    regions: planning.regions,
     ...(postgres ? { postgres } : {}),
     ...(redis ? { redis } : {}),
     backup,
-    dns: observeDns(resources, config),
-    failover: observeFailover(resources, config),
+    dns: observeDns(resources, planning),
+    failover: observeFailover(resources, planning),
     ...(llm ? { llm } : {}),
   };
 }

@@ -1,6 +1,5 @@
-import { CONFIG_HEADER, PROVIDER_NAMES_ANNOTATION } from "../../components/llm-gateway/render/names";
-import { type PortkeyConfig, settingsFromPortkeyConfig } from "../../components/llm-gateway/render/portkey-config";
-import { GATEWAY_IMAGE } from "../../components/llm-gateway/render/workloads";
+import { CONFIG_HEADER, GATEWAY_IMAGE_REPOSITORY, PROVIDER_NAMES_ANNOTATION, type PortkeyConfig } from "../../contract/llm-gateway";
+import { settingsFromPortkeyConfig } from "../../dr/settings/portkey-readback";
 import type { LlmGatewaySettings } from "../../dr/settings";
 import { annotations, labels, num, TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
@@ -10,7 +9,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 
 /** The gateway Deployments: a container runs the Portkey image (whatever the Deployment is called). */
 export function gatewayDeployments(resources: ObservedResource[]): ObservedResource[] {
-  return resources.filter((r) => r.type === TYPES.deployment && (r.inputs.spec?.template?.spec?.containers ?? []).some((c: any) => typeof c.image === "string" && c.image.split(":")[0] === GATEWAY_IMAGE.split(":")[0]));
+  return resources.filter((r) => r.type === TYPES.deployment && (r.inputs.spec?.template?.spec?.containers ?? []).some((c: any) => typeof c.image === "string" && c.image.split(":")[0] === GATEWAY_IMAGE_REPOSITORY));
 }
 
 /** The route Secrets: they hold the header the agent API sends, i.e. the chain Portkey runs. */

@@ -1,16 +1,17 @@
 import { PATRONI, POSTGRES } from "../../dr/engine-facts";
 import type { BackupSettings, PostgresSettings } from "../../dr/settings";
 import { clampPatroni } from "../../dr/settings/patroni";
-import { parseTargets, StackConfig, TARGETS_ANNOTATION } from "../../dr/targets";
+import { parseTargets, TARGETS_ANNOTATION } from "../../dr/targets";
+import type { Planning } from "../../dr/targets/planning";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { ObservedResource, ofType } from "./resource";
+import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 
 export const POSTGRESQL_CR_TYPE = "kubernetes:acid.zalan.do/v1:postgresql";
 const JOB_TYPE = "kubernetes:batch/v1:Job";
 const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 /** Label the PostgreSQL component puts on its postgresql resources (components/postgres/render/manifest.ts). */
 const ROLE_LABEL = "agent-dr/postgres-role";
-const CONFIGURE_JOB = "configure-postgres";
 /** Spilo's BACKUP_SCHEDULE when none is set (spilo ENVIRONMENT.rst). */
 const SPILO_BACKUP_SCHEDULE = "00 01 * * *";
 /** Patroni's primary_start_timeout default (dynamic_configuration.rst). */
@@ -42,7 +43,7 @@ function envOf(container: { env?: Array<{ name: string; value?: string }> } | un
 /** The configure Job of a cluster (components/postgres/render/jobs.ts): env says what it sets. */
 function configureEnv(resources: ObservedResource[], clusterName: string): Record<string, string> | undefined {
   const job = ofType(resources, JOB_TYPE).find(
-    (j) => j.inputs.metadata?.labels?.["agent-dr/job"] === CONFIGURE_JOB && (j.inputs.metadata?.name ?? j.name) === `${clusterName}-configure`,
+    (j) => j.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.configure && (j.inputs.metadata?.name ?? j.name) === `${clusterName}-configure`,
   );
   if (!job) return undefined;
   return envOf(job.inputs.spec?.template?.spec?.containers?.[0]);
@@ -57,7 +58,7 @@ function finiteOr(n: number, fallback: number): number {
  * hold them: what Patroni and PostgreSQL will run, defaults of Spilo and Patroni filled in where a
  * value is absent, Patroni's silent floors applied. Absent when the stack has no such resource.
  */
-export function observePostgres(resources: ObservedResource[], config: StackConfig, backup: BackupSettings): PostgresSettings | undefined {
+export function observePostgres(resources: ObservedResource[], planning: Planning, backup: BackupSettings): PostgresSettings | undefined {
   const clusters = ofType(resources, POSTGRESQL_CR_TYPE);
   if (clusters.length === 0) return undefined;
   const primary = clusters.find((c) => roleOf(c) === "primary");
@@ -131,13 +132,13 @@ export function observePostgres(resources: ObservedResource[], config: StackConf
     archiveTimeoutSeconds,
     baseBackupSchedule: env.BACKUP_SCHEDULE ?? SPILO_BACKUP_SCHEDULE,
     poolerInstances,
-    writeRateBytesPerSecond: config.postgres.writeRateBytesPerSecond,
-    dataSizeBytes: config.postgres.dataSizeBytes,
+    writeRateBytesPerSecond: planning.postgres.writeRateBytesPerSecond,
+    dataSizeBytes: planning.postgres.dataSizeBytes,
     standby: {
       enabled: standbyCr !== undefined,
       streaming: typeof standbySpec.standby_host === "string" && standbySpec.standby_host.length > 0 && streamAdmitted,
       archiveFallback: typeof standbySpec.s3_wal_path === "string" && standbySpec.s3_wal_path.length > 0 && backup.crossRegionReplication,
-      maxLagSeconds: config.postgres.standby.maxLagSeconds,
+      maxLagSeconds: planning.postgres.standby.maxLagSeconds,
     },
   };
 }

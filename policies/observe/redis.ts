@@ -1,6 +1,5 @@
-import { CONFIG_LABEL, MASTER_NAME, REGION_ROLE_LABEL } from "../../components/redis/render/names";
+import { CONFIG_LABEL, MASTER_NAME, REGION_ROLE_LABEL } from "../../contract/redis";
 import type { RedisSettings } from "../../dr/settings";
-import type { StackConfig } from "../../dr/targets";
 import { lastDirective, redisDirectives } from "../lib/conf-files";
 import type { ObservedResource } from "./resource";
 
@@ -31,7 +30,7 @@ const isConfig = (r: ObservedResource) => r.type === CONFIG_MAP && labelsOf(r)[C
  * The primary region's set is the one measured; `drRegion` says whether a set exists in the DR
  * region too. Absent when no Redis tier is deployed.
  */
-export function observeRedis(resources: ObservedResource[], _config: StackConfig): RedisSettings | undefined {
+export function observeRedis(resources: ObservedResource[]): RedisSettings | undefined {
   const configs = resources.filter(isConfig);
   if (configs.length === 0) return undefined;
   const roleOf = (r: ObservedResource) => labelsOf(r)[REGION_ROLE_LABEL] ?? "primary";

@@ -4,6 +4,7 @@ import type { ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";
 import { dur } from "../lib/report";
 import { annotations, labels, num, TYPES } from "../lib/resources";
+import { JOB_KINDS, JOB_LABEL, VERIFIED_BY_RESTORE_ANNOTATION } from "../../contract/postgres";
 
 interface Config {
   logicalBackupRpoSeconds: number;
@@ -23,17 +24,17 @@ const configSchema: PolicyConfigSchema = {
 /** Annotation by which a backup job declares the RPO it serves, in seconds. */
 export const SERVES_RPO_ANNOTATION = "agent-dr/serves-rpo-seconds";
 
-const BACKUP_JOBS = new Set(["logical-backup", "restore-drill"]);
+const BACKUP_JOBS = new Set<string>([JOB_KINDS.logicalBackup, JOB_KINDS.restoreDrill]);
 
 /** Is this CronJob one of the stack's backup jobs? */
 export function isBackupJob(r: ObservedResource): boolean {
-  const job = labels(r)["agent-dr/job"];
+  const job = labels(r)[JOB_LABEL];
   return r.type === TYPES.cronJob && job !== undefined && BACKUP_JOBS.has(job);
 }
 
 /** Does the job's pod run a verification (a real restore), seen in its containers or declared? */
 function verifies(r: ObservedResource): boolean {
-  if (annotations(r)["agent-dr/verified-by-restore"] === "true") return true;
+  if (annotations(r)[VERIFIED_BY_RESTORE_ANNOTATION] === "true") return true;
   const pod = r.inputs.spec?.jobTemplate?.spec?.template?.spec ?? {};
   const containers: any[] = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
   return containers.some((c) => /verif|restore/i.test([c.name ?? "", ...(c.command ?? []), ...(c.args ?? [])].join(" ")));
@@ -41,14 +42,14 @@ function verifies(r: ObservedResource): boolean {
 
 export function checkBackupCronJob(r: ObservedResource, config: Config, report: (m: string) => void): void {
   const spec = r.inputs.spec ?? {};
-  const job = labels(r)["agent-dr/job"];
+  const job = labels(r)[JOB_LABEL];
   if (spec.concurrencyPolicy !== "Forbid") {
     report(`backup CronJob ${job}: concurrencyPolicy is ${JSON.stringify(spec.concurrencyPolicy ?? "Allow (default)")}; two runs at once upload competing dumps and race on the newest key. Fix: concurrencyPolicy "Forbid".`);
   }
-  if (job === "logical-backup" && !verifies(r)) {
+  if (job === JOB_KINDS.logicalBackup && !verifies(r)) {
     report(`backup CronJob ${job}: no verification step (no container that restores the dump, no agent-dr/verified-by-restore annotation); an unrestored dump is not a backup. Fix: restore into a scratch database and run sanity queries in the job.`);
   }
-  if (job !== "logical-backup") return;
+  if (job !== JOB_KINDS.logicalBackup) return;
   let period: number;
   try {
     period = cronMaxGapSeconds(String(spec.schedule));

@@ -3,6 +3,7 @@ import { cronMaxGapSeconds } from "../../dr/settings/cron";
 import { dur } from "../lib/report";
 import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { labels, num, TYPES } from "../lib/resources";
+import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 import { bucketLabel, sideCars } from "./bucket-protection";
 
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
@@ -40,7 +41,7 @@ const env = (job: StackResource, name: string): string | undefined => {
  */
 export function checkBackupVerification(resources: StackResource[], report: (m: string, urn?: string) => void): void {
   const buckets = resources.filter((r) => r.type === TYPES.bucket);
-  for (const job of resources.filter((r) => r.type === TYPES.cronJob && labels(r)["agent-dr/job"] === "restore-drill")) {
+  for (const job of resources.filter((r) => r.type === TYPES.cronJob && labels(r)[JOB_LABEL] === JOB_KINDS.restoreDrill)) {
     let gap: number;
     try {
       gap = cronMaxGapSeconds(String(job.inputs.spec?.schedule));

@@ -1,17 +1,19 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
+import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT } from "../../contract/postgres";
+import { REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 /** Ports that carry data or control: a whole namespace reaching one of them bypasses the tier's gate (the pooler, Sentinel auth, the monitoring namespace). */
 export const SENSITIVE_PORTS: Record<number, string> = {
-  5432: "PostgreSQL",
+  [POSTGRES_PORT]: "PostgreSQL",
   6432: "PgBouncer",
-  8008: "Patroni's REST API",
-  6379: "Redis",
-  26379: "Sentinel",
-  9187: "postgres_exporter",
+  [PATRONI_PORT]: "Patroni's REST API",
+  [REDIS_PORT]: "Redis",
+  [SENTINEL_PORT]: "Sentinel",
+  [EXPORTER_PORT]: "postgres_exporter",
   9121: "redis_exporter",
 };
 /** Container port names that name such ports. */

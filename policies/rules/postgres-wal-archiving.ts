@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { archiveLossSeconds } from "../../dr/budget/postgres";
+import { archiveLossSeconds } from "../../dr/budget/archive";
 import { POSTGRES } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";

@@ -5,7 +5,7 @@ import { observeSettings, ObservedResource } from "../observe";
 import { configWithDefaults } from "../lib/config";
 import { fromPolicyResources } from "../lib/policy-resources";
 import { dur } from "../lib/report";
-import { stackConfigFromResources } from "../lib/stack-config";
+import { planningFromResources } from "../lib/planning";
 import { declaredClasses } from "../lib/targets";
 
 interface Config {
@@ -36,7 +36,7 @@ export function missMessage(row: BudgetRow): string {
 export function checkRecoveryTargets(resources: ObservedResource[], config: Config, report: (m: string, urn?: string) => void): BudgetRow[] {
   const declared = declaredClasses(resources);
   const classes = declared.map((d) => d.dataClass);
-  const settings = observeSettings(resources, stackConfigFromResources(resources, classes));
+  const settings = observeSettings(resources, planningFromResources(resources));
   const rows = computeBudget(classes, settings).rows;
   for (const row of rows) {
     if (row.ok || !config.scenarios.includes(row.scenario)) continue;

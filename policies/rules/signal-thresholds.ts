@@ -1,7 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import type { SignalAlert } from "../../dr/targets";
-import { isLooser } from "../../components/signals/render/derived-thresholds";
-import { ruleGroupsOf } from "../../components/signals/render/from-resources";
+import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_THRESHOLD_TAG, DERIVED_WHY_ANNOTATION, isLooser, OVERRIDE_VALUE_TAG, ruleGroupsOf } from "../../contract/signals";
 import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { objectName } from "../lib/resources";
 
@@ -14,7 +12,7 @@ function amount(text: unknown): [number, string] {
 }
 
 function message(alert: string, where: string, protects: string, value: number, derived: number, unit: string, why: string): string {
-  const bound = isLooser(alert as SignalAlert, derived + 1, derived) ? "at most" : "at least";
+  const bound = isLooser(alert, derived + 1, derived) ? "at most" : "at least";
   const when = bound === "at most" ? "later" : "later (a lower count is reached only when more is lost)";
   return (
     `${alert} (${where}) protects ${protects}: agent-dr:signals.overrides.${alert} = ${value}${unit ? ` ${unit}` : ""} pages ${when} than the ${derived}${unit ? ` ${unit}` : ""} the targets derive (${why}), ` +
@@ -34,20 +32,20 @@ export function checkSignalThresholds(resources: StackResource[], report: (m: st
       for (const g of groups.groups ?? []) {
         for (const rule of g.rules ?? []) {
           const a = rule.annotations ?? {};
-          if (a.derived_threshold === undefined) continue;
+          if (a[DERIVED_THRESHOLD_ANNOTATION] === undefined) continue;
           const [value, unit] = amount(a.threshold);
-          const [derived] = amount(a.derived_threshold);
-          if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(rule.alert as SignalAlert, value, derived)) {
-            report(message(rule.alert, `${source}, ${objectName(r)}`, a.protects ?? rule.labels?.target ?? "", value, derived, unit, a.derived_why ?? ""), r.urn);
+          const [derived] = amount(a[DERIVED_THRESHOLD_ANNOTATION]);
+          if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(rule.alert, value, derived)) {
+            report(message(rule.alert, `${source}, ${objectName(r)}`, a.protects ?? rule.labels?.target ?? "", value, derived, unit, a[DERIVED_WHY_ANNOTATION] ?? ""), r.urn);
           }
         }
       }
     }
-    if (r.type === ALARM && r.inputs.tags?.["derived-threshold"] !== undefined) {
+    if (r.type === ALARM && r.inputs.tags?.[DERIVED_THRESHOLD_TAG] !== undefined) {
       const tags = r.inputs.tags as Record<string, string>;
-      const value = Number(tags["override-value"]);
-      const derived = Number(tags["derived-threshold"]);
-      if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(tags.alert as SignalAlert, value, derived)) {
+      const value = Number(tags[OVERRIDE_VALUE_TAG]);
+      const derived = Number(tags[DERIVED_THRESHOLD_TAG]);
+      if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(tags.alert, value, derived)) {
         const unit = r.inputs.namespace === "AWS/S3" && tags.alert === "S3ReplicationFailed" ? "" : "seconds";
         report(message(tags.alert, `CloudWatch alarm ${r.inputs.name ?? r.name}`, tags.target ?? "", value, derived, unit, "its derivation is in the alarm description without the override and in docs/SIGNALS.md"), r.urn);
       }

@@ -1,6 +1,6 @@
 import { buildRunbook } from "../definitions";
 import type { DrExecutor } from "../executors/types";
-import type { RunbookTargets } from "../targets";
+import type { RunbookTargets } from "../../contract/runbooks";
 import type { ComponentWatch } from "./controller";
 
 export interface WatchOptions {

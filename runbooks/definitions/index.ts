@@ -1,5 +1,5 @@
 import type { Runbook } from "../engine";
-import type { RunbookTargets } from "../targets";
+import { RUNBOOK_NAMES, type RunbookName, type RunbookTargets } from "../../contract/runbooks";
 import type { RunbookArgs } from "./args";
 import { postgresSwitchover } from "./postgres-switchover";
 import { promoteDrRegion } from "./promote-dr-region";
@@ -9,7 +9,7 @@ import { verifyBackups } from "./verify-backups";
 
 export type { RunbookArgs } from "./args";
 export { checkCloneName, checkTargetTime, resolveTargetTime } from "./args";
-export { cloneClusterName, cloneStackCommands, drTestCloneName } from "./restore-point-in-time";
+export { cloneClusterName, cloneStackCommands } from "./restore-point-in-time";
 
 /** Every runbook, by name, as a function of the stack's targets and the run's arguments. */
 export const RUNBOOKS = {
@@ -18,10 +18,9 @@ export const RUNBOOKS = {
   "postgres-switchover": postgresSwitchover,
   "restore-point-in-time": restorePointInTime,
   "verify-backups": verifyBackups,
-} as const satisfies Record<string, (t: RunbookTargets, args?: RunbookArgs) => Runbook>;
+} as const satisfies Record<RunbookName, (t: RunbookTargets, args?: RunbookArgs) => Runbook>;
 
-export type RunbookName = keyof typeof RUNBOOKS;
-export const RUNBOOK_NAMES = Object.keys(RUNBOOKS) as RunbookName[];
+export { RUNBOOK_NAMES, type RunbookName };
 
 export function buildRunbook(name: string, t: RunbookTargets, args: RunbookArgs = {}): Runbook {
   const build = (RUNBOOKS as Record<string, (t: RunbookTargets, a?: RunbookArgs) => Runbook>)[name];

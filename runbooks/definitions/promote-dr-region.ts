@@ -1,5 +1,5 @@
 import type { Runbook, StepSpec } from "../engine";
-import type { RunbookTargets } from "../targets";
+import type { RunbookTargets } from "../../contract/runbooks";
 import type { RunbookArgs } from "./args";
 import { PATIENT, SHORT } from "./backoff";
 

@@ -1,5 +1,5 @@
 import type { Runbook, StepSpec } from "../engine";
-import type { RunbookTargets } from "../targets";
+import type { RunbookTargets } from "../../contract/runbooks";
 import type { RunbookArgs } from "./args";
 import { SHORT } from "./backoff";
 
@@ -9,15 +9,6 @@ export function cloneClusterName(source: string, targetTime: string): string {
   if (Number.isNaN(t)) return `${source}-pitr`;
   const stamp = new Date(t).toISOString().slice(0, 16).replace(/[-T:]/g, "");
   return `${source}-pitr-${stamp}`;
-}
-
-/**
- * The scheduled restore test's clone (components/controller schedules it with --clone-name): one
- * fixed name, so the DR tests' Role may delete that postgresql and no other, and their admission
- * policy may refuse to create any other.
- */
-export function drTestCloneName(source: string): string {
-  return `${source}-restore-test`;
 }
 
 /** The stack option that provisions the same clone through Pulumi (config key agent-dr:postgres.clone). */

@@ -1,5 +1,5 @@
 import type { Runbook } from "../engine";
-import type { RunbookTargets } from "../targets";
+import type { RunbookTargets } from "../../contract/runbooks";
 import { SHORT } from "./backoff";
 
 /** The weekly restore test, on demand: a backup is only a backup once it has been restored. */

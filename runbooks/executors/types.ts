@@ -1,4 +1,4 @@
-import type { RegionRole } from "../targets";
+import type { RegionRole } from "../../contract/runbooks";
 
 /** A Postgres cluster in one region, by its postgresql resource name (Patroni scope). */
 export interface PgRef {

@@ -1,16 +1,7 @@
 /** Names, ports and labels of the LLM gateway tier's objects. */
 
-export const GATEWAY_PORT = 8787;
-export const DEGRADED_PORT = 8790;
-
-/** The header Portkey reads its routing config from; the route Secret holds its value under this key. */
-export const CONFIG_HEADER = "x-portkey-config";
-
-/** On the route Secret: the providers' names in chain order, so messages name them as the config does. */
-export const PROVIDER_NAMES_ANNOTATION = "agent-dr/llm-providers";
-
-/** A pod of the agent API that may call the gateway carries this label (same namespace as the gateway). */
-export const LLM_CLIENT_LABEL = { key: "agent-dr/llm-client", value: "true" } as const;
+export { CONFIG_HEADER, DEGRADED_PORT, GATEWAY_PORT, LLM_CLIENT_LABEL, PROVIDER_NAMES_ANNOTATION } from "../../../contract/llm-gateway";
+import { LLM_CLIENT_LABEL } from "../../../contract/llm-gateway";
 
 export interface LlmGatewayNames {
   deployment: string;

@@ -1,24 +1,8 @@
 import { LLM } from "../../../dr/engine-facts";
 import type { LlmGatewaySettings } from "../../../dr/settings/types";
-
-/** One target of Portkey's config (the fields we use; Portkey's names). */
-export interface PortkeyTarget {
-  provider: string;
-  api_key: string;
-  custom_host: string;
-  override_params: { model: string };
-  request_timeout: number;
-  retry: { attempts: number; on_status_codes?: number[] };
-}
-
-/** Portkey's routing config: the `x-portkey-config` header's value. */
-export interface PortkeyConfig {
-  strategy: { mode: "fallback"; on_status_codes: number[] };
-  targets: PortkeyTarget[];
-}
-
-/** The degraded responder's model name and key: it checks neither, they only satisfy Portkey's target shape. */
-export const DEGRADED_TARGET = { provider: "openai", model: "agent-dr-degraded", apiKey: "agent-dr-degraded" } as const;
+import { DEGRADED_TARGET, type PortkeyConfig, type PortkeyTarget } from "../../../contract/llm-gateway";
+export { DEGRADED_TARGET, type PortkeyConfig, type PortkeyTarget } from "../../../contract/llm-gateway";
+export { settingsFromPortkeyConfig } from "../../../dr/settings/portkey-readback";
 
 /**
  * The fallback chain as Portkey runs it: the providers in order, each with the per-attempt timeout
@@ -55,35 +39,3 @@ export function renderPortkeyConfig(l: LlmGatewaySettings, apiKeys: Record<strin
   return { strategy: { mode: "fallback", on_status_codes: [...l.failoverStatusCodes] }, targets };
 }
 
-/**
- * The settings a rendered config runs with, read back from it (the policy pack observes the route
- * Secret through this): what a hand edit of the header changes, the budget sees.
- */
-export function settingsFromPortkeyConfig(config: PortkeyConfig, regions: string[], replicas: number): LlmGatewaySettings {
-  const degradedAt = config.targets.findIndex((t) => t.override_params?.model === DEGRADED_TARGET.model);
-  const providers = degradedAt >= 0 ? config.targets.slice(0, degradedAt) : config.targets;
-  const first = providers[0];
-  // The slowest provider decides the budget: the largest timeout and retries any provider has (no timeout: a hang holds forever).
-  const timeoutMs = Math.max(...providers.map((t) => t.request_timeout ?? Infinity));
-  const retries = Math.max(...providers.map((t) => t.retry?.attempts ?? 0));
-  return {
-    providers: providers.map((t, i) => ({ name: nameOf(t, i), provider: t.provider, baseUrl: t.custom_host, model: t.override_params?.model ?? "" })),
-    requestTimeoutSeconds: timeoutMs / 1000,
-    retries,
-    retryStatusCodes: first?.retry?.on_status_codes ?? [],
-    failoverStatusCodes: config.strategy?.on_status_codes ?? [],
-    // The degraded responder must be the last target, or providers after it are never reached and it is not "last".
-    degradedResponse: degradedAt >= 0 && degradedAt === config.targets.length - 1,
-    handoff: degradedAt >= 0,
-    replicas,
-    regions,
-  };
-}
-
-function nameOf(t: PortkeyTarget, i: number): string {
-  try {
-    return `${new URL(t.custom_host).hostname}#${i}`;
-  } catch {
-    return `${t.provider}#${i}`;
-  }
-}

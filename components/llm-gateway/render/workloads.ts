@@ -2,12 +2,13 @@ import type * as k8s from "@pulumi/kubernetes";
 import { PORTKEY } from "../../../dr/engine-facts";
 import type { LlmGatewaySettings } from "../../../dr/settings/types";
 import { DEGRADED_PORT, GATEWAY_PORT, gatewayPodLabels, LlmGatewayNames } from "./names";
+import { GATEWAY_IMAGE_REPOSITORY } from "../../../contract/llm-gateway";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type EnvVar = { name: string; value: string };
 
 /** The gateway image at the version of the npm package the drill runs (a test holds them equal). */
-export const GATEWAY_IMAGE = `docker.io/portkeyai/gateway:${PORTKEY.version}`;
+export const GATEWAY_IMAGE = `${GATEWAY_IMAGE_REPOSITORY}:${PORTKEY.version}`;
 /** Runs the degraded responder script from the ConfigMap; the `node` user of the official image is uid 1000. */
 export const DEGRADED_IMAGE = "docker.io/library/node:22.12.0-alpine3.21";
 const NODE_UID = 1000;

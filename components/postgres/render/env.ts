@@ -1,13 +1,12 @@
 import type { PostgresSettings } from "../../../dr/settings";
 import { cronMaxGapSeconds } from "../../../dr/settings/cron";
+import { IRSA_TOKEN_FILE } from "../../../contract/postgres";
 
 export interface EnvVar {
   name: string;
   value: string;
 }
 
-/** Where EKS's pod identity webhook mounts the projected ServiceAccount token. */
-export const IRSA_TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 
 export interface WalgEnvInput {
   clusterName: string;

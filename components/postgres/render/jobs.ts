@@ -9,18 +9,23 @@ import {
   BACKUP_USER,
   credentialSecretName,
   EXPORTER_USER,
+  JOB_KINDS,
+  JOB_LABEL,
+  logicalBackupCronJobName,
   logicalBackupPrefix,
   ownerRole,
   patroniServiceName,
   PG_CLIENT_IMAGE,
   POSTGRES_CLUSTER_LABEL,
+  restoreDrillCronJobName,
   SERVICE_ACCOUNTS,
   SPILO_GID,
   SPILO_IMAGE,
   SPILO_UID,
   stackRoleSecretName,
   SUPERUSER,
-} from "./names";
+  VERIFIED_BY_RESTORE_ANNOTATION,
+} from "../../../contract/postgres";
 import { renderPatroniConfigPatch } from "./patroni";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "../scripts");
@@ -30,8 +35,6 @@ export function readScript(name: string): string {
   return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
 }
 
-export const JOB_LABEL = "agent-dr/job";
-export const JOB_KINDS = { logicalBackup: "logical-backup", restoreDrill: "restore-drill", configure: "configure-postgres" } as const;
 
 /** The postgres user of the Debian PostgreSQL image; the AWS CLI image runs as the same uid. */
 const RUN_AS = 999;
@@ -171,7 +174,7 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     { name: "HOME", value: "/tmp" },
   ]), [...mounts, TMP]);
   return {
-    metadata: { name: `${input.clusterName}-logical-backup`, labels, annotations: { "agent-dr/verified-by-restore": "true" } },
+    metadata: { name: logicalBackupCronJobName(input.clusterName), labels, annotations: { [VERIFIED_BY_RESTORE_ANNOTATION]: "true" } },
     spec: {
       schedule: input.schedule,
       timeZone: "Etc/UTC",
@@ -252,7 +255,7 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
   ]), [restore, TMP]);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);
   return {
-    metadata: { name: `${input.clusterName}-restore-drill`, labels },
+    metadata: { name: restoreDrillCronJobName(input.clusterName), labels },
     spec: {
       schedule: input.schedule,
       timeZone: "Etc/UTC",

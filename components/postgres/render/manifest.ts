@@ -1,7 +1,7 @@
 import type { PostgresSettings } from "../../../dr/settings";
 import { DataClass, serializeTargets, TARGETS_ANNOTATION } from "../../../dr/targets";
 import type { EnvVar } from "./env";
-import { clusterPodLabels, EXPORTER_IMAGE, EXPORTER_PORT, EXPORTER_QUERIES_CONFIGMAP, EXPORTER_USER, ownerRole, SPILO_GID, SPILO_UID, stackRoleSecretName } from "./names";
+import { clusterPodLabels, EXPORTER_IMAGE, EXPORTER_PORT, EXPORTER_QUERIES_CONFIGMAP, EXPORTER_USER, ownerRole, SPILO_GID, SPILO_UID, stackRoleSecretName } from "../../../contract/postgres";
 import { renderPostgresParameters } from "./parameters";
 import { renderCrPatroni } from "./patroni";
 

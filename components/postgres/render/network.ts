@@ -2,8 +2,8 @@ import { ConfigError } from "../../../dr/targets/errors";
 import type { NetworkSettings } from "../../../dr/targets/network";
 import { DR_TEST_LABEL, FAILOVER_CONTROLLER_POD, OPERATOR_POD, POSTGRES_CLIENT_LABEL } from "../../network/labels";
 import { apiServerEgressRule, awsApiEgressRule, cidrs, podsInNamespaces, podsLabelled, RenderedNetworkPolicy, tcp } from "../../network/render";
-import { JOB_KINDS, JOB_LABEL } from "./jobs";
-import { clusterPodLabels, EXPORTER_PORT, PATRONI_PORT, POSTGRES_CLUSTER_LABEL, POSTGRES_PORT, poolerPodLabels, SPILO_POD_LABELS } from "./names";
+import { JOB_KINDS, JOB_LABEL } from "../../../contract/postgres";
+import { clusterPodLabels, EXPORTER_PORT, PATRONI_PORT, POSTGRES_CLUSTER_LABEL, POSTGRES_PORT, poolerPodLabels, SPILO_POD_LABELS } from "../../../contract/postgres";
 
 /** Pod name label of the failover controller's Deployment (components/controller/render.ts CONTROLLER_NAME). */
 export const FAILOVER_CONTROLLER_NAME = FAILOVER_CONTROLLER_POD["app.kubernetes.io/name"];

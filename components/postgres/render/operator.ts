@@ -1,5 +1,5 @@
 import type { PostgresSettings } from "../../../dr/settings";
-import { SERVICE_ACCOUNTS, SPILO_GID, SPILO_IMAGE, SPILO_UID } from "./names";
+import { SERVICE_ACCOUNTS, SPILO_GID, SPILO_IMAGE, SPILO_UID } from "../../../contract/postgres";
 
 export interface OperatorValuesInput {
   region: string;

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import type { RedisSettings } from "../../../dr/settings/types";
 import { preStopScript, roleDiscoveryScript, sentinelStartScript } from "../scripts";
-import { podFqdn, RedisNames, REDIS_PORT } from "./names";
+import { podFqdn, RedisNames, REDIS_PORT } from "../../../contract/redis";
 import { renderRedisConf } from "./redis-conf";
 import { renderSentinelConf } from "./sentinel-conf";
 

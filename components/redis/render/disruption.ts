@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { podLabels, RedisNames } from "./names";
+import { podLabels, RedisNames } from "../../../contract/redis";
 import type { NamedSpec } from "./network";
 
 type PodDisruptionBudgetSpec = k8s.types.input.policy.v1.PodDisruptionBudgetSpec;

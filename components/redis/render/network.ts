@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CLIENT_LABEL, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "./names";
+import { CLIENT_LABEL, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "../../../contract/redis";
 
 type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;

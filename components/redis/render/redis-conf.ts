@@ -1,6 +1,6 @@
 import type { RedisSettings } from "../../../dr/settings/types";
 import { directive } from "./directive";
-import { REDIS_PORT } from "./names";
+import { REDIS_PORT } from "../../../contract/redis";
 import { checkRedisSettings } from "./settings-check";
 
 /**

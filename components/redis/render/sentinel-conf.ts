@@ -1,6 +1,6 @@
 import type { RedisSettings } from "../../../dr/settings/types";
 import { directive } from "./directive";
-import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "./names";
+import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "../../../contract/redis";
 import { checkRedisSettings } from "./settings-check";
 
 /**

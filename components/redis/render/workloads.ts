@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { MASTER_NAME, podFqdn, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "./names";
+import { MASTER_NAME, podFqdn, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "../../../contract/redis";
 
 type StatefulSetSpec = k8s.types.input.apps.v1.StatefulSetSpec;
 type Container = k8s.types.input.core.v1.Container;

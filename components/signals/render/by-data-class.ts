@@ -6,6 +6,8 @@ import { checkOverridesUsed } from "./grouping";
 import type { CronJobNames } from "./job-rules";
 import { describeTarget, ProtectedTarget, SignalSource } from "./model";
 import { alertRules } from "./prometheus-rules";
+import { REPLICATION_RULE_ID } from "../../../contract/backup";
+import { logicalBackupCronJobName, restoreDrillCronJobName } from "../../../contract/postgres";
 
 export interface ClassSignal {
   alert: SignalAlert;
@@ -35,14 +37,14 @@ export function defaultWiring(config: StackConfig, settings: DrSettings): Signal
     jobs: { namespace: config.clusters.primary.namespace, ...defaultCronJobNames(config) },
     cloudWatch: {
       healthChecks,
-      ...(settings.backup.crossRegionReplication ? { replication: { sourceBucket: "primary", destinationBucket: "dr", ruleId: "primary-to-dr" } } : {}),
+      ...(settings.backup.crossRegionReplication ? { replication: { sourceBucket: "primary", destinationBucket: "dr", ruleId: REPLICATION_RULE_ID } } : {}),
     },
   };
 }
 
 /** CronJob names the signals watch unless told otherwise: as PostgresCluster names them (cronJobNames there). */
 export function defaultCronJobNames(config: StackConfig): { logicalBackup: string; restoreDrill: string } {
-  return { logicalBackup: `${config.postgres.clusterName}-logical-backup`, restoreDrill: `${config.postgres.clusterName}-restore-drill` };
+  return { logicalBackup: logicalBackupCronJobName(config.postgres.clusterName), restoreDrill: restoreDrillCronJobName(config.postgres.clusterName) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SignalAlert, StackConfig } from "../../../dr/targets";
+import { isLooser } from "../../../contract/signals";
 
 /**
  * An override of an alert's threshold next to what the targets derive for the same classes. The
@@ -6,13 +7,7 @@ import type { SignalAlert, StackConfig } from "../../../dr/targets";
  * targets allow for (the derivation is the program's; the comparison is the policy's).
  */
 
-/** Alerts that fire when a live count drops below the threshold: a lower threshold pages later. */
-export const LOOSER_WHEN_LOWER: ReadonlySet<SignalAlert> = new Set<SignalAlert>(["PostgresReplicasMissing", "RedisSentinelQuorumLost"]);
-
-/** Does `value` page later than `derived` for this alert? */
-export function isLooser(alert: SignalAlert, value: number, derived: number): boolean {
-  return LOOSER_WHEN_LOWER.has(alert) ? value < derived : value > derived;
-}
+export { isLooser, LOOSER_WHEN_LOWER } from "../../../contract/signals";
 
 export interface DerivedThreshold {
   /** The tightest value the targets derive for the override's classes, in the override's unit. */

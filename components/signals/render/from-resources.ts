@@ -1,14 +1,8 @@
-import * as YAML from "yaml";
 import { SIGNAL_ALERTS, SignalAlert } from "../../../dr/targets";
+import { ruleGroupsOf, type ResourceLike } from "../../../contract/signals";
 import type { ClassSignal, ClassSignals } from "./by-data-class";
-import type { RuleGroups } from "./prometheus-rules";
 
-/** The parts of a captured resource this reads (offline/capture's CapturedResource fits). */
-export interface ResourceLike {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
+export type { ResourceLike } from "../../../contract/signals";
 
 const KNOWN = new Set<string>(SIGNAL_ALERTS);
 
@@ -30,13 +24,14 @@ export function signalsFromResources(resources: ResourceLike[], dataClasses: str
     for (const { groups, source } of ruleGroupsOf(r)) {
       for (const g of groups.groups ?? []) {
         for (const rule of g.rules ?? []) {
-          if (!KNOWN.has(rule.alert) || !rule.labels?.data_class) continue;
+          const labels = rule.labels;
+          if (!KNOWN.has(rule.alert) || !labels?.data_class) continue;
           const [threshold, unit] = String(rule.annotations?.threshold ?? "").split(" ");
           const own = parseClassTargets(rule.annotations?.protects ?? "");
-          add(rule.labels.data_class.split(","), (c) => own[c] ?? rule.labels.target ?? "", {
+          add(labels.data_class.split(","), (c) => own[c] ?? labels.target ?? "", {
             alert: rule.alert as SignalAlert,
             source,
-            mechanism: rule.labels.mechanism ?? "",
+            mechanism: labels.mechanism ?? "",
             threshold: Number(threshold),
             unit: unit ?? "",
             runbook: rule.annotations?.runbook_url ?? "",
@@ -57,23 +52,6 @@ export function signalsFromResources(resources: ResourceLike[], dataClasses: str
     }
   }
   return [...out.entries()].map(([dataClass, signals]) => ({ dataClass, signals }));
-}
-
-/** The alert rule groups a resource carries: a PrometheusRule, or a ConfigMap's *.rules.yml files. */
-export function ruleGroupsOf(r: ResourceLike): Array<{ groups: RuleGroups; source: "prometheus-primary" | "prometheus-dr" }> {
-  const source = r.inputs.metadata?.labels?.["agent-dr/region-role"] === "dr" ? "prometheus-dr" : "prometheus-primary";
-  if (r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.inputs.spec?.groups) return [{ groups: r.inputs.spec as RuleGroups, source }];
-  if (r.type !== "kubernetes:core/v1:ConfigMap" || !r.inputs.data) return [];
-  const found: Array<{ groups: RuleGroups; source: "prometheus-primary" | "prometheus-dr" }> = [];
-  for (const [key, text] of Object.entries(r.inputs.data as Record<string, string>)) {
-    if (!key.endsWith(".rules.yml")) continue;
-    try {
-      found.push({ groups: YAML.parse(text) as RuleGroups, source });
-    } catch {
-      // Not a rules file after all; nothing to list.
-    }
-  }
-  return found;
 }
 
 /** Inverse of classTargetsText: "a=RPO 1m (x); b=RPO 1h (x)" -> { a: "RPO 1m (x)", b: "RPO 1h (x)" }. */

@@ -44,17 +44,17 @@ export function groupClasses<K extends string | number>(items: Array<{ dataClass
 
 /** The override of an alert's threshold, if the stack sets one (validated by the config schema). */
 export function overrideOf(config: StackConfig, alert: SignalAlert): number | undefined {
-  return config.signals?.overrides[alert];
+  return config.signals.overrides[alert];
 }
 
 /** Overrides for alerts the stack does not produce would be silently ignored; refuse them instead. */
 export function checkOverridesUsed(config: StackConfig, produced: Set<SignalAlert>): void {
-  const unused = Object.keys(config.signals?.overrides ?? {}).filter((a) => !produced.has(a as SignalAlert));
+  const unused = Object.keys(config.signals.overrides).filter((a) => !produced.has(a as SignalAlert));
   if (unused.length === 0) return;
   throw new ConfigError(
     unused.map((a) => ({
       key: `${CONFIG_NAMESPACE}:signals.overrides.${a}`,
-      value: config.signals?.overrides[a as SignalAlert],
+      value: config.signals.overrides[a as SignalAlert],
       expected: `no override: this stack has no ${a} alert (it watches: ${[...produced].sort().join(", ") || "nothing"})`,
     })),
   );
@@ -62,10 +62,10 @@ export function checkOverridesUsed(config: StackConfig, produced: Set<SignalAler
 
 /** Link to an executable runbook's page: docs/runbooks/<name>.md, under the configured base URL if any. */
 export function runbookLink(config: StackConfig, name: string): string {
-  return `${config.signals?.runbookBaseUrl ?? ""}docs/runbooks/${name}.md`;
+  return `${config.signals.runbookBaseUrl}docs/runbooks/${name}.md`;
 }
 
 /** Link to the response guide of an alert that no single runbook answers: docs/alerts/<name>.md. */
 export function alertGuideLink(config: StackConfig, name: string): string {
-  return `${config.signals?.runbookBaseUrl ?? ""}docs/alerts/${name}.md`;
+  return `${config.signals.runbookBaseUrl}docs/alerts/${name}.md`;
 }

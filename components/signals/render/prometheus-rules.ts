@@ -7,6 +7,7 @@ import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
 import { attachDerived, withoutSignalOverrides } from "./derived-thresholds";
 import { llmRules } from "./llm-rules";
+import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_WHY_ANNOTATION } from "../../../contract/signals";
 
 /** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
 export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
@@ -59,7 +60,7 @@ function entry(r: AlertRule, environment: string): PrometheusRuleEntry {
       data_classes: r.dataClasses.join(", "),
       protects: classTargetsText(r.classTargets),
       threshold: `${r.threshold} ${r.unit}${r.overridden ? " (override)" : ""}`,
-      ...(r.derived ? { derived_threshold: `${r.derived.value} ${r.unit}`, derived_why: r.derived.why } : {}),
+      ...(r.derived ? { [DERIVED_THRESHOLD_ANNOTATION]: `${r.derived.value} ${r.unit}`, [DERIVED_WHY_ANNOTATION]: r.derived.why } : {}),
       why: r.why,
       runbook_url: r.runbook,
     },

@@ -1,5 +1,4 @@
-import { IRSA_TOKEN_FILE } from "../../../components/postgres/render/env";
-import { nestedWalArchiveUrl, walArchiveUrl } from "../../../components/postgres/render/names";
+import { IRSA_TOKEN_FILE, nestedWalArchiveUrl, walArchiveUrl } from "../../../contract/postgres";
 import type { CloneSpec } from "../types";
 
 /**

@@ -1,8 +1,8 @@
 import { GetHealthCheckCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
-import type { RegionRole } from "../../targets";
+import type { RegionRole } from "../../../contract/runbooks";
 import { SentinelAccess, sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
 import type { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus } from "../types";
-import { SERVICE_ACCOUNTS } from "../../../components/postgres/render/names";
+import { SERVICE_ACCOUNTS } from "../../../contract/postgres";
 import { archiveOfSource, renderCloneManifest } from "./clone-manifest";
 import { KubeClient, KubeError } from "./kube-client";
 import { FailoverSide, failoverDecision, forceAction } from "./route53-state";

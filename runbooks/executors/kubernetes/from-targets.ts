@@ -1,5 +1,5 @@
 import { Route53Client } from "@aws-sdk/client-route-53";
-import type { RegionRole, RunbookTargets } from "../../targets";
+import type { RegionRole, RunbookTargets } from "../../../contract/runbooks";
 import type { SentinelAccess } from "../sentinel";
 import { KubernetesExecutor } from "./executor";
 import { inClusterAccess, KubeClient, kubeconfigAccess } from "./kube-client";

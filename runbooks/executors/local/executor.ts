@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
 import { promisify } from "util";
-import type { RegionRole } from "../../targets";
+import type { RegionRole } from "../../../contract/runbooks";
 import { sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
 import { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus, UnsupportedOperationError } from "../types";
 import { getCluster, getConfig, isLeaderRole, patchConfig, postSwitchover } from "./patroni";

@@ -1,5 +1,5 @@
 import type { SentinelAccess } from "../sentinel";
-import type { RegionRole } from "../../targets";
+import type { RegionRole } from "../../../contract/runbooks";
 
 /** A Patroni cluster of the local topology: the REST API of each member. */
 export interface LocalPgCluster {

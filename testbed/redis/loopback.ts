@@ -2,14 +2,13 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { RedisSettings } from "../../../dr/settings/types";
-import { MASTER_NAME } from "../render/names";
-import { renderRedisConf } from "../render/redis-conf";
-import { renderSentinelConf } from "../render/sentinel-conf";
+import type { RedisSettings } from "../../dr/settings/types";
+import { MASTER_NAME } from "../../contract/redis";
+import { SERVER_USER } from "../server-user";
+import { renderRedisConf } from "../../components/redis/render/redis-conf";
+import { renderSentinelConf } from "../../components/redis/render/sentinel-conf";
 
-const SCRIPTS = path.resolve(__dirname, "../scripts");
-/** Servers run unprivileged when the caller is root (as in CI). */
-const RUN_AS = "agentdr";
+const SCRIPTS = path.resolve(__dirname, "../../components/redis/scripts");
 
 export interface LoopbackOptions {
   settings: RedisSettings;
@@ -54,7 +53,7 @@ export class LoopbackRedisSet {
         renderSentinelConf(opts.settings, { primaryHost: "127.0.0.1", primaryPort: this.nodePort(0), port: this.sentinelPort(j), bind: "127.0.0.1", dir: path.join(this.dir, `sentinel-${j}`) }),
       );
     }
-    if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${RUN_AS}:`, this.dir], { stdio: "inherit" });
+    if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${SERVER_USER}:`, this.dir], { stdio: "inherit" });
   }
 
   nodePort(i: number): number {
@@ -204,7 +203,7 @@ export class LoopbackRedisSet {
     const fullEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env };
     // setpriv execs in place (unlike runuser, which forks), so the PID we hold is the server's.
     const [cmd, args] =
-      process.getuid?.() === 0 ? ["setpriv", [`--reuid=${RUN_AS}`, `--regid=${RUN_AS}`, "--init-groups", "sh", script]] : ["sh", [script]];
+      process.getuid?.() === 0 ? ["setpriv", [`--reuid=${SERVER_USER}`, `--regid=${SERVER_USER}`, "--init-groups", "sh", script]] : ["sh", [script]];
     const child = spawn(cmd as string, args as string[], { env: fullEnv, stdio: ["ignore", out, out] });
     fs.closeSync(out);
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -212,16 +211,5 @@ export class LoopbackRedisSet {
       if (this.procs.get(name)?.child === child) this.procs.delete(name);
     });
     this.procs.set(name, { child, exited });
-  }
-}
-
-/** Poll `check` every `everyMs` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

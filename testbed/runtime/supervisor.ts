@@ -4,8 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { childrenOf, isAlive, waitGone } from "./procfs";
 
-/** The unprivileged account servers run as when the drill runs as root (PostgreSQL refuses root). */
-export const DRILL_USER = "agentdr";
+import { SERVER_USER as DRILL_USER, serverUserIds as userIds } from "../server-user";
 
 export interface StartOptions {
   env?: Record<string, string>;
@@ -247,16 +246,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-function userIds(user: string): { uid: number; gid: number } {
-  const line = fs
-    .readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${user}:`));
-  if (!line) throw new Error(`drill supervisor: user ${user} does not exist; run scripts/setup.sh (it creates it)`);
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
 }
 
 export function tail(file: string, lines = 20): string {

@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { LocalTopology } from "../executors/local/topology";
-import { alive, killPid, serverDir, serverFile, startServer, stopPid, waitFor } from "./processes";
+import type { LocalTopology } from "../../runbooks/executors/local/topology";
+import { alive, killPid, serverDir, serverFile, startServer, stopPid } from "../processes";
+import { childrenOf, waitFor } from "../runtime/procfs";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -104,22 +105,6 @@ export function patroniConfig(opts: { scope: string; name: string; dir: string; 
     watchdog: { mode: "off" },
   };
   return YAML.stringify(doc);
-}
-
-/** PIDs whose parent is `pid` (postmaster backends), from /proc. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
 }
 
 function postmasterPid(dataDir: string): number | undefined {

@@ -1,6 +1,6 @@
 import type { NamedPolicy } from "../../access/evaluator";
 import { logicalBackupPolicy, restoreDrillPolicy, walArchivePolicy, type PolicyDocument } from "../../components/backup/iam-documents";
-import { logicalPrefix, walPrefix } from "../../components/backup/names";
+import { logicalBackupPrefix, walPrefix } from "../../contract/postgres";
 
 /**
  * Who the drill's S3 clients are, as IAM would see them: one identity per production workload,
@@ -71,14 +71,14 @@ export function drillIdentities(b: DrillBucket, clusterName: string): Record<Ide
       accessKeyId: "AKIADRILLDUMP0000002",
       secretAccessKey: "drill-logical-backup-secret",
       principal: role("logical-backup"),
-      identityPolicies: [{ name: "logical-backup", policy: logicalBackupPolicy(access(logicalPrefix(clusterName))) }],
+      identityPolicies: [{ name: "logical-backup", policy: logicalBackupPolicy(access(logicalBackupPrefix(clusterName))) }],
     },
     "restore-drill": {
       name: "restore-drill",
       accessKeyId: "AKIADRILLREST0000003",
       secretAccessKey: "drill-restore-drill-secret",
       principal: role("restore-drill"),
-      identityPolicies: [{ name: "restore-drill", policy: restoreDrillPolicy(access(logicalPrefix(clusterName))) }],
+      identityPolicies: [{ name: "restore-drill", policy: restoreDrillPolicy(access(logicalBackupPrefix(clusterName))) }],
     },
     inspector: {
       name: "inspector",

@@ -6,6 +6,9 @@
 /** Sentinel's name for the monitored set; clients ask for it (ioredis `name`). */
 export const MASTER_NAME = "agent-redis";
 
+/** The tier's object name prefix in each region, and its pods' app.kubernetes.io/name. */
+export const REDIS_PREFIX = "agent-redis";
+
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
 
@@ -44,7 +47,7 @@ export function podFqdn(statefulSet: string, ordinal: number, headless: string, 
 
 /** Pod labels; `agent-dr/redis-role` tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB). */
 export function podLabels(prefix: string, role: "redis" | "sentinel"): Record<string, string> {
-  return { "app.kubernetes.io/name": "agent-redis", "app.kubernetes.io/instance": prefix, "agent-dr/redis-role": role };
+  return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, "agent-dr/redis-role": role };
 }
 
 /** Label a client pod carries to be let through the NetworkPolicy to Redis and the Sentinels. */

@@ -49,12 +49,24 @@ export function allDrillPorts(p: DrillPorts): number[] {
   return [p.etcdClient, p.etcdPeer, ...range(p.patroniRest, 5), ...range(p.postgres, 5), p.pitr, p.s3, p.s3Front, ...range(p.redis, 3), ...range(p.sentinel, 3)];
 }
 
-/** The environment variable a drill process reads its port base from. */
+/**
+ * The environment variable the testbed reads its port base from: the drills' layout above, and
+ * the base of a real-server test's topology (testPortBase), so that a test can run beside another
+ * engineer's suite on a range of its own. Meant for one process (one drill run, one test file) at
+ * a time: two files given the same base would share their ports.
+ */
 export const PORT_BASE_ENV = "AGENT_DR_DRILL_PORT_BASE";
 
 function envBase(): number | undefined {
   const v = process.env[PORT_BASE_ENV];
   return v === undefined || v === "" ? undefined : Number(v);
+}
+
+/** A real-server test's base port: its own (fileDefault) unless PORT_BASE_ENV moves it. */
+export function testPortBase(fileDefault: number): number {
+  const base = envBase() ?? fileDefault;
+  if (!Number.isInteger(base) || base < 1024 || base + 100 > 32767) throw new Error(`${PORT_BASE_ENV} ${base}: expected a whole number from 1024 to 32667 (below the ephemeral range)`);
+  return base;
 }
 
 export const PORTS: DrillPorts = drillPorts(envBase());

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
-import { serverDir, serverFile, startServer, stopPid, waitFor } from "./processes";
+import { MASTER_NAME } from "../../contract/redis";
+import { serverDir, serverFile, startServer, stopPid } from "../processes";
+import { waitFor } from "../runtime/procfs";
 
 export interface LocalRedisSet {
   dir: string;
@@ -19,7 +21,7 @@ export interface LocalRedisSet {
  * started fresh in a temp dir. `stop()` ends every process by its PID.
  */
 export async function startRedisSet(opts: { basePort: number; replicas?: number; downAfterMs?: number; master?: string }): Promise<LocalRedisSet> {
-  const master = opts.master ?? "agent-redis";
+  const master = opts.master ?? MASTER_NAME;
   const replicas = opts.replicas ?? 2;
   const dir = serverDir(fs.mkdtempSync(path.join(os.tmpdir(), "runbook-redis-")), 0o755);
   const redisPorts = Array.from({ length: replicas + 1 }, (_, i) => opts.basePort + i);

@@ -1,7 +1,7 @@
 /**
- * Names and images the PostgreSQL tier shares with the operator, the backup component and the
- * drills. The operator derives several names itself; these mirror its rules (postgres-operator
- * v2.0.1) so that what we pre-create is what it picks up.
+ * Names and images the PostgreSQL tier shares with the operator, the backup component, the
+ * runbooks, the policy pack and the drills. The operator derives several names itself; these
+ * mirror its rules (postgres-operator v2.0.1) so that what we pre-create is what it picks up.
  */
 
 /** Chart and images, pinned. */
@@ -26,10 +26,49 @@ export const EXPORTER_PORT = 9187;
 
 /** Kubernetes ServiceAccounts agreed with the backup component (its IAM roles trust these). */
 export const SERVICE_ACCOUNTS = {
+  /** Spilo pods: WAL-G archive and base backups. */
   walg: "postgres-pod",
+  /** The daily pg_dump CronJob. */
   logicalBackup: "pg-logical-backup",
+  /** The scheduled restore drill. */
   restoreDrill: "pg-restore-drill",
 } as const;
+
+/** Where EKS mounts a pod's IRSA web identity token. */
+export const IRSA_TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
+
+/** The label that tells the tier's Jobs and CronJobs apart (value: one of JOB_KINDS); the policy pack selects by it. */
+export const JOB_LABEL = "agent-dr/job";
+export const JOB_KINDS = { logicalBackup: "logical-backup", restoreDrill: "restore-drill", configure: "configure-postgres" } as const;
+
+/** The daily pg_dump CronJob of a cluster. */
+export function logicalBackupCronJobName(clusterName: string): string {
+  return `${clusterName}-${JOB_KINDS.logicalBackup}`;
+}
+/** The restore drill CronJob next to the primary cluster; verify-backups runs it on demand. */
+export function restoreDrillCronJobName(clusterName: string): string {
+  return `${clusterName}-${JOB_KINDS.restoreDrill}`;
+}
+
+/**
+ * On a logical backup CronJob: its dumps are restored and checked by another job (the restore
+ * drill), so the pack and the budget count them as verified.
+ */
+export const VERIFIED_BY_RESTORE_ANNOTATION = "agent-dr/verified-by-restore";
+
+/**
+ * The scheduled restore test's clone: one fixed name, so the DR tests' Role may delete that
+ * postgresql and no other, and their admission policy may refuse to create any other.
+ */
+export function drTestCloneName(source: string): string {
+  return `${source}-restore-test`;
+}
+
+/** The operator names a cluster's pooler Deployment and Service `<cluster>-pooler`. */
+export const POOLER_SUFFIX = "-pooler";
+export function poolerName(clusterName: string): string {
+  return `${clusterName}${POOLER_SUFFIX}`;
+}
 
 /**
  * The DR region's standby cluster: a name of its own, since Patroni member names become
@@ -39,12 +78,19 @@ export function standbyClusterName(clusterName: string): string {
   return `${clusterName}-dr`;
 }
 
-/** S3 key prefixes agreed with the backup component (its IAM policies are scoped to these). */
+/** Key prefixes in the backup buckets; the IAM grants and the lifecycle rules are scoped to these. */
+export const PREFIXES = {
+  /** Spilo writes WAL and base backups under spilo/<scope>/... (WAL_BUCKET_SCOPE_PREFIX "" with the operator). */
+  wal: "spilo/",
+  logical: "logical-backups/",
+} as const;
+
+/** S3 key prefixes of one cluster. */
 export function walPrefix(clusterName: string): string {
-  return `spilo/${clusterName}/`;
+  return `${PREFIXES.wal}${clusterName}/`;
 }
 export function logicalBackupPrefix(clusterName: string): string {
-  return `logical-backups/${clusterName}/`;
+  return `${PREFIXES.logical}${clusterName}/`;
 }
 /** Where Spilo archives with WAL_BUCKET_SCOPE_PREFIX and _SUFFIX empty: spilo/<scope>/wal/<major>. */
 export function walArchiveUrl(bucket: string, clusterName: string, version: string): string {

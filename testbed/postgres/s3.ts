@@ -4,7 +4,7 @@ import { curlHeaderArgs, walgUploadHeaders } from "../../access/clients";
 import type { SseHeaders } from "../../access/s3-operations";
 import { renderWalgEnv, type EnvVar } from "../../components/postgres/render/env";
 import { renderLogicalBackupCronJob, renderRestoreDrillCronJob, restoreDrillMaxAgeHours } from "../../components/postgres/render/jobs";
-import { logicalBackupPrefix, walArchiveUrl } from "../../components/postgres/render/names";
+import { logicalBackupPrefix, walArchiveUrl } from "../../contract/postgres";
 import type { PostgresSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { portOpen, waitFor } from "../runtime/procfs";
@@ -19,7 +19,7 @@ export const AWS_CLI = "/usr/bin/aws";
 export const BUCKET = "drill-backups";
 
 const REPO = path.resolve(__dirname, "../..");
-const FRONT_SCRIPT = path.join(REPO, "drills", "s3", "policy-front.ts");
+const FRONT_SCRIPT = path.join(REPO, "testbed", "s3", "policy-front.ts");
 
 /** What the S3 layout and the clients' requests are derived from: the stack's cluster, as deployed. */
 export interface S3Spec {
@@ -63,7 +63,7 @@ export interface CurlOptions {
 }
 
 /**
- * The drills' S3: s3rver for storage behind the policy front (drills/s3/policy-front.ts), which
+ * The drills' S3: s3rver for storage behind the policy front (testbed/s3/policy-front.ts), which
  * judges every request as production's S3 would. The drill can take both down and bring them back.
  */
 export class S3Endpoint {

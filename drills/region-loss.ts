@@ -1,17 +1,17 @@
 import * as http from "http";
 import { Client } from "pg";
-import type { Measured } from "../../drills/types";
-import { actionsFor } from "../actions";
-import { buildRunbook } from "../definitions";
-import { FailoverController } from "../controller/controller";
-import type { Alert } from "../controller/alerts";
-import { watchesFor } from "../controller/watches";
-import { MemoryJournal, rtoFromJournal, runRunbook } from "../engine";
-import type { RunResult } from "../engine";
-import type { JournalEntry } from "../engine";
-import { LocalExecutor } from "../executors/local/executor";
-import type { RunbookTargets } from "../targets";
-import { startTwoRegions } from "./patroni-regions";
+import type { Measured } from "./types";
+import { actionsFor } from "../runbooks/actions";
+import { buildRunbook } from "../runbooks/definitions";
+import { FailoverController } from "../runbooks/controller/controller";
+import type { Alert } from "../runbooks/controller/alerts";
+import { watchesFor } from "../runbooks/controller/watches";
+import { MemoryJournal, rtoFromJournal, runRunbook } from "../runbooks/engine";
+import type { RunResult } from "../runbooks/engine";
+import type { JournalEntry } from "../runbooks/engine";
+import { LocalExecutor } from "../runbooks/executors/local/executor";
+import type { RunbookTargets } from "../contract/runbooks";
+import { startTwoRegions } from "../testbed/postgres/two-regions";
 
 export interface RegionLossOptions {
   /** First of the ports the topology uses (base..base+40; default 23700). */

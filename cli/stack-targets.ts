@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import { parseStackConfig, StackConfig, CONFIG_NAMESPACE } from "../dr/targets";
 import { readStackFile, stackFilePath } from "../offline/stack-files";
-import { RunbookTargets, targetsFromConfig } from "./targets";
+import type { RunbookTargets } from "../contract/runbooks";
+import { targetsFromConfig } from "../dr/targets/runbook-targets";
 
 /** The validated config of a stack file (Pulumi.<stack>.yaml unless a file is given). */
 export function stackConfig(stack: string, file?: string): StackConfig {

@@ -2,15 +2,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 
-/** The unprivileged user servers run as when we are root (PostgreSQL refuses root; common-brief). */
-export const SERVER_USER = "agentdr";
-
-function userIds(user: string): { uid: number; gid: number } {
-  const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
-  if (!line) throw new Error(`user ${user} does not exist; run scripts/setup.sh (it creates it)`);
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
-}
+import { SERVER_USER, serverUserIds as userIds } from "./server-user";
 
 /** Make a directory the server user can write (when we are root). */
 export function serverDir(dir: string, mode = 0o700): string {
@@ -78,19 +70,4 @@ export async function stopPid(pid: number | undefined, graceMs = 5000): Promise<
   const deadline = Date.now() + graceMs;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (alive(pid)) killPid(pid, "SIGKILL");
-}
-
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${last})` : ""}`);
 }

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import Redis from "ioredis";
-import { MASTER_NAME } from "../../components/redis/render/names";
+import { MASTER_NAME } from "../../contract/redis";
 import { renderRedisConf } from "../../components/redis/render/redis-conf";
 import { renderSentinelConf } from "../../components/redis/render/sentinel-conf";
 import type { RedisSettings } from "../../dr/settings/types";
