@@ -158,7 +158,7 @@ describe("the pack served over gRPC, as the CLI runs it", () => {
     expect(names.sort()).toEqual(packPolicies.map((p) => p.name).sort());
     const rt = info.getPoliciesList().find((p: any) => p.getName() === "recovery-targets");
     expect(LEVEL_NAMES[rt.getEnforcementlevel()]).toBe("mandatory");
-    expect(rt.getConfigschema().getProperties().toJavaScript().scenarios.default).toEqual(["instance-loss", "zone-loss", "region-loss", "logical-corruption", "credential-compromise"]);
+    expect(rt.getConfigschema().getProperties().toJavaScript().scenarios.default).toEqual(["instance-loss", "zone-loss", "region-loss", "logical-corruption", "credential-compromise", "llm-provider-outage"]);
   });
 
   it.each(["staging", "prod"])("%s as shipped: no mandatory violation, and the offline plan reports exactly what the server does", async (stack) => {
