@@ -76,12 +76,14 @@ test("the keys reach the rendered policies: with VPC endpoints for the AWS APIs,
   expect(m.evaluate({ from: prom("monitoring"), to: spilo, port: 9187 }).admitted).toBe(false);
 });
 
-test("the whole program takes the keys: prod with network.awsApiCidrs set renders no 0.0.0.0/0 anywhere", async () => {
-  const run = await runStack("prod", { "agent-dr:network": { awsApiCidrs: ["10.10.128.0/20"], apiServerCidrs: ["10.10.0.0/16"] } });
+test("the whole program takes the keys: prod with network.awsApiCidrs and llm.egressCidrs set renders no 0.0.0.0/0 anywhere", async () => {
+  // The model providers are on the internet: without llm.egressCidrs (an egress proxy's range, say) the gateway reaches 0.0.0.0/0 on 443.
+  const run = await runStack("prod", { "agent-dr:network": { awsApiCidrs: ["10.10.128.0/20"], apiServerCidrs: ["10.10.0.0/16"] }, "agent-dr:llm": { egressCidrs: ["10.10.200.0/24"] } });
   expect(run.error).toBeUndefined();
   const policies = byType(run.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
   expect(JSON.stringify(policies.map((p) => p.inputs.spec))).not.toContain("0.0.0.0/0");
   expect(JSON.stringify(policies.map((p) => p.inputs.spec))).toContain("10.10.128.0/20");
+  expect(JSON.stringify(policies.map((p) => p.inputs.spec))).toContain("10.10.200.0/24");
 }, 60_000);
 
 test("the operator values the hardening relies on are keys of the operator's configuration, as the chart renders them into its OperatorConfiguration", () => {

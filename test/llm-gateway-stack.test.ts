@@ -86,6 +86,24 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   });
 });
 
+describe("the monthly LLM outage test (DR test schedule)", () => {
+  test.each(["staging", "prod"])("%s: a CronJob in the primary region where the DR tests run by default (staging), none in prod", async (stack) => {
+    const run = await runStack(stack);
+    const jobs = byType(run.resources, "kubernetes:batch/v1:CronJob").filter((j) => j.inputs.metadata?.labels?.["agent-dr/dr-schedule"] === "llm-outage-test");
+    if (stack === "prod") return expect(jobs).toEqual([]);
+    expect(jobs).toHaveLength(1);
+    const spec = jobs[0].inputs.spec;
+    expect(spec.schedule).toBe("0 5 8 * *");
+    expect(spec.jobTemplate.spec.backoffLimit).toBe(0);
+    const pod = spec.jobTemplate.spec.template;
+    // An LLM client (the gateway's NetworkPolicy admits it), with the route Secret and the bounds from the budget.
+    expect(pod.metadata.labels["agent-dr/llm-client"]).toBe("true");
+    const env = Object.fromEntries(pod.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ GATEWAY_URL: "http://llm-gateway.agent-dr.svc:8787", MAX_STANDBY_SECONDS: "21", MAX_DEGRADED_SECONDS: "37" });
+    expect(pod.spec.volumes[0].secret.secretName).toBe("llm-gateway-route");
+  }, 60_000);
+});
+
 describe("the llm-provider-outage budget and the llm-gateway-chain policy in prod", () => {
   test("the plan has the row, read back from the resources, and no violation", async () => {
     const plan = await planStack("prod");

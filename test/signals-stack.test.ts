@@ -126,7 +126,7 @@ describe("Signals in the prod stack (mock run)", () => {
     }
     const dr = rules.find((c) => c.inputs.metadata.labels["agent-dr/region"] === "us-west-2")!;
     const alerts = YAML.parse(dr.inputs.data[RULES_KEY]).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-    // The standby's alerts, and the LLM gateway's: it runs in every region the agent API runs in.
+    // The standby cluster's, and the DR region's LLM gateway's (it serves the agent API there too).
     expect(alerts.sort()).toEqual(["LlmDegradedResponses", "LlmHandoffFailing", "PostgresStandbyClusterLagHigh", "PostgresStandbyClusterNotStreaming"]);
     const primary = rules.find((c) => c.inputs.metadata.labels["agent-dr/region"] === "us-east-1")!;
     for (const g of YAML.parse(primary.inputs.data[RULES_KEY]).groups) {

@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
-import { SCENARIOS, Scenario, scenarioApplies, Store, Target } from "./scenarios";
+import { SCENARIOS, Scenario, scenarioApplies, Store, STORE_SCENARIOS, Target } from "./scenarios";
 import {
   BackupOverrides,
   DnsOverrides,
@@ -452,7 +452,12 @@ function resolveDataClasses(
         entry.misses.set(rto, [...(entry.misses.get(rto) ?? []), scenario]);
         rpoAboveRto.set(where, entry);
       }
-      targets[scenario] = target;
+      // A scenario that does not concern the store has no target: the class's headline RTO must not
+      // reach settings derived from that scenario (a 30 s gateway RTO is no region-loss RTO).
+      if (!scenarioApplies(store, scenario) && (userScenario?.rto !== undefined || userScenario?.rpo !== undefined)) {
+        problems.push({ key: at(`scenarios.${scenario}`), value: userScenario, expected: `no target: ${scenario} does not concern the ${store} store (its scenarios: ${STORE_SCENARIOS[store].join(", ")})` });
+      }
+      targets[scenario] = scenarioApplies(store, scenario) ? target : { rpoSeconds: Infinity, rtoSeconds: Infinity };
       const note = userScenario?.note ?? baseScenario?.note;
       if (note) notes[scenario] = note;
     }

@@ -3,7 +3,7 @@ import * as http from "node:http";
 /** The human queue's webhook as the drill runs it: records every hand-off it receives (by id). */
 export class HandoffQueue {
   private server?: http.Server;
-  readonly received = new Map<string, { at: number; messages: unknown }>();
+  readonly received = new Map<string, { at: number; messages: unknown; metadata?: unknown }>();
 
   constructor(readonly port: number) {}
 
@@ -18,7 +18,7 @@ export class HandoffQueue {
       req.on("end", () => {
         try {
           const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-          if (typeof body.id === "string") this.received.set(body.id, { at: Date.now(), messages: body.messages });
+          if (typeof body.id === "string") this.received.set(body.id, { at: Date.now(), messages: body.messages, metadata: body.metadata });
           res.writeHead(202).end();
         } catch {
           res.writeHead(400).end();

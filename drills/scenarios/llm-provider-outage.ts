@@ -56,7 +56,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     load = new ChatLoad(gateway.url, gateway.config, epoch);
     load.start();
     await waitFor("the first answer through the gateway", 30000, () => load!.attempts.some((a) => a.ok), 50);
-    await sleep(2000);
+    await sleep(1000);
     const baselineEnd = now();
     const baseline = load.attempts.filter((a) => a.ok && a.servedBy === primary.name).map((a) => a.endMs - a.startMs);
     const baselineP50 = percentile(baseline, 50);
@@ -70,12 +70,12 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
       timeline.events.push({ atMs: faultAt, label: `${primary.name} ${mode}` });
       // Long enough for every worker to finish at least one request through the standby.
       const firstOnStandby = await waitFor(`a request answered by ${standby.name} after ${mode}`, (worst + 10) * 1000, () => load!.attempts.find((a) => a.startMs >= faultAt && a.servedBy === standby.name), 20);
-      await sleep(mode === "hang" ? Math.min(3000, l.requestTimeoutSeconds * 1000) : 2000);
+      await sleep(mode === "hang" ? Math.min(2000, l.requestTimeoutSeconds * 1000) : 1000);
       const recoverAt = now();
       await primary.setMode("ok");
       timeline.events.push({ atMs: recoverAt, label: `${primary.name} back` });
       const firstBack = await waitFor(`a request answered by ${primary.name} again after ${mode}`, (worst + 10) * 1000, () => load!.attempts.find((a) => a.startMs >= recoverAt && a.servedBy === primary.name), 20);
-      await sleep(1000);
+      await sleep(500);
       const during = load.attempts.filter((a) => a.startMs >= faultAt && a.startMs < recoverAt);
       perMode[mode] = {
         failures: during.filter((a) => !a.ok).length,
@@ -91,7 +91,8 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     await primary.setMode("5xx");
     for (const s of standins.slice(1)) await s.setMode("refused");
     timeline.events.push({ atMs: outageAt, label: "every provider down" });
-    await sleep(6000);
+    // Long enough for every client to finish a request wholly inside the outage (each takes about 2 s: two providers' retry).
+    await sleep(4000);
     const outageEnd = now();
     for (const s of standins) await s.setMode("ok");
     timeline.events.push({ atMs: outageEnd, label: "providers back" });

@@ -33,7 +33,9 @@ export function scratchDir(prefix: string): string {
   return dir;
 }
 // Registered when a test file imports the harness (hooks can not be added from inside a test).
-if (typeof afterAll === "function") {
+// Registered when a test file loads the harness at its top. A test that loads it again from inside
+// a test (where hooks can not be added) leaves its few files to the OS's temp directory.
+if (typeof afterAll === "function" && expect.getState().currentTestName === undefined) {
   afterAll(() => {
     for (const d of scratch.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });

@@ -60,8 +60,8 @@ export function signalsByDataClass(config: StackConfig, settings: DrSettings, wi
   const add = (targets: Record<string, ProtectedTarget>, s: Omit<ClassSignal, "target">) => {
     for (const [c, t] of Object.entries(targets)) {
       const list = out.get(c);
-      // Route53 alarms repeat per health check: one line per alert and source is enough for the plan
-      // (a rule both regions' Prometheus evaluate, such as the LLM gateway's, is listed for each).
+      // Route53 alarms repeat per health check; one line per alert and source is enough for the plan
+      // (an alert evaluated in both regions, like the LLM gateway's, is listed once per region, as the resources declare it).
       if (list && !list.some((x) => x.alert === s.alert && x.threshold === s.threshold && x.source === s.source)) list.push({ ...s, target: describeTarget(t) });
     }
   };
