@@ -32,6 +32,11 @@ const ALSO_BROKEN_BY_THE_ROW: Record<string, string[]> = {
 
 const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["fsync off", { "agent-dr:postgres": { overrides: { parameters: { fsync: "off" } } } }, "postgres-engine-safety", /fsync = "off": commits are acknowledged before they reach disk/],
+  // PostgreSQL takes any unique prefix of off/false: the policy reads values as the server does.
+  ["fsync off spelled as a prefix", { "agent-dr:postgres": { overrides: { parameters: { fsync: "of" } } } }, "postgres-engine-safety", /fsync = "of": commits are acknowledged before they reach disk/],
+  ["data_sync_retry on", { "agent-dr:postgres": { overrides: { parameters: { data_sync_retry: "on" } } } }, "postgres-engine-safety", /data_sync_retry = "on": after a failed fsync PostgreSQL carries on/],
+  ["triggers and foreign keys off for every session", { "agent-dr:postgres": { overrides: { parameters: { session_replication_role: "replica" } } } }, "postgres-engine-safety", /session_replication_role = "replica".*foreign-key checks do not fire/],
+  ["no replication slots", { "agent-dr:postgres": { overrides: { parameters: { max_replication_slots: "0" } } } }, "postgres-engine-safety", /max_replication_slots 0 < 2 \(2 replica\(s\)\)|max_replication_slots 0 < 3 \(2 replica\(s\) \+ 1 for the DR standby\)/],
   ["full_page_writes off", { "agent-dr:postgres": { overrides: { parameters: { full_page_writes: "false" } } } }, "postgres-engine-safety", /torn page/],
   ["max_wal_senders below the replicas", { "agent-dr:postgres": { overrides: { parameters: { max_wal_senders: "1" } } } }, "postgres-engine-safety", /max_wal_senders 1 < 4/],
   ["more synchronous standbys than replicas", { "agent-dr:postgres": { overrides: { synchronousNodeCount: 4 } } }, "postgres-engine-safety", /synchronous_node_count 4 with 3 instances/],

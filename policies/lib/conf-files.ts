@@ -1,3 +1,4 @@
+import { parseBool } from "../../dr/targets/postgres-parameters";
 /**
  * Readers for the configuration files the tiers render into ConfigMaps, as the servers read them:
  * one directive per line, the last occurrence wins, comments start with '#'.
@@ -41,9 +42,8 @@ export function pgSeconds(value: unknown, baseUnitSeconds = 1): number {
 /** PostgreSQL booleans: on/off, true/false, yes/no, 1/0 and unique prefixes of them. */
 export function pgBool(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
+  if (typeof value === "number") return value === 1 ? true : value === 0 ? false : undefined;
   if (typeof value !== "string") return undefined;
-  const v = value.trim().toLowerCase();
-  if (["on", "true", "yes", "1", "t", "y"].includes(v)) return true;
-  if (["off", "false", "no", "0", "f", "n"].includes(v)) return false;
-  return undefined;
+  // PostgreSQL's own rule (any unique prefix: "of" is off, "fals" is false), the one the config validator applies.
+  return parseBool(value.trim());
 }

@@ -35,7 +35,19 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
     report(`full_page_writes = ${JSON.stringify(params.full_page_writes)}: a crash in the middle of a page write leaves a torn page that WAL replay can not repair, on the primary and in every base backup taken from it. Fix: set postgres.overrides.parameters.full_page_writes to "on" (PostgreSQL's default).`);
   }
 
+  if (params.data_sync_retry !== undefined && pgBool(params.data_sync_retry) === true) {
+    report(`data_sync_retry = ${JSON.stringify(params.data_sync_retry)}: after a failed fsync PostgreSQL carries on, though the kernel may have dropped the dirty pages it could not write, so acknowledged data can vanish silently instead of the server stopping and recovering from WAL. Fix: set postgres.overrides.parameters.data_sync_retry to "off" (PostgreSQL's default).`);
+  }
+  if (typeof params.session_replication_role === "string" && params.session_replication_role.trim().toLowerCase() === "replica") {
+    report(`session_replication_role = "replica" for every session: ordinary triggers and foreign-key checks do not fire, so every class's writes skip the integrity the schema declares, and the corruption is replicated and archived like any other write. Fix: set postgres.overrides.parameters.session_replication_role to "origin" (PostgreSQL's default).`);
+  }
   const standbyStream = feedsStandbyCluster ? 1 : 0;
+  // Patroni keeps a physical slot on the leader for every other member, and the DR standby cluster streams through one.
+  const slotsNeeded = Math.max(0, instances - 1) + standbyStream;
+  const slots = params.max_replication_slots === undefined ? Infinity : num(params.max_replication_slots);
+  if (Number.isFinite(slots) && slots < slotsNeeded) {
+    report(`max_replication_slots ${slots} < ${slotsNeeded} (${instances - 1} replica(s)${standbyStream ? " + 1 for the DR standby" : ""}): Patroni can not keep a slot for every member, so the leader recycles WAL a lagging replica or the standby still needs and it must be rebuilt from a base backup instead of catching up. Fix: set postgres.overrides.parameters.max_replication_slots to "${Math.max(slotsNeeded, 10)}" (or more).`);
+  }
   const needed = walSendersNeeded(r, feedsStandbyCluster);
   const senders = params.max_wal_senders === undefined ? SPILO_MAX_WAL_SENDERS : num(params.max_wal_senders);
   if (Number.isFinite(senders) && senders < needed) {
@@ -65,7 +77,7 @@ function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
 
 export const postgresEngineSafety: StackValidationPolicy = {
   name: "postgres-engine-safety",
-  description: "PostgreSQL keeps fsync and full_page_writes on, has a WAL sender for every replica and a DR standby cluster, a synchronous standby that can exist, and a replica Patroni may promote.",
+  description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster, a synchronous standby that can exist, and a replica Patroni may promote.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, report) => {
