@@ -54,6 +54,9 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["a count override that pages only when quorum is long gone", { "agent-dr:signals": { overrides: { RedisSentinelQuorumLost: 1 } } }, "signal-thresholds", /RedisSentinelQuorumLost = 1 count pages later .* than the 2 count/],
   // A hung provider holds each request for the whole timeout: 2 providers x (2 x 20 s + 1 s) + 5 s is far past 30 s.
   ["LLM per-attempt timeout 20 s", { "agent-dr:llm": { overrides: { requestTimeoutSeconds: 20 } } }, "llm-gateway-chain", /per-attempt timeout 20 s with 1 retry over 2 provider\(s\) is longer than the agent_responses llm-provider-outage RTO of 30 s allows/],
+  // IPv6 ranges that carry IPv4 (mapped, NAT64, 6to4) are judged as the IPv4 space they reach.
+  ["replication stream open to every IPv4 host through IPv4-mapped IPv6", { "agent-dr:postgres": { standby: { peerCidrs: ["::ffff:0:0/96"] } } }, "network-exposure", /::ffff:0:0\/96 contains IPv4-mapped ::ffff:0:0\/96, which reaches all of IPv4/],
+  ["replication stream open to every IPv4 host through NAT64", { "agent-dr:postgres": { standby: { peerCidrs: ["64:ff9b::/96"] } } }, "network-exposure", /contains NAT64 64:ff9b::\/96/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
 ];
 

@@ -23,8 +23,34 @@ export function openRange(cidr: string): string | undefined {
     const inside = PRIVATE_V4.some(([p, plen]) => len >= plen && (net as ipaddr.IPv4).match(p, plen));
     return inside ? undefined : `${cidr} reaches public IPv4 space (not inside 10/8, 172.16/12, 192.168/16 or 100.64/10)`;
   }
+  const v6 = net as ipaddr.IPv6;
+  for (const e of IPV4_IN_IPV6) {
+    const [prefix, plen] = e.range;
+    // The block holds the whole translation range, or lies inside it: judge the IPv4 space it reaches.
+    if (len <= plen && prefix.match(v6, len)) return `${cidr} contains ${e.name} ${prefix.toString()}/${plen}, which reaches all of IPv4`;
+    if (len > plen && v6.match(prefix, plen)) {
+      const v4len = Math.max(0, Math.min(32, len - e.v4Offset));
+      const bytes = v6.toByteArray().slice(e.v4Offset / 8, e.v4Offset / 8 + 4);
+      const v4 = `${bytes.join(".")}/${v4len}`;
+      const problem = openRange(v4);
+      if (problem) return `${cidr} is ${e.name} of ${v4}, which ${problem.slice(v4.length + 1)}`;
+      return undefined;
+    }
+  }
   return len < WIDEST_V6_PREFIX ? `${cidr} is wider than a VPC's /${WIDEST_V6_PREFIX}` : undefined;
 }
+
+/**
+ * IPv6 ranges that carry IPv4 addresses (a dual-stack node or a NAT64 gateway delivers them as
+ * IPv4 traffic): IPv4-mapped (RFC 4291), the NAT64 well-known and local-use prefixes (RFC 6052,
+ * RFC 8215), 6to4 (RFC 3056). v4Offset: the bit where the IPv4 address starts.
+ */
+const IPV4_IN_IPV6: Array<{ name: string; range: [ipaddr.IPv6, number]; v4Offset: number }> = [
+  { name: "IPv4-mapped", range: ipaddr.IPv6.parseCIDR("::ffff:0:0/96"), v4Offset: 96 },
+  { name: "NAT64", range: ipaddr.IPv6.parseCIDR("64:ff9b::/96"), v4Offset: 96 },
+  { name: "local NAT64", range: ipaddr.IPv6.parseCIDR("64:ff9b:1::/48"), v4Offset: 96 },
+  { name: "6to4", range: ipaddr.IPv6.parseCIDR("2002::/16"), v4Offset: 16 },
+];
 
 /** An egress rule that opens only TCP 443 (HTTPS to the AWS APIs): the one way out to public space the stack needs. */
 function httpsOnly(rule: any): boolean {
