@@ -26,6 +26,18 @@ export function checkDetectionStability(resources: StackResource[], report: (m: 
       }
     }
   }
+  // The failover controller's own probe decides an automatic region promotion: one lost probe must not.
+  for (const d of resources.filter((r) => r.type === TYPES.deployment && r.inputs.metadata?.labels?.["app.kubernetes.io/component"] === "failover-controller")) {
+    const env: Array<{ name: string; value?: string }> = d.inputs.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    const get = (n: string) => env.find((e) => e.name === n)?.value;
+    const threshold = Number(get("FAILURE_THRESHOLD"));
+    if (get("REGION_PROMOTION") === "automatic" && Number.isFinite(threshold) && threshold < ROUTE53.minFailureThreshold) {
+      report(
+        `failover controller ${objectName(d)}: failureThreshold ${threshold} promotes the DR region after a single failed probe of the primary, an irreversible, asynchronous switch (acknowledged writes still in flight are lost) on one dropped packet. Fix: set failover.controller.failureThreshold to at least ${ROUTE53.minFailureThreshold}.`,
+        d.urn,
+      );
+    }
+  }
   for (const hc of resources.filter((r) => r.type === TYPES.healthCheck)) {
     const threshold = num(hc.inputs.failureThreshold ?? 3);
     if (Number.isFinite(threshold) && threshold < ROUTE53.minFailureThreshold) {
@@ -39,13 +51,13 @@ export function checkDetectionStability(resources: StackResource[], report: (m: 
 
 export const detectionStability: StackValidationPolicy = {
   name: "detection-stability",
-  description: "Failure detectors do not flap: Sentinel down-after-milliseconds of at least two PING periods, Route53 failure thresholds of at least 2.",
+  description: "Failure detectors do not flap: Sentinel down-after-milliseconds of at least two PING periods, Route53 and automatic failover-controller failure thresholds of at least 2.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
     const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.healthCheck || (r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined))) {
-      args.notApplicable("no Sentinel config and no Route53 health check in the stack");
+    if (!resources.some((r) => r.type === TYPES.healthCheck || r.type === TYPES.deployment || (r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined))) {
+      args.notApplicable("no Sentinel config, no Route53 health check and no failover controller in the stack");
     }
     checkDetectionStability(resources, report);
   },
