@@ -65,8 +65,8 @@ describe("known traps", () => {
     expect(row(rows, "analytics_logs", "logical-corruption").ok).toBe(true);
   });
 
-  it("Patroni floors: ttl 5 in an override still costs 20 s of detection", () => {
-    const { settings } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } }) });
+  it("Patroni floors: ttl 20 (the lowest Patroni runs; lower overrides are refused) costs 20 s of detection", () => {
+    const { settings } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { ttlSeconds: 20, loopWaitSeconds: 1 } }) });
     expect(settings.postgres!.patroni.ttlSeconds).toBe(20);
   });
 

@@ -62,9 +62,13 @@ describe("derived settings", () => {
     expect(s.dns).toMatchObject({ ttlSeconds: 3600, healthCheckIntervalSeconds: 30, failureThreshold: 5 });
   });
 
-  it("runs overridden Patroni timings through the floors Patroni 3.2+ applies silently", () => {
-    const s = deriveSettings(parseStackConfig({ ...prodRaw, postgres: { ...prodRaw.postgres, overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } }, "prod"));
-    expect(s.postgres!.patroni.ttlSeconds).toBe(20);
+  it("refuses Patroni timings below the floors Patroni 3.2+ applies silently (they would not be what runs); the floors themselves pass", () => {
+    expect(() => parseStackConfig({ ...prodRaw, postgres: { ...prodRaw.postgres, overrides: { ttlSeconds: 5, loopWaitSeconds: 1 } } }, "prod")).toThrow(
+      /agent-dr:postgres\.overrides\.ttlSeconds: got 5; expected at least 20: Patroni 3\.2\+ silently raises a lower value to 20/,
+    );
+    expect(() => parseStackConfig({ ...prodRaw, postgres: { ...prodRaw.postgres, overrides: { retryTimeoutSeconds: 1 } } }, "prod")).toThrow(/retryTimeoutSeconds: got 1; expected at least 3/);
+    const s = deriveSettings(parseStackConfig({ ...prodRaw, postgres: { ...prodRaw.postgres, overrides: { ttlSeconds: 20, loopWaitSeconds: 1, retryTimeoutSeconds: 3 } } }, "prod"));
+    expect(s.postgres!.patroni).toMatchObject({ ttlSeconds: 20, loopWaitSeconds: 1, retryTimeoutSeconds: 3 });
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PATRONI } from "../engine-facts";
 import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
@@ -188,6 +189,13 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 
   // Parameters (names, values, the ones the recovery settings own) were judged by the schema.
   const pgo = cfg.postgres?.overrides ?? {};
+  // Patroni 3.2+ raises these to its floors without a word: an override below one would not be what runs.
+  for (const [k, floor] of [["ttlSeconds", PATRONI.minTtlSeconds], ["loopWaitSeconds", PATRONI.minLoopWaitSeconds], ["retryTimeoutSeconds", PATRONI.minRetryTimeoutSeconds]] as const) {
+    const v = pgo[k];
+    if (v !== undefined && v < floor) {
+      problems.push({ key: key(`postgres.overrides.${k}`), value: v, expected: `expected at least ${floor}: Patroni 3.2+ silently raises a lower value to ${floor}, so ${v} would not be what runs (set ${floor} or more)` });
+    }
+  }
 
   if (problems.length > 0 || environment === undefined) throw new ConfigError(problems);
 
