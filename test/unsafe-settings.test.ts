@@ -49,6 +49,8 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   // The lock may not outlast the retention (the config refuses it), so the row shortens both.
   ["retention of one day", { "agent-dr:backup": { retentionDays: 1, objectLock: { enabled: true, days: 1 } } }, "backup-verification", /expire after 1 day/],
   ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],
+  // The lock the drill period needs would outlast the retention: the Fix turns to the drill instead (found by review).
+  ["a fortnightly restore drill with a 10-day lock and 14-day retention", { "agent-dr:backup": { overrides: { restoreDrillSchedule: "0 0 1,15 * *" } } }, "backup-verification", /Object Lock holds a version 10 day\(s\).*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*" \(daily; a 18-day lock would outlast the 14-day retention\)/],
   ["prod without Object Lock", { "agent-dr:backup": { objectLock: { enabled: false } } }, "backup-verification", /has no Object Lock/],
   ["an alarm override that pages after the region-loss RPO", { "agent-dr:signals": { overrides: { S3ReplicationLatencyHigh: 7200 } } }, "signal-thresholds", /S3ReplicationLatencyHigh = 7200 seconds pages later than the 900 seconds the targets derive/],
   ["a rule override that pages after the archive's RPO", { "agent-dr:signals": { overrides: { PostgresWalArchiveBehind: 86400 } } }, "signal-thresholds", /PostgresWalArchiveBehind = 86400 seconds pages later than the 60 seconds/],

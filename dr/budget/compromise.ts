@@ -158,7 +158,8 @@ function fixFor(who: Principal, p: RecoveryPointProtection, detect: number, kind
   const age = Math.min(...kinds.map((k) => k.neededAgeSeconds), Infinity);
   const lockDays = Math.ceil((age + detect) / DAY);
   if (!Number.isFinite(detect)) return "schedule the restore drill (backup.overrides.restoreDrillSchedule): without it a destroyed recovery point is never found";
-  if (who === "workload") return `keep versions at least ${Math.ceil(detect / DAY)} d after an overwrite (agent-dr:backup.retentionDays) or lock them at least ${lockDays} d (agent-dr:backup.objectLock.days)`;
+  // A lock may not outlast the retention (the config refuses it), so the lock alternative raises both.
+  if (who === "workload") return `keep versions at least ${Math.ceil(detect / DAY)} d after an overwrite (agent-dr:backup.retentionDays) or lock them at least ${lockDays} d (agent-dr:backup.objectLock.days, with retentionDays >= ${lockDays})`;
   const fixes: string[] = [];
   const copies = [p.primary, ...(p.dr ? [p.dr] : [])];
   if (copies.some((c) => !c.lock || c.lock.mode !== "COMPLIANCE" || c.lock.days < lockDays)) fixes.push(`set agent-dr:backup.objectLock to { enabled: true, mode: COMPLIANCE, days: ${lockDays} } (and retentionDays >= ${lockDays})`);

@@ -65,7 +65,10 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
       // The Fix adds a day: the newest base backup a restore needs is up to a day old when the drill
       // finds the damage (the credential-compromise budget asks the same of the lock).
       if (lock.inputs.objectLockEnabled === "Enabled" && Number.isFinite(lockDays) && lockDays * DAY < gap) {
-        report(`backup bucket ${bucketLabel(bucket)}: Object Lock holds a version ${lockDays} day(s), but the restore drill proves a newer dump only every ${dur(gap)}: the last proven recovery point can be deleted before another is proven. Fix: set backup.objectLock.days to at least ${Math.ceil(gap / DAY) + 1}.`, lock.urn);
+        const need = Math.ceil(gap / DAY) + 1;
+        // A lock may not outlast the retention (the config refuses it): past the retention, a more frequent drill is the way.
+        const fix = need <= days ? `set backup.objectLock.days to at least ${need}` : `set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily; a ${need}-day lock would outlast the ${days}-day retention)`;
+        report(`backup bucket ${bucketLabel(bucket)}: Object Lock holds a version ${lockDays} day(s), but the restore drill proves a newer dump only every ${dur(gap)}: the last proven recovery point can be deleted before another is proven. Fix: ${fix}.`, lock.urn);
       }
     }
   }
