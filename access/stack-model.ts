@@ -1,4 +1,4 @@
-import { mockKeyId, type CapturedResource } from "../offline/capture";
+import { mockKeyId, type CapturedResource } from "../contract/captured-resource";
 import type { NamedPolicy } from "./evaluator";
 import type { BucketEncryption } from "./s3-operations";
 

@@ -1,17 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { mockKeyId, type CapturedResource } from "../contract/captured-resource";
 
-/** A resource as the program registered it, with secrets unwrapped. */
-export interface CapturedResource {
-  type: string;
-  name: string;
-  urn: string;
-  parent?: string;
-  provider?: string;
-  custom: boolean;
-  inputs: Record<string, any>;
-  /** Top-level input keys that arrived as Pulumi secrets (before unwrapping). */
-  secretInputs: string[];
-}
+// The plan's callers and the tests take both from here, where the capture happens.
+export { mockKeyId, type CapturedResource };
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -36,11 +27,6 @@ export function containsSecret(value: any): boolean {
     return Object.values(value).some(containsSecret);
   }
   return false;
-}
-
-/** The key id the mocks give a KMS key resource (its ARN ends in key/<this>). */
-export function mockKeyId(resourceName: string): string {
-  return `${resourceName}-key-id`;
 }
 
 /** Account of computed ARNs when the stack declares none (through its OIDC provider ARN). */
