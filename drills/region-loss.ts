@@ -11,7 +11,7 @@ import type { RunResult } from "../runbooks/engine";
 import type { JournalEntry } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
 import type { RunbookTargets } from "../contract/runbooks";
-import { startTwoRegions, type PatroniTimingsLocal } from "../testbed/postgres/two-regions";
+import { startTwoRegions } from "../testbed/postgres/two-regions";
 
 export interface RegionLossOptions {
   /** First of the ports the topology uses (base..base+40; default 23700). */
@@ -20,8 +20,8 @@ export interface RegionLossOptions {
   failureThreshold?: number;
   /** Make the controller's run fail at reconnect-pooler (pooler restart exits 1), then fix it and re-run. */
   injectPoolerFailure?: boolean;
-  /** Patroni's timings in both regions (default: short ones for a quick test; the drill passes the stack's). */
-  timings?: PatroniTimingsLocal;
+  /** Patroni's dynamic configuration in both regions (default QUICK_DCS; the drill passes the stack's rendered one). */
+  dcs?: Record<string, unknown>;
   /** Where alerts go besides the report (a webhook in the test). */
   alert?: (a: Alert) => Promise<void>;
   log?: (line: string) => void;
@@ -58,7 +58,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
   const primaryCluster = "agent-pg-local";
   const drCluster = "agent-pg-local-dr";
   const base = opts.basePort ?? 23700;
-  const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base, ...(opts.timings ? { timings: opts.timings } : {}) });
+  const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base, ...(opts.dcs ? { dcs: opts.dcs } : {}) });
   // The stand-in for the primary region's API health check.
   const apiHealthPort = base + 40;
   const notes: string[] = [];

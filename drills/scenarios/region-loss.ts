@@ -1,6 +1,7 @@
 import { regionDecision, standbyPromotion } from "../../dr/budget";
 import { clampPatroni } from "../../dr/settings/patroni";
 import type { DataClass } from "../../dr/targets";
+import { drillDynamicConfig } from "../../testbed/postgres/patroni-cluster";
 import { PORTS } from "../../testbed/ports";
 import { budgetRow, postgresClasses } from "../../testbed/stack";
 import type { DrillContext } from "../context";
@@ -10,7 +11,9 @@ import { judge } from "../verdict";
 
 /**
  * Region loss: two local regions (an etcd and a Patroni cluster each, the DR one a standby cluster
- * streaming from the primary) with the stack's Patroni timings, the failover controller at the
+ * streaming from the primary) with the stack's rendered Patroni dynamic configuration (timings on
+ * Patroni's floors, synchronous and failsafe mode, PostgreSQL parameters; archive_command
+ * /bin/true: the standby streams, nothing reads an archive here), the failover controller at the
  * stack's interval and threshold, a writer through the endpoint. The primary region's database
  * tier is killed; the controller promotes the DR standby.
  *
@@ -53,7 +56,7 @@ export async function regionLoss(ctx: DrillContext): Promise<ScenarioResult[]> {
   ctx.progress(`two regions (ttl ${timings.ttlSeconds} s, loop_wait ${timings.loopWaitSeconds} s), controller every ${s.failover.controllerIntervalSeconds} s x ${s.failover.controllerFailureThreshold}`);
   const report = await runRegionLossDrill({
     basePort: PORTS.etcdClient,
-    timings,
+    dcs: drillDynamicConfig(pg, "/bin/true"),
     intervalMs: s.failover.controllerIntervalSeconds * 1000,
     failureThreshold: s.failover.controllerFailureThreshold,
     log: (line) => ctx.progress(line),
