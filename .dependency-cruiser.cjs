@@ -18,7 +18,7 @@ module.exports = {
     never("components-not-up", "^components/", ["runbooks", "policies", "access", "offline", "drills", "testbed", "cli", "test"], "components render and provision; what runbooks and policies share with them is in the contract"),
     never("runbooks-not-sideways", "^runbooks/", ["components", "policies", "access", "offline", "drills", "testbed", "cli", "test"], "runbooks know the stack through the contract and the model, not through the components"),
     never("policies-not-sideways", "^policies/", ["components", "runbooks", "access", "offline", "drills", "testbed", "cli", "test"], "the pack reads resources; names it looks for come from the contract"),
-    never("access-not-up", "^access/", ["runbooks", "policies", "drills", "testbed", "cli", "test"], "the IAM matrix judges what the components and the captured stack render"),
+    never("access-not-up", "^access/", ["runbooks", "policies", "offline", "drills", "testbed", "cli", "test"], "the IAM matrix judges what the components render and the mock runtime captured (its record type is in the contract)"),
     never("offline-not-up", "^offline/", ["runbooks", "drills", "testbed", "cli", "test"], "the mock runtime runner and the plan sit below the drills and the CLI"),
     never("testbed-not-up", "^testbed/", ["drills", "cli", "test"], "the testbed starts servers for the drills and the tests; it knows neither"),
     never("drills-not-up", "^drills/", ["cli", "test"], "the drills are run by the CLI and the tests"),

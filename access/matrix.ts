@@ -1,4 +1,4 @@
-import type { CapturedResource } from "../offline/capture";
+import type { CapturedResource } from "../contract/captured-resource";
 import type { AccessCase, ContractFinding } from "./cases";
 import { judge, type Judgement } from "./evaluator";
 import { readStackModel } from "./stack-model";

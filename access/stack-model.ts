@@ -1,5 +1,5 @@
-import { assumedAccount, mockKeyId, type CapturedResource } from "../offline/capture";
-import { accountOfArn } from "../dr/targets/aws";
+import { mockKeyId, type CapturedResource } from "../contract/captured-resource";
+import { accountOfArn, assumedAccount } from "../dr/targets/aws";
 import type { NamedPolicy } from "./evaluator";
 import type { BucketEncryption } from "./s3-operations";
 

@@ -1,5 +1,5 @@
 import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../contract/postgres";
-import type { CapturedResource } from "../offline/capture";
+import type { CapturedResource } from "../contract/captured-resource";
 import { recoveryPointAttackers } from "./attackers";
 import { AccessCase, ContractFinding, WorkloadCases, WorkloadRequests } from "./cases";
 import { ClientConfigError, dumpUploadHeaders, envValue, walgUploadHeaders, type Env } from "./clients";

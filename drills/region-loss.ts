@@ -20,6 +20,8 @@ export interface RegionLossOptions {
   failureThreshold?: number;
   /** Make the controller's run fail at reconnect-pooler (pooler restart exits 1), then fix it and re-run. */
   injectPoolerFailure?: boolean;
+  /** Patroni's dynamic configuration in both regions (default QUICK_DCS; the drill passes the stack's rendered one). */
+  dcs?: Record<string, unknown>;
   /** Where alerts go besides the report (a webhook in the test). */
   alert?: (a: Alert) => Promise<void>;
   log?: (line: string) => void;
@@ -56,7 +58,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
   const primaryCluster = "agent-pg-local";
   const drCluster = "agent-pg-local-dr";
   const base = opts.basePort ?? 23700;
-  const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base });
+  const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base, ...(opts.dcs ? { dcs: opts.dcs } : {}) });
   // The stand-in for the primary region's API health check.
   const apiHealthPort = base + 40;
   const notes: string[] = [];
@@ -196,6 +198,8 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
       measured: {
         ...(drAck ? { rtoSeconds: (drAck.at - killAt) / 1000 } : {}),
         lostAcknowledgedWrites: lost.length,
+        // Seconds of acknowledged writes lost: first lost acknowledgement to the last one.
+        rpoSeconds: lost.length ? (Math.max(...lost.map((a) => a.at)) - Math.min(...lost.map((a) => a.at))) / 1000 : 0,
         acknowledgedWrites: acks.length,
         detectionSeconds: runStartAt ? (runStartAt - killAt) / 1000 : NaN,
         runbookSeconds: rtoFromJournal(journal.entries, status.lastRun.runId),

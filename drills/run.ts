@@ -13,6 +13,7 @@ import { postgresSplitBrain } from "./scenarios/postgres-split-brain";
 import { postgresSwitchover } from "./scenarios/postgres-switchover";
 import { redisPrimaryLoss } from "./scenarios/redis-primary-loss";
 import { llmProviderOutage } from "./scenarios/llm-provider-outage";
+import { regionLoss } from "./scenarios/region-loss";
 import type { DrillStack } from "../testbed/stack";
 import type { ScenarioResult } from "./types";
 
@@ -24,6 +25,8 @@ export interface DrillDefinition {
 }
 
 export const DRILLS: DrillDefinition[] = [
+  // First: it brings up its own two regions on the drills' ports, before the shared cluster takes them.
+  { ids: ["region-loss"], store: "postgres", run: regionLoss },
   { ids: ["postgres-primary-loss-sync", "postgres-primary-loss-async"], store: "postgres", run: postgresPrimaryLoss },
   { ids: ["postgres-switchover"], store: "postgres", run: postgresSwitchover },
   { ids: ["postgres-split-brain-async", "postgres-split-brain-sync"], store: "postgres", run: postgresSplitBrain },

@@ -1,18 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { accountOfArn } from "../dr/targets/aws";
+import { assumedAccount } from "../dr/targets/aws";
+import { mockKeyId, type CapturedResource } from "../contract/captured-resource";
 
-/** A resource as the program registered it, with secrets unwrapped. */
-export interface CapturedResource {
-  type: string;
-  name: string;
-  urn: string;
-  parent?: string;
-  provider?: string;
-  custom: boolean;
-  inputs: Record<string, any>;
-  /** Top-level input keys that arrived as Pulumi secrets (before unwrapping). */
-  secretInputs: string[];
-}
+// The plan's callers and the tests take both from here, where the capture happens.
+export { mockKeyId, type CapturedResource };
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -37,11 +28,6 @@ export function containsSecret(value: any): boolean {
     return Object.values(value).some(containsSecret);
   }
   return false;
-}
-
-/** The key id the mocks give a KMS key resource (its ARN ends in key/<this>). */
-export function mockKeyId(resourceName: string): string {
-  return `${resourceName}-key-id`;
 }
 
 /** Account of computed ARNs when the stack declares none (through its OIDC provider ARN). */
@@ -80,20 +66,6 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
   if (type === "kubernetes:helm.sh/v3:Release") state.status = { name: inputs.name ?? name, namespace: inputs.namespace };
   if (type.startsWith("random:")) state.result = `mock-${name}-random-value`;
   return state;
-}
-
-/** The account of the first role an AWS provider assumes (provider inputs may arrive JSON-encoded). */
-export function assumedAccount(providerInputs: Record<string, any>): string | undefined {
-  let roles = providerInputs.assumeRoles;
-  if (typeof roles === "string") {
-    try {
-      roles = JSON.parse(roles);
-    } catch {
-      return undefined;
-    }
-  }
-  const roleArn = Array.isArray(roles) ? roles[0]?.roleArn : undefined;
-  return typeof roleArn === "string" ? accountOfArn(roleArn) : undefined;
 }
 
 /** Invoke results the program may ask for. Anything else fails loudly, so a silent undefined never reaches a resource. */

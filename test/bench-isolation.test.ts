@@ -2,7 +2,7 @@
  * `npm run bench` on real servers (Redis + Sentinel, the cheapest drill), as the drill user when
  * run as root like every drill: a failure forced into one repetition is recorded as failed and the
  * other repetition's numbers are still in the output; Ctrl-C stops the servers and prints what
- * completed. Ports 24700-24769 (--port-base 24700), used by no other test. Wall time about 100 s.
+ * completed. Ports 24700-24769 (--port-base 24700; AGENT_DR_DRILL_PORT_BASE moves them), used by no other test. Wall time about 100 s.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,9 +11,10 @@ import * as path from "node:path";
 import { allDrillPorts, drillPorts } from "../testbed/ports";
 import { readRecords, type RepetitionRecord } from "../drills/bench/record";
 import { portOpen } from "../testbed/runtime/procfs";
+import { testPortBase } from "../testbed/ports";
 
 const ROOT = path.resolve(__dirname, "..");
-const PORT_BASE = 24700;
+const PORT_BASE = testPortBase(24700);
 const PORTS = allDrillPorts(drillPorts(PORT_BASE));
 
 let dir: string;

@@ -120,9 +120,9 @@ describe("what is drilled is what is deployed", () => {
   });
 
   it("rejects an unknown scenario id naming the known ones", () => {
-    expect(() => selectDrills(["postgres-nope"])).toThrow(/unknown scenario "postgres-nope"; expected one of postgres-primary-loss-sync/);
-    expect(SCENARIO_IDS).toEqual(expect.arrayContaining(["postgres-primary-loss-sync", "postgres-primary-loss-async", "postgres-switchover", "postgres-split-brain-async", "postgres-archive-s3-outage", "postgres-pitr", "postgres-logical-backup", "redis-primary-loss", "llm-provider-outage"]));
-    for (const id of SCENARIO_IDS) expect(id).toMatch(/^(postgres|redis|llm)-[a-z0-9-]+$/);
+    expect(() => selectDrills(["postgres-nope"])).toThrow(/unknown scenario "postgres-nope"; expected one of region-loss, postgres-primary-loss-sync/);
+    expect(SCENARIO_IDS).toEqual(expect.arrayContaining(["postgres-primary-loss-sync", "postgres-primary-loss-async", "postgres-switchover", "postgres-split-brain-async", "postgres-archive-s3-outage", "postgres-pitr", "postgres-logical-backup", "redis-primary-loss", "region-loss", "llm-provider-outage"]));
+    for (const id of SCENARIO_IDS) expect(id).toMatch(/^(postgres|redis|region|llm)-[a-z0-9-]+$/);
   });
 });
 

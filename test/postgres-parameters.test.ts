@@ -1,6 +1,6 @@
 /**
  * The rendered postgresql parameters against a real PostgreSQL 15: `postgres -C` parses them
- * (unknown names, bad values), and a real start (port 21020, as the unprivileged user when run as
+ * (unknown names, bad values), and a real start (port 21020 unless AGENT_DR_DRILL_PORT_BASE moves it, as the unprivileged user when run as
  * root) applies them. A misspelled override fails the plan, naming the key; an invalid value is
  * refused by the server, naming the key. Wall time about 10-20 s.
  */
@@ -15,12 +15,13 @@ import { rawConfigOf } from "../offline/plan";
 import { readStackFile } from "../offline/stack-files";
 import { checkWithPostgres } from "../testbed/postgres/conf-check";
 import { POSTGRES_15_PARAMETERS } from "../dr/targets/pg15-parameter-names";
+import { testPortBase } from "../testbed/ports";
 import { renderPostgresParameters, parameterProblems } from "../components/postgres/render/parameters";
 import { renderPatroniDynamicConfig } from "../components/postgres/render/patroni";
 import { runStack, stackFileWith } from "./harness/offline";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
-const PORT = 21020;
+const PORT = testPortBase(21020);
 const overrideKey = (n: string) => `agent-dr:postgres.overrides.parameters.${n}`;
 
 function settingsOf(stack: string, patch: Record<string, unknown> = {}) {

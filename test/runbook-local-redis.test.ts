@@ -1,14 +1,14 @@
-import Redis from "ioredis";
 import { actionsFor } from "../runbooks/actions";
 import { buildRunbook } from "../runbooks/definitions";
 import { MemoryJournal, rtoFromJournal, runRunbook } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
-import { LocalRedisSet, startRedisSet } from "../testbed/redis/local-set";
-import { killPid } from "../testbed/processes";
+import { LoopbackRedisSet } from "../testbed/redis/loopback";
+import { loadDrillStack } from "../testbed/stack";
 import { testPortBase } from "../testbed/ports";
 import type { RunbookTargets } from "../contract/runbooks";
 
-// Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612 (AGENT_DR_DRILL_PORT_BASE moves them). Wall time about 15 s.
+// Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612 (AGENT_DR_DRILL_PORT_BASE moves them), configured
+// by the Redis tier's renderers with the prod stack's settings and started through its scripts. Wall time about 30 s.
 const BASE = testPortBase(23600);
 const targets: RunbookTargets = {
   stack: "local",
@@ -19,30 +19,20 @@ const targets: RunbookTargets = {
   redis: { master: "agent-redis", sentinelService: "local", port: 0, servers: 3 },
 };
 
-let set: LocalRedisSet;
+let set: LoopbackRedisSet;
 let ex: LocalExecutor;
 
 beforeAll(async () => {
-  set = await startRedisSet({ basePort: BASE, downAfterMs: 1000 });
-  ex = new LocalExecutor({ redis: { sentinels: set.sentinelPorts.map((port) => ({ host: "127.0.0.1", port })) } });
-}, 40_000);
+  set = new LoopbackRedisSet({ settings: loadDrillStack("prod").settings.redis!, basePort: BASE });
+  await set.start();
+  ex = new LocalExecutor({
+    redis: { sentinels: [0, 1, 2].map((j) => ({ host: "127.0.0.1", port: set.sentinelPort(j) })), password: set.redisPassword, sentinelPassword: set.sentinelPassword },
+  });
+}, 60_000);
 
 afterAll(async () => {
   await set?.stop();
 });
-
-async function role(port: number): Promise<string> {
-  const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on("error", () => undefined);
-  try {
-    await c.connect();
-    return String(((await c.call("ROLE")) as unknown[])[0]);
-  } catch (e) {
-    return `down: ${(e as Error).message}`;
-  } finally {
-    c.disconnect();
-  }
-}
 
 test("dry-run of redis-failover changes nothing", async () => {
   const before = await ex.redisStatus({ region: "primary", master: "agent-redis" });
@@ -66,8 +56,8 @@ test("planned redis-failover moves the primary, clients can write, the old prima
   ]);
   const after = await ex.redisStatus({ region: "primary", master: "agent-redis" });
   expect(after.primary).not.toBe(`127.0.0.1:${BASE}`);
-  expect(await role(Number(after.primary.split(":")[1]))).toBe("master");
-  expect(await role(BASE)).toBe("slave");
+  expect(set.role(Number(after.primary.split(":")[1]) - BASE)).toBe("master");
+  expect(set.role(0)).toBe("slave");
   const rto = rtoFromJournal(journal.entries);
   expect(rto).toBeGreaterThan(0);
   expect(rto).toBeLessThan(60);
@@ -77,7 +67,7 @@ test("planned redis-failover moves the primary, clients can write, the old prima
 test("automatic redis-failover after the primary is killed: ends with a writable primary, skipping the failover if Sentinel already did it", async () => {
   const current = (await ex.redisStatus({ region: "primary", master: "agent-redis" })).primary;
   const port = Number(current.split(":")[1]);
-  killPid(set.processes.get(port)!.pid, "SIGKILL");
+  await set.killNode(port - BASE);
   const r = await runRunbook(buildRunbook("redis-failover", targets, { planned: false }), { actions: actionsFor(ex) });
   expect(r.error).toBeUndefined();
   expect(r.ok).toBe(true);

@@ -1,6 +1,6 @@
 export * from "./types";
 export * from "./budget";
 export { archiveLossSeconds, archiveRpo, restoreSeconds } from "./archive";
-export { patroniNodeLossRto } from "./postgres";
+export { patroniNodeLossRto, standbyPromotion } from "./postgres";
 export { route53Failover, dnsSwitch, regionDecision } from "./region";
 export { chainWorstSeconds, llmSwitchSeconds, maxRequestTimeoutFor } from "./llm";

@@ -135,8 +135,7 @@ function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bou
   const dns = dnsSwitch(s);
   let promotion: Bound;
   if (pg.standby.enabled) {
-    const seconds = pg.patroni.loopWaitSeconds + REGION_PROMOTION.standbyPromotionOverheadSeconds;
-    promotion = { seconds, mechanism: `standby promotion (loop_wait ${pg.patroni.loopWaitSeconds} s + ${REGION_PROMOTION.standbyPromotionOverheadSeconds} s)` };
+    promotion = standbyPromotion(pg.patroni);
   } else if (s.backup.crossRegionReplication) {
     const restore = restoreSeconds(pg);
     promotion = { seconds: restore.seconds, mechanism: `no standby: ${restore.mechanism}`, fix: "run a standby cluster in the DR region (agent-dr:postgres.standby.enabled)" };
@@ -151,6 +150,15 @@ function regionLoss(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bou
   };
   if (!Number.isFinite(dns.seconds)) rto.mechanism = dns.mechanism;
   return { rpo, rto };
+}
+
+/**
+ * Promoting the DR standby cluster once the decision is made: the standby leader's next HA loop
+ * drops standby_cluster, then the promotion itself. The region-loss drill predicts with it.
+ */
+export function standbyPromotion(patroni: { loopWaitSeconds: number }): Bound {
+  const seconds = patroni.loopWaitSeconds + REGION_PROMOTION.standbyPromotionOverheadSeconds;
+  return { seconds, mechanism: `standby promotion (loop_wait ${patroni.loopWaitSeconds} s + ${REGION_PROMOTION.standbyPromotionOverheadSeconds} s)` };
 }
 
 function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; rto: Bound } {

@@ -97,3 +97,17 @@ export function accountOfArn(arn: string): string | undefined {
 export function issuerHostPath(issuerUrl: string): string {
   return issuerUrl.replace(/^https:\/\//, "").replace(/\/+$/, "");
 }
+
+/** The account of the first role an AWS provider assumes (provider inputs may arrive JSON-encoded). */
+export function assumedAccount(providerInputs: Record<string, any>): string | undefined {
+  let roles = providerInputs.assumeRoles;
+  if (typeof roles === "string") {
+    try {
+      roles = JSON.parse(roles);
+    } catch {
+      return undefined;
+    }
+  }
+  const roleArn = Array.isArray(roles) ? roles[0]?.roleArn : undefined;
+  return typeof roleArn === "string" ? accountOfArn(roleArn) : undefined;
+}

@@ -68,7 +68,19 @@ function etcd(dir: string, name: string, client: number, peer: number, log: stri
 }
 
 /** patroni.yml of one member; the DR member bootstraps as a standby cluster streaming from the primary. */
-export function patroniConfig(opts: { scope: string; name: string; dir: string; rest: number; postgres: number; etcd: number; standbyOf?: number }): string {
+/**
+ * Patroni's dynamic configuration (bootstrap.dcs) for a quick test: short timings, no archive
+ * (Debian's Patroni 3.0.2 takes them as given). A drill passes the stack's rendered one instead
+ * (drillDynamicConfig in patroni-cluster.ts).
+ */
+export const QUICK_DCS: Record<string, unknown> = {
+  ttl: 10,
+  loop_wait: 1,
+  retry_timeout: 4,
+  postgresql: { use_pg_rewind: false, use_slots: false, parameters: { wal_level: "replica", max_wal_senders: 5, wal_keep_size: "256MB", hot_standby: "on" } },
+};
+
+export function patroniConfig(opts: { scope: string; name: string; dir: string; rest: number; postgres: number; etcd: number; standbyOf?: number; dcs?: Record<string, unknown> }): string {
   const data = path.join(opts.dir, `data-${opts.name}`);
   const run = path.join(opts.dir, `run-${opts.name}`);
   const doc: Record<string, unknown> = {
@@ -80,11 +92,7 @@ export function patroniConfig(opts: { scope: string; name: string; dir: string; 
     log: { level: "INFO" },
     bootstrap: {
       dcs: {
-        // Short timings for a quick drill (Debian's Patroni 3.0.2 takes them as given).
-        ttl: 10,
-        loop_wait: 1,
-        retry_timeout: 4,
-        postgresql: { use_pg_rewind: false, use_slots: false, parameters: { wal_level: "replica", max_wal_senders: 5, wal_keep_size: "256MB", hot_standby: "on" } },
+        ...(opts.dcs ?? QUICK_DCS),
         ...(opts.standbyOf ? { standby_cluster: { host: "127.0.0.1", port: opts.standbyOf, create_replica_methods: ["basebackup"] } } : {}),
       },
       initdb: [{ encoding: "UTF8" }],
@@ -120,7 +128,7 @@ function postmasterPid(dataDir: string): number | undefined {
  * cluster, and a standby cluster in the DR region streaming from it (Patroni standby_cluster, the
  * same mechanism the operator's spec.standby configures). Started fresh; `stop()` ends everything by PID.
  */
-export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string; primaryMembers?: number; basePort: number }): Promise<TwoRegionTopology> {
+export async function startTwoRegions(opts: { primaryCluster: string; drCluster: string; primaryMembers?: number; basePort: number; dcs?: Record<string, unknown> }): Promise<TwoRegionTopology> {
   const ports = regionPorts(opts.basePort);
   const dir = serverDir(fs.mkdtempSync(path.join(os.tmpdir(), "runbook-regions-")), 0o755);
   const started: ChildProcess[] = [];
@@ -136,7 +144,7 @@ export async function startTwoRegions(opts: { primaryCluster: string; drCluster:
       serverDir(path.join(rdir, `run-${name}`));
       const conf = serverFile(
         path.join(rdir, `${name}.yml`),
-        patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: mp.rest, postgres: mp.postgres, etcd: p.etcdClient, ...(role === "dr" ? { standbyOf: ports.primary.postgres } : {}) }),
+        patroniConfig({ scope: role === "primary" ? opts.primaryCluster : opts.drCluster, name, dir: rdir, rest: mp.rest, postgres: mp.postgres, etcd: p.etcdClient, ...(opts.dcs ? { dcs: opts.dcs } : {}), ...(role === "dr" ? { standbyOf: ports.primary.postgres } : {}) }),
       );
       const patroni = startServer("patroni", [conf], path.join(rdir, `${name}-patroni.log`));
       started.push(patroni);

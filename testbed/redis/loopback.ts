@@ -5,6 +5,7 @@ import * as path from "path";
 import type { RedisSettings } from "../../dr/settings/types";
 import { MASTER_NAME } from "../../contract/redis";
 import { SERVER_USER } from "../server-user";
+import { waitFor } from "../runtime/procfs";
 import { renderRedisConf } from "../../components/redis/render/redis-conf";
 import { renderSentinelConf } from "../../components/redis/render/sentinel-conf";
 
@@ -67,6 +68,26 @@ export class LoopbackRedisSet {
   }
   get sentinelAddresses(): string {
     return Array.from({ length: this.sentinelCount }, (_, j) => `127.0.0.1:${this.sentinelPort(j)}`).join(",");
+  }
+
+  /**
+   * Bring the whole set up as a first deployment does: the Sentinels, then the replicas (they must
+   * follow the bootstrap node, not promote themselves while it is absent), then node 0. Resolves
+   * once node 0 is the primary, every other node its replica, and every Sentinel knows all the
+   * replicas and the other Sentinels (a failover needs both).
+   */
+  async start(timeoutMs = 30_000): Promise<void> {
+    for (let j = 0; j < this.sentinelCount; j++) this.startSentinel(j);
+    const others = Array.from({ length: this.nodes - 1 }, (_, k) => k + 1);
+    for (const i of [...others].reverse()) this.startNode(i);
+    await waitFor("the replicas to start", timeoutMs, () => (others.every((i) => this.role(i) === "slave") ? true : undefined));
+    this.startNode(0);
+    await waitFor("node 0 to start as the primary", timeoutMs, () => (this.role(0) === "master" ? true : undefined));
+    const replicas = String(this.nodes - 1);
+    const peers = String(this.sentinelCount - 1);
+    await waitFor(`every Sentinel to know ${replicas} replicas and ${peers} peers`, timeoutMs, () =>
+      Array.from({ length: this.sentinelCount }, (_, j) => j).every((j) => this.sentinelField(j, "num-slaves") === replicas && this.sentinelField(j, "num-other-sentinels") === peers) ? true : undefined,
+    );
   }
 
   /** Start Sentinel j through sentinel-start.sh. */
