@@ -308,6 +308,7 @@ describe("npm run plan exits 2, naming the key (and the file)", () => {
   };
 
   it.each<[string, () => string[], RegExp]>([
+    ["a key under a misspelt project namespace", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agentdr:postgres": { instances: 1 } })], /^  - agentdr:postgres: got "agentdr"; expected the namespace agent-dr or one of a provider the stack uses/m],
     ["a look-alike region", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agent-dr:regions": { dr: "us-westt-9" } })], /^  - agent-dr:regions\.dr: got "us-westt-9"; expected the DR region to be an AWS region/m],
     ["a positive-only zero", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agent-dr:postgres": { dataSizeGiB: 0 } })], /agent-dr:postgres\.dataSizeGiB: got 0; expected a number greater than 0$/m],
     ["an unknown scenario", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agent-dr:dataClasses": { session_state: { scenarios: { "zone-lost": { rto: "5m" } } } } })], /scenarios\.zone-lost: got \{"rto":"5m"\}; unknown key; expected one of: instance-loss, zone-loss, region-loss, logical-corruption/],
