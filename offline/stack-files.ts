@@ -50,6 +50,8 @@ function parseStackYaml(file: string): { config?: Record<string, unknown> } {
     const why = err.code === "ENOENT" ? "there is no such file" : err.code === "EISDIR" ? "it is a directory" : err.message;
     return fail({ key: file, value: undefined, expected: `expected a readable Pulumi stack config file (${why})` });
   }
+  // Not UTF-8 text (a binary file, a UTF-16 export): the YAML parser would read it as some scalar.
+  if (text.includes("\u0000") || text.includes("\uFFFD")) return fail({ key: file, value: undefined, expected: "expected a UTF-8 text YAML file (this one holds bytes that are not UTF-8 text)" });
   const doc = YAML.parseDocument(text);
   const error = doc.errors[0];
   if (error) {
@@ -66,7 +68,10 @@ function parseStackYaml(file: string): { config?: Record<string, unknown> } {
     return fail({ key: file, value: root, expected: "expected a YAML mapping with a config: section (a Pulumi stack file)" });
   }
   const config = (root as Record<string, unknown>).config;
-  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
+  if (config === undefined || config === null) {
+    return fail({ key: file, value: undefined, expected: "expected a Pulumi stack file with a config: section (this file has none, so every setting would be missing)" });
+  }
+  if (typeof config !== "object" || Array.isArray(config)) {
     return fail({ key: "config", value: config, expected: 'expected a mapping of "<namespace>:<key>" to values' });
   }
   return root as { config?: Record<string, unknown> };

@@ -301,6 +301,11 @@ describe("npm run plan exits 2, naming the key (and the file)", () => {
     if (r.error) throw r.error;
     return r;
   }
+  const fileWith = (content: string | Buffer) => {
+    const file = path.join(scratchDir("agent-dr-yaml-"), "Pulumi.prod.yaml");
+    fs.writeFileSync(file, content);
+    return file;
+  };
   const malformed = () => {
     const file = path.join(scratchDir("agent-dr-yaml-"), "Pulumi.prod.yaml");
     fs.writeFileSync(file, "config:\n  agent-dr:regions: [us-east-1\n");
@@ -308,6 +313,9 @@ describe("npm run plan exits 2, naming the key (and the file)", () => {
   };
 
   it.each<[string, () => string[], RegExp]>([
+    ["an empty file", () => ["--stack", "prod", "--config-file", fileWith("")], /^invalid stack configuration in .*Pulumi\.prod\.yaml \(1 problem\):\n  - .*Pulumi\.prod\.yaml: got nothing; expected a Pulumi stack file with a config: section/m],
+    ["a YAML file without config:", () => ["--stack", "prod", "--config-file", fileWith("foo: bar\n")], /Pulumi\.prod\.yaml: got nothing; expected a Pulumi stack file with a config: section/],
+    ["a binary file", () => ["--stack", "prod", "--config-file", fileWith(Buffer.from([0xff, 0xfe, 0x00, 0x61]))], /Pulumi\.prod\.yaml: got nothing; expected a UTF-8 text YAML file/],
     ["a key under a misspelt project namespace", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agentdr:postgres": { instances: 1 } })], /^  - agentdr:postgres: got "agentdr"; expected the namespace agent-dr or one of a provider the stack uses/m],
     ["a look-alike region", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agent-dr:regions": { dr: "us-westt-9" } })], /^  - agent-dr:regions\.dr: got "us-westt-9"; expected the DR region to be an AWS region/m],
     ["a positive-only zero", () => ["--stack", "prod", "--config-file", stackFileWith("prod", { "agent-dr:postgres": { dataSizeGiB: 0 } })], /agent-dr:postgres\.dataSizeGiB: got 0; expected a number greater than 0$/m],
