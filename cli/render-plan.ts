@@ -35,6 +35,12 @@ export function renderPlan(p: PlanResult): string {
   }
   lines.push("", p.access.summary);
   lines.push("", p.violations.length ? `Violations (${p.violations.length}):` : "Violations: none");
-  for (const v of p.violations) lines.push(`  [${v.level}] ${v.policy}: ${v.message}`);
+  // The same finding on two objects (one per region, say) is told apart by the resource it is on.
+  const seen = new Map<string, number>();
+  for (const v of p.violations) seen.set(`${v.policy}\n${v.message}`, (seen.get(`${v.policy}\n${v.message}`) ?? 0) + 1);
+  for (const v of p.violations) {
+    const twice = (seen.get(`${v.policy}\n${v.message}`) ?? 0) > 1 && v.resource;
+    lines.push(`  [${v.level}] ${v.policy}: ${v.message}${twice ? ` [resource ${v.resource.split("::").pop()}]` : ""}`);
+  }
   return lines.join("\n") + "\n";
 }

@@ -28,8 +28,14 @@ export function annotations(r: ObservedResource): Record<string, string> {
 
 /** Kubernetes object name (metadata.name) or the Pulumi name. */
 export function objectName(r: ObservedResource): string {
-  return r.inputs?.metadata?.name ?? r.name;
+  const name = r.inputs?.metadata?.name ?? r.name;
+  // The same object exists in each region's cluster: the region label tells the two messages apart.
+  const region = r.inputs?.metadata?.labels?.[REGION_LABEL];
+  return typeof region === "string" ? `${name} (${region})` : name;
 }
+
+/** The label the stack puts on objects that exist once per region. */
+const REGION_LABEL = "agent-dr/region";
 
 export function namespaceOf(r: ObservedResource): string | undefined {
   return r.inputs?.metadata?.namespace;

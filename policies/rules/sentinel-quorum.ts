@@ -43,13 +43,13 @@ export function checkSentinelQuorum(resources: StackResource[], report: (m: stri
         continue;
       }
       if (n === 0) {
-        if (quorum < 2) report(`Sentinel quorum ${quorum} for ${master}: one Sentinel alone may declare the primary down. Fix: run 3 Sentinels with quorum 2.`, r.urn);
+        if (quorum < 2) report(`Sentinel quorum ${quorum} for ${master} in ${objectName(r)}: one Sentinel alone may declare the primary down. Fix: run 3 Sentinels with quorum 2.`, r.urn);
         continue;
       }
       const majority = Math.floor(n / 2) + 1;
       if (quorum < majority || quorum > n) {
         report(
-          `Sentinel quorum ${quorum} for ${master} with ${n} Sentinels: ${quorum < majority ? `below a majority (${majority}), so a minority partition can declare the primary down` : "more than there are Sentinels, so no failover ever starts"}. Fix: quorum ${majority} (redis.overrides.quorum), with an odd number of Sentinels across zones.`,
+          `Sentinel quorum ${quorum} for ${master} in ${objectName(r)} with ${n} Sentinels: ${quorum < majority ? `below a majority (${majority}), so a minority partition can declare the primary down` : "more than there are Sentinels, so no failover ever starts"}. Fix: quorum ${majority} (redis.overrides.quorum), with an odd number of Sentinels across zones.`,
           r.urn,
         );
       }
