@@ -342,7 +342,7 @@ describe("sentinel-quorum", () => {
   });
   it("flags quorum 1 of 3 (a minority can declare the primary down)", async () => {
     const { messages } = await runStackPolicy("sentinel-quorum", [redisConfigMap(GOOD_REDIS, ["sentinel monitor agent-redis h 6379 1"]), sentinelStatefulSet(3)]);
-    expect(messages).toEqual([expect.stringMatching(/quorum 1 for agent-redis with 3 Sentinels: below a majority \(2\)/)]);
+    expect(messages).toEqual([expect.stringMatching(/quorum 1 for agent-redis in agent-redis with 3 Sentinels: below a majority \(2\)/)]);
   });
   it("flags a quorum above the number of Sentinels", async () => {
     const { messages } = await runStackPolicy("sentinel-quorum", [redisConfigMap(GOOD_REDIS, ["sentinel monitor agent-redis h 6379 4"]), sentinelStatefulSet(3)]);
