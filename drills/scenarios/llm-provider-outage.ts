@@ -91,8 +91,10 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     await primary.setMode("5xx");
     for (const s of standins.slice(1)) await s.setMode("refused");
     timeline.events.push({ atMs: outageAt, label: "every provider down" });
-    // Long enough for every client to finish a request wholly inside the outage (each takes about 2 s: two providers' retry).
+    // Until requests have run wholly inside the outage (each takes about 2 s: two providers' retry);
+    // a loaded machine slows the clients, so the phase waits for them rather than for a fixed time.
     await sleep(4000);
+    await waitFor("3 requests wholly inside the total outage", (worst + 30) * 1000, () => load!.attempts.filter((a) => a.startMs > outageAt + 50).length >= 3, 50);
     const outageEnd = now();
     for (const s of standins) await s.setMode("ok");
     timeline.events.push({ atMs: outageEnd, label: "providers back" });
