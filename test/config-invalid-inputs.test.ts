@@ -81,7 +81,9 @@ describe("invalid values are refused, naming the key, the value and what is expe
     ["positive: zero", { postgres: { dataSizeGiB: 0 } }, "agent-dr:postgres.dataSizeGiB", 0, /^expected a number greater than 0$/],
     ["positive: negative", { postgres: { writeRateMiBPerSecond: -1 } }, "agent-dr:postgres.writeRateMiBPerSecond", -1, /^expected a number greater than 0$/],
     ["positive: standby lag", { postgres: { standby: { maxLagSeconds: 0 } } }, "agent-dr:postgres.standby.maxLagSeconds", 0, /^expected a number greater than 0$/],
-    ["positive: on-call minutes", { failover: { manualResponseMinutes: 0 } }, "agent-dr:failover.manualResponseMinutes", 0, /^expected a number greater than 0$/],
+    ["a person needs a minute to answer a page", { failover: { manualResponseMinutes: 0.01 } }, "agent-dr:failover.manualResponseMinutes", 0.01, /^expected at least 1$/],
+    ["positive: corruption reported within", { failover: { corruptionNoticedMinutes: 0 } }, "agent-dr:failover.corruptionNoticedMinutes", 0, /^expected a number greater than 0$/],
+    ["an on-call subscriber is named", { signals: { onCallSubscriber: " " } }, "agent-dr:signals.onCallSubscriber", " ", /^expected at least 3 characters$/],
     ["positive: an alert threshold", { signals: { overrides: { PostgresReplicaLagHigh: 0 } } }, "agent-dr:signals.overrides.PostgresReplicaLagHigh", 0, /^expected a number greater than 0$/],
     ["integer: a fraction", { postgres: { instances: 1.5 } }, "agent-dr:postgres.instances", 1.5, /^expected a whole number$/],
     // scenarios and names

@@ -80,8 +80,44 @@ test("law: a shorter archive_timeout never worsens the archive's predicted loss,
 test("a manual region promotion starts at the fault: Route53 detection and the alarm's evaluation precede the on-call's minutes, read from the alarm resource", async () => {
   const slowPage = await planStack("prod", { "agent-dr:signals": { overrides: { Route53HealthCheckFailing: 300 } } });
   const row = (p: Plan) => p.budget.find((r) => r.dataClass === "conversation_history" && r.scenario === "region-loss")!;
-  expect(row(shipped).rtoMechanism).toMatch(/^Route53 marks the primary unhealthy \(10 s x 3\), the alarm pages \(60 s\), on-call approves the region promotion \(10 min\)/);
-  expect(row(slowPage).rtoMechanism).toMatch(/the alarm pages \(300 s\)/);
+  expect(row(shipped).rtoMechanism).toMatch(/^Route53 marks the primary unhealthy \(10 s x 3\), the alarm pages \(60 s, PagerDuty service agent-platform[^)]*\), on-call approves the region promotion \(10 min\)/);
+  expect(row(slowPage).rtoMechanism).toMatch(/the alarm pages \(300 s, /);
   // Same everything else: the difference is exactly the four extra alarm periods.
   expect(row(slowPage).predicted.rtoSeconds! - row(shipped).predicted.rtoSeconds!).toBe(240);
 }, 60_000);
+
+test("an alarm that pages nobody credits no paging: with no subscriber every path that waits for on-call is unbounded, in the budget and in the pack; the stack's own webhook subscription counts", async () => {
+  const nobody = await planStack("prod", { "agent-dr:signals": { onCallSubscriber: null } });
+  const PG = ["conversation_history", "agent_configurations", "usage_billing_data", "analytics_logs"];
+  const rowsOf = (p: Plan) => p.budget.filter((r) => r.scenario === "region-loss" && PG.includes(r.dataClass));
+  expect(rowsOf(nobody)).toHaveLength(4);
+  for (const r of rowsOf(nobody)) {
+    expect([r.dataClass, r.predicted.rtoSeconds, r.ok]).toEqual([r.dataClass, null, false]);
+    expect(r.rtoMechanism).toMatch(/the health-check alarm pages nobody: its SNS topic has no subscriber/);
+  }
+  // The pack judges from the resources: no TopicSubscription and no declared subscriber.
+  const packed = nobody.violations.filter((v) => v.policy === "recovery-targets" && /region-loss/.test(v.message));
+  expect(packed.length).toBe(4);
+  expect(packed[0].message).toMatch(/Fix: set agent-dr:signals.onCallWebhook/);
+
+  const webhook = await planStack("prod", { "agent-dr:signals": { onCallSubscriber: null, onCallWebhook: "https://events.example.com/oncall" } });
+  expect(rowsOf(webhook)).toHaveLength(4);
+  for (const r of rowsOf(webhook)) expect([r.dataClass, r.ok, r.rtoMechanism]).toEqual([r.dataClass, true, expect.stringMatching(/the alarm pages \(60 s, the on-call webhook subscribed to the alarm topic\)/)]);
+  expect(webhook.violations.filter((v) => v.policy === "recovery-targets")).toEqual([]);
+}, 120_000);
+
+test("a logical corruption is reported, then on-call starts the clone: both precede the restore, and without a declared reporting time the RTO has no bound", async () => {
+  const row = (p: Plan, c: string) => p.budget.find((r) => r.dataClass === c && r.scenario === "logical-corruption")!;
+  expect(row(shipped, "conversation_history").rtoMechanism).toMatch(/^corruption reported to on-call within 15 min \(declared: agent-dr:failover.corruptionNoticedMinutes\), on-call starts a point-in-time clone \(10 min\) \+ clone from base backup/);
+  expect(row(shipped, "session_state").rtoMechanism).toMatch(/^corruption reported to on-call within 15 min .*on-call deletes the corrupt keys \(10 min\)/);
+  const later = await planStack("prod", { "agent-dr:failover": { corruptionNoticedMinutes: 20 } });
+  // Five more minutes before the clone; the derived base-backup schedule may tighten, never loosen, to keep the target.
+  expect(row(later, "session_state").predicted.rtoSeconds! - row(shipped, "session_state").predicted.rtoSeconds!).toBe(300);
+  const unknown = await planStack("prod", { "agent-dr:failover": { corruptionNoticedMinutes: null } });
+  for (const c of ["conversation_history", "agent_configurations", "usage_billing_data", "analytics_logs", "session_state"]) {
+    expect([c, row(unknown, c).predicted.rtoSeconds, row(unknown, c).ok]).toEqual([c, null, false]);
+  }
+  expect(unknown.violations.filter((v) => v.policy === "recovery-targets" && /logical-corruption/.test(v.message)).map((v) => v.message)[0]).toMatch(
+    /nothing bounds how long a logical corruption goes unnoticed.*Fix: declare how soon your application's checks or users report a corruption to on-call \(agent-dr:failover.corruptionNoticedMinutes\)/,
+  );
+}, 120_000);

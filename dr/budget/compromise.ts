@@ -4,7 +4,9 @@ import { holdsAgainstAdmin, KMS_DELETION_WINDOW_DAYS, type CopyProtection, type 
 import type { DrSettings, PostgresSettings } from "../settings/types";
 import { formatDuration } from "../targets";
 import { archiveRpo, restoreSeconds } from "./archive";
+import { inSequence } from "./chain";
 import { fmtBytes } from "./format";
+import { outageAnswered } from "./region";
 import type { Bound } from "./types";
 
 /**
@@ -150,7 +152,7 @@ export function credentialCompromise(pg: PostgresSettings, s: DrSettings): { rpo
   const rtoWorst = perPrincipal.map((p) => p.best?.rto).reduce((a, b) => (!a || (b && b.seconds > a.seconds) ? b : a));
   return {
     rpo: { seconds: worst.best.rpo, mechanism: `${PRINCIPAL_NAMES[worst.who]}: ${worst.best.text}; ${detection}${others.length ? `; ${others.join("; ")}` : ""}`, fix: "lower the archive or replication lag of the surviving copy" },
-    rto: { ...(rtoWorst ?? worst.best.rto), mechanism: `restore from the surviving copy: ${(rtoWorst ?? worst.best.rto).mechanism}` },
+    rto: inSequence(outageAnswered(s, "starts the restore"), { ...(rtoWorst ?? worst.best.rto), mechanism: `restore from the surviving copy: ${(rtoWorst ?? worst.best.rto).mechanism}` }),
   };
 }
 

@@ -5,7 +5,8 @@ import type { DataClass, Scenario } from "../targets";
 import { archiveRpo, restoreSeconds } from "./archive";
 import { credentialCompromise } from "./compromise";
 import { fmtBytes, fmtRate, round } from "./format";
-import { dnsSwitch, regionDecision } from "./region";
+import { inSequence } from "./chain";
+import { corruptionAnswered, dnsSwitch, regionDecision } from "./region";
 import type { Bound } from "./types";
 
 const SYNC_COMMIT_LEVELS = new Set(["on", "remote_apply", "remote_write"]);
@@ -166,7 +167,7 @@ function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; r
     const a = archiveRpo(pg);
     return {
       rpo: { ...a, mechanism: `point-in-time clone made at once reaches only archived WAL: ${a.mechanism}` },
-      rto: restoreSeconds(pg),
+      rto: inSequence(corruptionAnswered(s, "starts a point-in-time clone"), restoreSeconds(pg)),
     };
   }
   const gap = s.backup.logicalBackupSchedule ? cronMaxGapSeconds(s.backup.logicalBackupSchedule) : Infinity;
@@ -181,6 +182,6 @@ function logicalCorruption(pg: PostgresSettings, s: DrSettings): { rpo: Bound; r
           : "logical backup is never verified by a restore",
       fix: "turn WAL archiving on, or run the logical backup more often",
     },
-    rto: { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` },
+    rto: inSequence(corruptionAnswered(s, "restores the last dump"), { seconds: POSTGRES.cloneBootstrapSeconds + base, mechanism: `pg_restore of ${fmtBytes(pg.dataSizeBytes)}` }),
   };
 }

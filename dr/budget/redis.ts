@@ -1,7 +1,8 @@
 import { SENTINEL } from "../engine-facts";
 import type { DrSettings, RedisSettings } from "../settings/types";
 import type { DataClass, Scenario } from "../targets";
-import { route53Failover } from "./region";
+import { inSequence } from "./chain";
+import { corruptionAnswered, outageAnswered, route53Failover } from "./region";
 import type { Bound } from "./types";
 
 export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { rpo: Bound; rto: Bound } {
@@ -25,7 +26,7 @@ export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { 
     case "credential-compromise":
       return {
         rpo: { seconds: Infinity, mechanism: "Redis keeps no copy outside the set: its password can FLUSHALL every session" },
-        rto: { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "rotate the password; sessions start anew" },
+        rto: inSequence(outageAnswered(s, "rotates the password"), { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "sessions start anew" }),
       };
     case "llm-provider-outage":
       // Not a scenario of this store (STORE_SCENARIOS): the budget computes no such row.
@@ -33,7 +34,7 @@ export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { 
     case "logical-corruption":
       return {
         rpo: { seconds: Infinity, mechanism: "Redis keeps no point-in-time history" },
-        rto: { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "delete the corrupt keys; sessions start anew" },
+        rto: inSequence(corruptionAnswered(s, "deletes the corrupt keys"), { seconds: SENTINEL.electionAndRediscoverySeconds, mechanism: "sessions start anew" }),
       };
   }
 }

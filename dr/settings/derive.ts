@@ -52,6 +52,8 @@ export function deriveSettings(config: StackConfig): DrSettings {
       regionPromotion: config.failover.controller.enabled ? config.failover.regionPromotion : "manual",
       manualResponseSeconds: config.failover.manualResponseSeconds,
       pageDelaySeconds: healthCheckAlarmSeconds(config.signals.overrides.Route53HealthCheckFailing),
+      ...pagedVia(config.signals),
+      ...(config.failover.corruptionNoticedSeconds !== undefined ? { corruptionNoticedSeconds: config.failover.corruptionNoticedSeconds } : {}),
       controllerIntervalSeconds: config.failover.controller.intervalSeconds,
       controllerFailureThreshold: config.failover.controller.failureThreshold,
     },
@@ -126,12 +128,15 @@ function derivePostgres(config: StackConfig, classes: DataClass[], crossRegionRe
 /**
  * Base backups as often as the tightest logical-corruption RTO needs: a clone restores the base
  * backup and replays the WAL written since it, so fewer hours between backups means less replay.
+ * What the RTO leaves after reporting, on-call and the restore itself is the replay budget.
  */
 function deriveBaseBackupSchedule(config: StackConfig, classes: DataClass[]): string {
   const rto = tightest(classes, ["logical-corruption"], "rtoSeconds");
   if (!Number.isFinite(rto)) return everyHoursCron(24);
   const restore = POSTGRES.cloneBootstrapSeconds + config.postgres.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
-  const replayBudget = rto - restore;
+  // The clone starts only once the corruption is reported and on-call has picked the point.
+  const beforeRestore = (config.failover.corruptionNoticedSeconds ?? 0) + config.failover.manualResponseSeconds;
+  const replayBudget = rto - beforeRestore - restore;
   const maxIntervalSeconds = (replayBudget * POSTGRES.replayBytesPerSecond) / config.postgres.writeRateBytesPerSecond;
   const hours = [...HOUR_DIVISORS].reverse().find((h) => h * 3600 <= maxIntervalSeconds) ?? 1;
   return everyHoursCron(hours);
@@ -194,6 +199,15 @@ function deriveDns(config: StackConfig) {
  */
 export function healthCheckAlarmPeriods(overrideSeconds?: number): number {
   return Math.max(1, Math.ceil((overrideSeconds ?? CLOUDWATCH.alarmPeriodSeconds) / CLOUDWATCH.alarmPeriodSeconds));
+}
+
+export const WEBHOOK_PAGER = "the on-call webhook subscribed to the alarm topic";
+
+/** Who a page reaches: the webhook the stack subscribes, or the subscriber declared outside it. */
+export function pagedVia(signals: { onCallWebhook?: string; onCallSubscriber?: string }): { pagedVia?: string } {
+  if (signals.onCallWebhook) return { pagedVia: WEBHOOK_PAGER };
+  if (signals.onCallSubscriber) return { pagedVia: signals.onCallSubscriber };
+  return {};
 }
 
 export function healthCheckAlarmSeconds(overrideSeconds?: number): number {

@@ -89,6 +89,13 @@ export interface FailoverSettings {
    * evaluationPeriods. Infinity when no alarm watches the health check (nobody is paged).
    */
   pageDelaySeconds: number;
+  /**
+   * Who receives the alarm topic's notifications: the onCallWebhook subscription or the declared
+   * outside subscriber. Absent: the alarms fire into a topic nobody reads, so nobody is paged.
+   */
+  pagedVia?: string;
+  /** Declared: a logical corruption is reported to on-call within this long (absent: no bound). */
+  corruptionNoticedSeconds?: number;
   controllerIntervalSeconds: number;
   controllerFailureThreshold: number;
 }

@@ -77,6 +77,8 @@ export interface StackConfig {
   failover: {
     regionPromotion: "automatic" | "manual";
     manualResponseSeconds: number;
+    /** Declared: how long a logical corruption goes before it is reported to on-call (absent: no bound). */
+    corruptionNoticedSeconds?: number;
     controller: { enabled: boolean; intervalSeconds: number; failureThreshold: number };
   };
   /** What the NetworkPolicies admit besides the stack (NETWORK_DEFAULTS where a key is not set). */
@@ -86,6 +88,8 @@ export interface StackConfig {
   signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
+    /** A subscription to the alarm topic made outside the stack, named by who answers it. */
+    onCallSubscriber?: string;
     runbookBaseUrl: string;
     overrides: Partial<Record<SignalAlert, number>>;
   };
@@ -251,6 +255,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     failover: {
       regionPromotion: cfg.failover?.regionPromotion ?? "manual",
       manualResponseSeconds: (cfg.failover?.manualResponseMinutes ?? 10) * 60,
+      ...(cfg.failover?.corruptionNoticedMinutes !== undefined ? { corruptionNoticedSeconds: cfg.failover.corruptionNoticedMinutes * 60 } : {}),
       controller: {
         enabled: cfg.failover?.controller?.enabled ?? false,
         intervalSeconds: cfg.failover?.controller?.intervalSeconds ?? 10,
@@ -278,6 +283,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,
       ...(cfg.signals?.onCallWebhook ? { onCallWebhook: cfg.signals.onCallWebhook } : {}),
+      ...(cfg.signals?.onCallSubscriber ? { onCallSubscriber: cfg.signals.onCallSubscriber } : {}),
       runbookBaseUrl: cfg.signals?.runbookBaseUrl ?? "",
       overrides: cfg.signals?.overrides ?? {},
     },

@@ -25,6 +25,14 @@ const COMPROMISE = {
   note: "Recovery from a compromised workload credential or account administrator restores the newest recovery point out of the attacker's reach.",
 };
 
+/**
+ * A logical corruption (a bad migration, an accidental delete) raises no alarm: a person or an
+ * application check reports it, on-call picks the point before it and starts the restore, and only
+ * then does the restore run. The headline RTO of the faster classes can not include all that.
+ */
+const CORRUPTION_NOTE =
+  "Nothing pages on a logical corruption: it is reported (agent-dr:failover.corruptionNoticedMinutes declares how soon), on-call picks the point before it and starts the restore, and only then does the restore run; the headline RTO can not include all three.";
+
 export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
   conversation_history: {
     store: "postgres",
@@ -32,7 +40,7 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
     description: "Conversation history of every agent session",
     rto: "15m",
     rpo: "1m",
-    scenarios: { "credential-compromise": COMPROMISE },
+    scenarios: { "logical-corruption": { rto: "60m", note: CORRUPTION_NOTE }, "credential-compromise": COMPROMISE },
   },
   agent_configurations: {
     store: "postgres",
@@ -49,9 +57,8 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
       },
       "logical-corruption": {
         rpo: "1m",
-        rto: "15m",
-        note:
-          "A bad change is undone by a point-in-time clone of the whole cluster; a clone made at once reaches only WAL already in the archive, and restoring the cluster takes longer than 5 minutes.",
+        rto: "60m",
+        note: `A bad change is undone by a point-in-time clone of the whole cluster; a clone made at once reaches only WAL already in the archive. ${CORRUPTION_NOTE}`,
       },
       "credential-compromise": COMPROMISE,
     },
@@ -91,7 +98,8 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
       },
       "logical-corruption": {
         rpo: "unbounded",
-        note: "Redis keeps no point-in-time history; corrupt sessions are dropped and started anew.",
+        rto: "30m",
+        note: `Redis keeps no point-in-time history; corrupt sessions are dropped and started anew. ${CORRUPTION_NOTE}`,
       },
       "credential-compromise": {
         rpo: "unbounded",

@@ -24,6 +24,8 @@ export interface Planning {
   redis: { replicas: number; sentinels: number; drRegion: boolean };
   backup: { retentionDays: number };
   failover: StackConfig["failover"];
+  /** A subscription to the alarm topic made outside the stack (the stack's own webhook subscription is a resource). */
+  signals?: { onCallSubscriber?: string };
 }
 
 export function planningOf(config: StackConfig): Planning {
@@ -43,6 +45,7 @@ export function planningOf(config: StackConfig): Planning {
     redis: { replicas: config.redis.replicas, sentinels: config.redis.sentinels, drRegion: config.redis.drRegion },
     backup: { retentionDays: config.backup.retentionDays },
     failover: config.failover,
+    signals: config.signals.onCallSubscriber ? { onCallSubscriber: config.signals.onCallSubscriber } : {},
   };
 }
 

@@ -214,6 +214,11 @@ const signals = z.strictObject({
   prometheusOperator: z.boolean().optional(),
   /** The failover controller's on-call webhook, subscribed to the alarm topic (keep it a Pulumi secret). */
   onCallWebhook: checked((v) => httpsUrlProblem(v)).optional(),
+  /**
+   * Who answers the alarm topic when the subscription is made outside the stack (e.g. a pager's own
+   * AWS integration subscribes to the topic): without this or onCallWebhook the alarms page nobody.
+   */
+  onCallSubscriber: z.string().trim().min(3).optional(),
   /** Prefix of runbook links (e.g. https://github.com/org/repo/blob/main/); default: repository-relative paths. */
   runbookBaseUrl: checked((v) => httpsUrlProblem(v, true, true)).optional(),
   /** Alert name -> threshold in the alert's unit (docs/SIGNALS.md), replacing the derived one for every class. */
@@ -379,7 +384,14 @@ export const stackConfigSchema = z.strictObject({
   failover: z
     .strictObject({
       regionPromotion: z.enum(["automatic", "manual"]).optional(),
-      manualResponseMinutes: z.number().positive().optional(),
+      /** From the page to a person acting on it; a person needs at least a minute to read a page and decide. */
+      manualResponseMinutes: z.number().min(1).optional(),
+      /**
+       * The longest a logical corruption (a bad migration, an accidental delete) goes before it is
+       * reported to on-call. Nothing in the stack can detect it, so it is a declared assumption;
+       * unset, the logical-corruption RTO is unbounded.
+       */
+      corruptionNoticedMinutes: z.number().positive().optional(),
       controller: z
         .strictObject({
           enabled: z.boolean().optional(),

@@ -16,4 +16,8 @@ export const PROD_RAW = {
     drIssuerUrl: "oidc.eks.us-west-2.amazonaws.com/id/B",
   },
   backup: { administrators: ["arn:aws:iam::444455556666:role/deploy"], breakGlassPrincipals: ["arn:aws:iam::777788889999:role/break-glass"] },
+  // Someone is paged (a pager's integration subscribes to the alarm topic), and a corruption is
+  // reported within 15 minutes: without them the outage and corruption paths have no bound.
+  signals: { onCallSubscriber: "the on-call pager" },
+  failover: { corruptionNoticedMinutes: 15 },
 };
