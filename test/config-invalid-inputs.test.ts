@@ -102,6 +102,18 @@ describe("invalid values are refused, naming the key, the value and what is expe
     ["OIDC: an issuer that is not the ARN's", { oidc: { drIssuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" } }, "agent-dr:oidc.drIssuerUrl", "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER", /expected the issuer agent-dr:oidc.drProviderArn is named after/],
     ["URL: a webhook over http", { signals: { onCallWebhook: "http://hooks.example.com/x" } }, "agent-dr:signals.onCallWebhook", "http://hooks.example.com/x", /https URL \(the scheme is "http"\)/],
     ["time: no such date", { postgres: { clone: { sourceCluster: "agent-pg-prod", targetTime: "2026-02-30T10:00:00+00:00" } } }, "agent-dr:postgres.clone.targetTime", "2026-02-30T10:00:00+00:00", /no such date or time/],
+    // keys valid alone that contradict each other
+    ["DR cluster: the primary's context", { clusters: { dr: { context: "prod-us-east-1" } } }, "agent-dr:clusters.dr.context", "prod-us-east-1", /the DR region's \(us-west-2\) own cluster, not the primary region's/],
+    ["failover record: DR target = primary target", { endpoints: { api: { drTarget: "PROD-USE1-ALB.example.com." } } }, "agent-dr:endpoints.api.drTarget", "PROD-USE1-ALB.example.com.", /not the primary target: failing over to it sends clients back to the lost region/],
+    ["failover record: a CNAME to itself", { endpoints: { api: { primaryTarget: "api.agents.example.com" } } }, "agent-dr:endpoints.api.primaryTarget", "api.agents.example.com", /not the record's own name/],
+    ["failover record: DR target = its own name", { endpoints: { api: { drTarget: "api.agents.example.com" } } }, "agent-dr:endpoints.api.drTarget", "api.agents.example.com", /not the record's own name/],
+    ["writer name with a DR standby but no DR target", { endpoints: { databaseWriter: { name: "db.agents.internal", privateZoneId: "Z0PRIVATE0000", primaryTarget: "agent-pg-prod.agent-dr.svc.cluster.local" } } }, "agent-dr:endpoints.databaseWriter.drTarget", undefined, /keeps pointing at the lost region after the standby is promoted/],
+    ["volume smaller than the data", { postgres: { volumeSize: "1Gi" } }, "agent-dr:postgres.volumeSize", "1Gi", /at least 21Gi: the data \(agent-dr:postgres.dataSizeGiB 20\)/],
+    ["volume in Mi, just short", { postgres: { volumeSize: "21503Mi" } }, "agent-dr:postgres.volumeSize", "21503Mi", /at least 21Gi/],
+    ["clone of a cluster that does not archive here", { postgres: { clone: { sourceCluster: "no-such-cluster", targetTime: "2026-01-01T00:00:00Z" } } }, "agent-dr:postgres.clone.sourceCluster", "no-such-cluster", /expected "agent-pg-prod", the cluster this stack archives/],
+    ["clone to a time that has not happened", { postgres: { clone: { sourceCluster: "agent-pg-prod", targetTime: "2099-01-01T00:00:00Z" } } }, "agent-dr:postgres.clone.targetTime", "2099-01-01T00:00:00Z", /a time in the past/],
+    ["OIDC: the DR issuer is another region's cluster", { regions: { dr: "eu-west-1" } }, "agent-dr:oidc.drIssuerUrl", "oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000", /the EKS cluster in eu-west-1 \(this one is a cluster's in us-west-2\)/],
+    ["OIDC: the DR provider in another account", { oidc: { drProviderArn: "arn:aws:iam::999988887777:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000" } }, "agent-dr:oidc.drProviderArn", "arn:aws:iam::999988887777:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000", /a provider in the workload account 444455556666/],
   ])("%s", (_what, patch, key, value, expected) => {
     const problems = problemsOf(patch);
     const p = problems.find((x) => x.key === key);
@@ -156,6 +168,7 @@ describe("valid edge values still pass", () => {
     ["strings and an extension's parameter", param({ search_path: '"$user", public', "pg_stat_statements.track": "all" })],
     ["a DR region in eu-central-2", { regions: { dr: "eu-central-2" }, oidc: { drProviderArn: null, drIssuerUrl: null }, postgres: { standby: { enabled: false } }, redis: { drRegion: false }, clusters: { dr: null } }],
     ["CIDRs: /8, IPv6, /32", { postgres: { standby: { peerCidrs: ["10.0.0.0/8", "fd00:10:20::/48", "192.168.1.7/32", "0.0.0.0/0"] } } }],
+    ["a volume that holds the data and the WAL, a writer name that moves, a clone of the past", { postgres: { volumeSize: "21Gi", clone: { sourceCluster: "agent-pg-prod", targetTime: "2026-01-01T00:00:00Z" } }, endpoints: { databaseWriter: { name: "db.agents.internal", privateZoneId: "Z0PRIVATE0000", primaryTarget: "a.internal.example.com", drTarget: "b.internal.example.com" } } }],
     ["an https issuer URL with a trailing slash", { oidc: { issuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/PROD00000000000000000000000000000/" } }],
   ])("%s", (_what, patch) => {
     expect(problemsOf(patch)).toEqual([]);

@@ -188,6 +188,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   }
 
   if (cfg.oidc) oidcProblems(cfg, hasDr, drInPartition, problems, key);
+  consistencyProblems(cfg, { hasDr, standbyEnabled, environment: environment ?? "staging", dataSizeGiB: cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB }, problems, key);
   backupProblems(cfg, hasDr, envDefaults.backupRetentionDays, problems, key);
   failoverProblems(cfg, hasDr, problems, key);
 
@@ -203,7 +204,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 
   if (problems.length > 0 || environment === undefined) throw new ConfigError(problems);
 
-  const dataSizeGiB = cfg.postgres?.dataSizeGiB ?? (environment === "prod" ? 50 : 5);
+  const dataSizeGiB = cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB;
   return {
     stack,
     environment,
@@ -291,6 +292,74 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 }
 
 /**
+ * Keys that are each valid alone but together describe a stack that can not work: a DR region
+ * that is the primary's cluster, a failover record whose secondary is its primary (or itself), a
+ * writer name that stays in the lost region, a volume smaller than its data, a clone of a cluster
+ * whose archive is not in this stack's bucket, or of a time that has not happened yet.
+ */
+function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; standbyEnabled: boolean; environment: string; dataSizeGiB: number }, problems: ConfigProblem[], key: (p: string) => string): void {
+  const p = cfg.clusters?.primary;
+  const d = cfg.clusters?.dr;
+  if (ctx.hasDr && p && d && ((p.context !== undefined && p.context === d.context) || (p.kubeconfig !== undefined && p.kubeconfig === d.kubeconfig))) {
+    problems.push({
+      key: key(p.context !== undefined && p.context === d.context ? "clusters.dr.context" : "clusters.dr.kubeconfig"),
+      value: p.context !== undefined && p.context === d.context ? d.context : "(the primary's kubeconfig)",
+      expected: `expected the DR region's (${cfg.regions.dr}) own cluster, not the primary region's: a standby in the primary's cluster is lost with it`,
+    });
+  }
+  for (const [name, e] of [["api", cfg.endpoints?.api], ["databaseWriter", cfg.endpoints?.databaseWriter]] as const) {
+    if (!e) continue;
+    const lower = (v?: string) => v?.replace(/\.$/, "").toLowerCase();
+    if (lower(e.primaryTarget) === lower(e.name)) {
+      problems.push({ key: key(`endpoints.${name}.primaryTarget`), value: e.primaryTarget, expected: `expected the address that serves ${e.name}, not the record's own name (a CNAME to itself never resolves)` });
+    }
+    if (e.drTarget !== undefined && lower(e.drTarget) === lower(e.name)) {
+      problems.push({ key: key(`endpoints.${name}.drTarget`), value: e.drTarget, expected: `expected the DR region's address, not the record's own name (a CNAME to itself never resolves)` });
+    } else if (e.drTarget !== undefined && lower(e.drTarget) === lower(e.primaryTarget)) {
+      problems.push({ key: key(`endpoints.${name}.drTarget`), value: e.drTarget, expected: `expected the DR region's (${cfg.regions.dr ?? "DR"}) address, not the primary target: failing over to it sends clients back to the lost region` });
+    }
+  }
+  const writer = cfg.endpoints?.databaseWriter;
+  if (writer && ctx.hasDr && ctx.standbyEnabled && writer.drTarget === undefined) {
+    problems.push({
+      key: key("endpoints.databaseWriter.drTarget"),
+      value: undefined,
+      expected: `expected the DR standby's writer address (its pooler in ${cfg.regions.dr}): without it ${writer.name} keeps pointing at the lost region after the standby is promoted`,
+    });
+  }
+  const data = ctx.dataSizeGiB;
+  const volume = cfg.postgres?.volumeSize;
+  if (volume !== undefined) {
+    const gib = quantityGiB(volume);
+    // The data plus max_wal_size's 1 GiB of WAL (PostgreSQL's default) must fit, or the volume fills before the data is all there.
+    if (gib < data + 1) {
+      problems.push({ key: key("postgres.volumeSize"), value: volume, expected: `expected at least ${Math.ceil(data + 1)}Gi: the data (agent-dr:postgres.dataSizeGiB ${data}) plus 1 GiB of WAL (max_wal_size) must fit` });
+    }
+  }
+  const clone = cfg.postgres?.clone;
+  if (clone) {
+    const own = cfg.postgres?.clusterName ?? `agent-pg-${ctx.environment}`;
+    if (clone.sourceCluster !== own) {
+      problems.push({
+        key: key("postgres.clone.sourceCluster"),
+        value: clone.sourceCluster,
+        expected: `expected "${own}", the cluster this stack archives: a clone reads its source's base backups and WAL from this stack's backup bucket, and no other cluster archives there`,
+      });
+    }
+    const at = Date.parse(clone.targetTime);
+    if (Number.isFinite(at) && at > Date.now()) {
+      problems.push({ key: key("postgres.clone.targetTime"), value: clone.targetTime, expected: "expected a time in the past: a point-in-time clone replays archived WAL up to it, and WAL of the future does not exist yet" });
+    }
+  }
+}
+
+/** A volume size the schema accepted (Mi, Gi or Ti) in GiB. */
+function quantityGiB(q: string): number {
+  const n = Number(q.slice(0, -2));
+  return { Mi: n / 1024, Gi: n, Ti: n * 1024 }[q.slice(-2) as "Mi" | "Gi" | "Ti"];
+}
+
+/**
  * The OIDC providers must be the ones IRSA will meet: IAM names a provider after its issuer (host
  * and path), and an ARN only works in its own partition. A mismatch makes every role's trust
  * policy name a provider that never signs the pods' tokens.
@@ -321,6 +390,20 @@ function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition: boolea
     if (partition && parsed.partition !== partition) {
       problems.push({ key: key(`oidc.${arnKey}`), value: arn, expected: `expected an ARN in ${partition}, the partition of ${region} (this one is in ${parsed.partition})` });
     }
+    // An EKS issuer names its cluster's region (oidc.eks.<region>.amazonaws.com): the wrong one is another region's cluster.
+    const eksRegion = /^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(parsed.issuer)?.[1];
+    if (region && eksRegion && eksRegion !== region) {
+      problems.push({ key: key(`oidc.${issuerKey}`), value: issuer, expected: `expected the issuer of the EKS cluster in ${region} (this one is a cluster's in ${eksRegion}): IRSA roles trust the provider of the cluster their pods run in` });
+    }
+  }
+  const primaryArn = parseOidcProviderArn(oidc.providerArn);
+  const drArn = oidc.drProviderArn !== undefined ? parseOidcProviderArn(oidc.drProviderArn) : undefined;
+  if (typeof primaryArn !== "string" && drArn !== undefined && typeof drArn !== "string" && drArn.accountId !== primaryArn.accountId) {
+    problems.push({
+      key: key("oidc.drProviderArn"),
+      value: oidc.drProviderArn,
+      expected: `expected a provider in the workload account ${primaryArn.accountId} (agent-dr:oidc.providerArn's): the stack creates every IRSA role there, and a role trusts only providers of its own account`,
+    });
   }
   const standby = cfg.postgres?.standby?.enabled ?? (hasDr && (cfg.postgres?.enabled ?? true));
   if (hasDr && cfg.clusters?.dr && (cfg.postgres?.enabled ?? true) && standby && oidc.drProviderArn === undefined && oidc.drIssuerUrl === undefined) {

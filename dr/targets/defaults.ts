@@ -131,6 +131,6 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
 export const ENVIRONMENT_DEFAULTS = {
   // Compliance-mode locks hold even against the account's administrators; staging uses governance
   // mode so its buckets can still be emptied by a break-glass principal when the stack is torn down.
-  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10 },
-  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3 },
+  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10, dataSizeGiB: 50 },
+  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3, dataSizeGiB: 5 },
 } as const;
