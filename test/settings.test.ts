@@ -105,3 +105,32 @@ describe("cron gaps", () => {
     expect(cronMaxGapSeconds("0 2,4 * * *")).toBe(22 * 3600);
   });
 });
+
+describe("Sentinel failover-timeout follows down-after when it is not set", () => {
+  const redisOf = (overrides: Record<string, number>) =>
+    deriveSettings(parseStackConfig({ regions: { primary: "us-east-1" }, clusters: { primary: { context: "a" } }, redis: { overrides } }, "staging")).redis!;
+
+  it("a long down-after alone gets a failover-timeout twice as long, which the Redis settings check accepts (no error on a key the user never wrote)", async () => {
+    const { checkRedisSettings } = await import("../components/redis/render/settings-check");
+    const r = redisOf({ downAfterMilliseconds: 60000 });
+    expect([r.downAfterMilliseconds, r.failoverTimeoutMilliseconds]).toEqual([60000, 120000]);
+    expect(() => checkRedisSettings(r)).not.toThrow();
+  });
+
+  it("law: the derived failover-timeout is always longer than down-after, and never below Redis Sentinel's 30 s floor used before", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 600000 }), (down) => {
+        const r = redisOf({ downAfterMilliseconds: down });
+        return r.failoverTimeoutMilliseconds > r.downAfterMilliseconds && r.failoverTimeoutMilliseconds >= 30000;
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("a failover-timeout the user did set is taken as written, and too short a one is refused on that key", async () => {
+    const { checkRedisSettings } = await import("../components/redis/render/settings-check");
+    const r = redisOf({ downAfterMilliseconds: 60000, failoverTimeoutMilliseconds: 30000 });
+    expect(r.failoverTimeoutMilliseconds).toBe(30000);
+    expect(() => checkRedisSettings(r)).toThrow(/agent-dr:redis.overrides.failoverTimeoutMilliseconds: got 30000; expected more than down-after-milliseconds \(60000\)/);
+  });
+});

@@ -60,6 +60,9 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   // IPv6 ranges that carry IPv4 (mapped, NAT64, 6to4) are judged as the IPv4 space they reach.
   ["replication stream open to every IPv4 host through IPv4-mapped IPv6", { "agent-dr:postgres": { standby: { peerCidrs: ["::ffff:0:0/96"] } } }, "network-exposure", /::ffff:0:0\/96 contains IPv4-mapped ::ffff:0:0\/96, which reaches all of IPv4/],
   ["replication stream open to every IPv4 host through NAT64", { "agent-dr:postgres": { standby: { peerCidrs: ["64:ff9b::/96"] } } }, "network-exposure", /contains NAT64 64:ff9b::\/96/],
+  ["slots invalidated after a megabyte of lag", { "agent-dr:postgres": { overrides: { parameters: { max_slot_wal_keep_size: "1MB" } } } }, "postgres-engine-safety", /max_slot_wal_keep_size = "1MB" \(1 MB\): a replica or the DR standby that falls 1 MB behind loses its slot/],
+  ["replicas that apply WAL a day late", { "agent-dr:postgres": { overrides: { parameters: { recovery_min_apply_delay: "1d" } } } }, "postgres-engine-safety", /recovery_min_apply_delay = "1d": every replica and the DR standby apply WAL 86400 s late/],
+  ["Redis writes that stop when one replica is lost", { "agent-dr:redis": { overrides: { minReplicasToWrite: 2 } } }, "recovery-targets", /min-replicas-to-write 2 with 2 replica\(s\): losing one replica leaves 1, and the primary refuses every write/],
   ["replication stream open to the internet", { "agent-dr:postgres": { standby: { peerCidrs: ["0.0.0.0/0"] } } }, "network-exposure", /0\.0\.0\.0\/0 reaches public IPv4 space/],
 ];
 

@@ -41,6 +41,20 @@ export function redisBound(_c: DataClass, scenario: Scenario, s: DrSettings): { 
 
 function sentinelRto(r: RedisSettings, sentinelsLeft: number): Bound {
   if (r.replicas < 2) return { seconds: Infinity, mechanism: "no Redis replica to promote", fix: "run at least 2 Redis pods (agent-dr:redis.replicas)" };
+  // The lost pod may be a replica: the primary then refuses writes while fewer replicas than
+  // min-replicas-to-write remain, until the pod is back (a StatefulSet pod on a lost node returns
+  // only once the node object is gone).
+  const replicasLeft = r.replicas - 2;
+  if (r.minReplicasToWrite > replicasLeft) {
+    return {
+      seconds: Infinity,
+      mechanism: `min-replicas-to-write ${r.minReplicasToWrite} with ${r.replicas - 1} replica(s): losing one replica leaves ${replicasLeft}, and the primary refuses every write until the lost pod is back`,
+      fix:
+        replicasLeft >= 1
+          ? `set redis.overrides.minReplicasToWrite to at most ${replicasLeft}`
+          : "run at least 3 Redis pods (agent-dr:redis.replicas), so one can be lost while another still acknowledges writes",
+    };
+  }
   // Failover needs the quorum to agree on ODOWN and a majority of all Sentinels to elect a leader.
   if (sentinelsLeft < r.quorum || sentinelsLeft <= r.sentinels / 2) {
     return {

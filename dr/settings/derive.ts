@@ -159,7 +159,8 @@ function deriveRedis(config: StackConfig, classes: DataClass[]): RedisSettings {
     sentinels: config.redis.sentinels,
     quorum: o.quorum ?? Math.floor(config.redis.sentinels / 2) + 1,
     downAfterMilliseconds: o.downAfterMilliseconds ?? downAfter,
-    failoverTimeoutMilliseconds: o.failoverTimeoutMilliseconds ?? 30000,
+    // Longer than down-after (a failover must finish before it is retried), whatever down-after was set to.
+    failoverTimeoutMilliseconds: o.failoverTimeoutMilliseconds ?? Math.max(30000, 2 * (o.downAfterMilliseconds ?? downAfter)),
     parallelSyncs: 1,
     appendonly,
     appendfsync,

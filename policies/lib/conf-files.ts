@@ -1,4 +1,4 @@
-import { parseBool } from "../../dr/targets/postgres-parameters";
+import { parseBool, parsePgNumber, pg15Settings } from "../../dr/targets/postgres-parameters";
 /**
  * Readers for the configuration files the tiers render into ConfigMaps, as the servers read them:
  * one directive per line, the last occurrence wins, comments start with '#'.
@@ -46,4 +46,17 @@ export function pgBool(value: unknown): boolean | undefined {
   if (typeof value !== "string") return undefined;
   // PostgreSQL's own rule (any unique prefix: "of" is off, "fals" is false), the one the config validator applies.
   return parseBool(value.trim());
+}
+
+/**
+ * A numeric PostgreSQL parameter as the server reads it, in the parameter's base unit (MB for
+ * max_slot_wal_keep_size, ms for recovery_min_apply_delay): "1GB" is 1024. Undefined when unset or
+ * unreadable (the config validator refuses those before a plan).
+ */
+export function pgNumber(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const setting = pg15Settings().get(name);
+  if (!setting || (setting.vartype !== "integer" && setting.vartype !== "real")) return undefined;
+  const parsed = parsePgNumber(String(value).trim(), setting.vartype, setting.unit);
+  return parsed.ok ? parsed.value : undefined;
 }

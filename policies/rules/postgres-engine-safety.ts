@@ -1,8 +1,9 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
-import { pgBool } from "../lib/conf-files";
+import { pgBool, pgNumber } from "../lib/conf-files";
+import { PLANNING_ANNOTATION, parsePlanning } from "../../dr/targets/planning";
 import { fromPolicyResources } from "../lib/policy-resources";
-import { num, objectName, TYPES } from "../lib/resources";
+import { annotations, num, objectName, TYPES } from "../lib/resources";
 
 /** Spilo's max_wal_senders when the manifest does not set it. */
 const SPILO_MAX_WAL_SENDERS = 10;
@@ -21,7 +22,7 @@ export function walSendersNeeded(r: ObservedResource, feedsStandbyCluster: boole
  * `sendersForFix`: the value to suggest, the largest need of every cluster sharing the override
  * (postgres.overrides.parameters applies to the primary and the DR cluster alike).
  */
-export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: string) => void, feedsStandbyCluster = false, sendersForFix?: number): void {
+export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: string) => void, feedsStandbyCluster = false, sendersForFix?: number, walBytesPerSecond?: number): void {
   const report = (m: string) => reportRaw(`postgresql ${objectName(r)}: ${m}`);
   const spec = r.inputs.spec ?? {};
   const params: Record<string, unknown> = spec.postgresql?.parameters ?? {};
@@ -48,6 +49,17 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   if (Number.isFinite(slots) && slots < slotsNeeded) {
     report(`max_replication_slots ${slots} < ${slotsNeeded} (${instances - 1} replica(s)${standbyStream ? " + 1 for the DR standby" : ""}): Patroni can not keep a slot for every member, so the leader recycles WAL a lagging replica or the standby still needs and it must be rebuilt from a base backup instead of catching up. Fix: set postgres.overrides.parameters.max_replication_slots to "${Math.max(slotsNeeded, 10)}" (or more).`);
   }
+  // A slot that PostgreSQL may invalidate after a little lag breaks the stream it exists for: the
+  // replica or standby then waits on the archive (archive_timeout behind) or must be rebuilt.
+  const keepMB = pgNumber("max_slot_wal_keep_size", params.max_slot_wal_keep_size);
+  const keepNeededMB = slotKeepNeededMB(walBytesPerSecond);
+  if (keepMB !== undefined && keepMB >= 0 && keepMB < keepNeededMB && slotsNeeded > 0) {
+    report(`max_slot_wal_keep_size = ${JSON.stringify(params.max_slot_wal_keep_size)} (${keepMB} MB): a replica or the DR standby that falls ${keepMB} MB behind loses its slot, its stream breaks and it is rebuilt or left to the archive, while the budget credits a streaming lag of seconds. An hour of WAL${walBytesPerSecond ? ` at the declared ${Math.round((walBytesPerSecond / 1048576) * 100) / 100} MiB/s` : ""} is ${keepNeededMB} MB: time to notice a broken stream and mend it. Fix: set postgres.overrides.parameters.max_slot_wal_keep_size to "${keepNeededMB}MB" (or -1, PostgreSQL's default: no limit).`);
+  }
+  const applyDelayMs = pgNumber("recovery_min_apply_delay", params.recovery_min_apply_delay);
+  if (applyDelayMs !== undefined && applyDelayMs > 0) {
+    report(`recovery_min_apply_delay = ${JSON.stringify(params.recovery_min_apply_delay)}: every replica and the DR standby apply WAL ${applyDelayMs / 1000} s late, so a promotion first replays up to that much WAL (the failover and region-loss RTOs do not hold) and a synchronous standby acknowledges nothing it has applied. A delayed copy against corruption must be a cluster of its own. Fix: set postgres.overrides.parameters.recovery_min_apply_delay to "0" (PostgreSQL's default).`);
+  }
   const needed = walSendersNeeded(r, feedsStandbyCluster);
   const senders = params.max_wal_senders === undefined ? SPILO_MAX_WAL_SENDERS : num(params.max_wal_senders);
   if (Number.isFinite(senders) && senders < needed) {
@@ -70,6 +82,17 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   }
 }
 
+/** The WAL a slot must be allowed to keep: an hour at the declared write rate, at least 1 GiB. */
+export function slotKeepNeededMB(walBytesPerSecond?: number): number {
+  return Math.max(1024, Math.ceil(((walBytesPerSecond ?? 0) * 3600) / 1048576));
+}
+
+/** The declared write rate from the planning annotation, when a resource carries it. */
+function declaredWriteRate(all: ObservedResource[]): number | undefined {
+  const carrier = all.find((r) => annotations(r)[PLANNING_ANNOTATION] !== undefined);
+  return carrier ? parsePlanning(annotations(carrier)[PLANNING_ANNOTATION]).postgres.writeRateBytesPerSecond : undefined;
+}
+
 /** Does a standby cluster of the stack stream from this cluster (its spec.standby names a host)? */
 function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
   return !r.inputs.spec?.standby && all.some((o) => o !== r && o.type === TYPES.postgresql && typeof o.inputs.spec?.standby?.standby_host === "string");
@@ -77,7 +100,7 @@ function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
 
 export const postgresEngineSafety: StackValidationPolicy = {
   name: "postgres-engine-safety",
-  description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster, a synchronous standby that can exist, and a replica Patroni may promote.",
+  description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster that lag can not invalidate, replicas that apply WAL at once, a synchronous standby that can exist, and a replica Patroni may promote.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, report) => {
@@ -85,6 +108,7 @@ export const postgresEngineSafety: StackValidationPolicy = {
     const clusters = resources.filter((r) => r.type === TYPES.postgresql);
     if (clusters.length === 0) args.notApplicable(`no ${TYPES.postgresql} in the stack`);
     const forFix = Math.max(...clusters.map((r) => walSendersNeeded(r, feedsStandby(clusters, r))));
-    for (const r of clusters) checkPostgresEngineSafety(r, (m) => report(m, r.urn), feedsStandby(clusters, r), forFix);
+    const rate = declaredWriteRate(resources);
+    for (const r of clusters) checkPostgresEngineSafety(r, (m) => report(m, r.urn), feedsStandby(clusters, r), forFix, rate);
   },
 };
