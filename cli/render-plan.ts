@@ -31,7 +31,7 @@ export function renderPlan(p: PlanResult): string {
   lines.push("", "Signals watching each data class (alert: threshold, target):");
   for (const c of p.signals) {
     if (c.signals.length === 0) lines.push(`  ${c.dataClass}: NONE (no alert or alarm watches this class)`);
-    else lines.push(`  ${c.dataClass}:`, ...c.signals.map((s) => `    - ${s.alert} [${s.source}]: ${s.threshold} ${s.unit}, ${s.target}`));
+    else lines.push(`  ${c.dataClass}:`, ...c.signals.map((s) => `    - ${s.alert} [${s.source}]: ${s.threshold} ${s.unit}${s.heldSeconds !== undefined ? ` for ${s.heldSeconds} seconds` : ""}, ${s.target}`));
   }
   lines.push("", p.access.summary);
   lines.push("", p.violations.length ? `Violations (${p.violations.length}):` : "Violations: none");

@@ -17,6 +17,13 @@ export const DERIVED_WHY_ANNOTATION = "derived_why";
 export const OVERRIDE_VALUE_TAG = "override-value";
 export const DERIVED_THRESHOLD_TAG = "derived-threshold";
 
+/**
+ * CloudWatch alarms whose override is how long the condition must hold before they page (in
+ * seconds, rounded up to whole alarm periods), not the value compared: their threshold is fixed
+ * (a pending replication count above 0, a health check status below 1).
+ */
+export const HOLD_TIME_OVERRIDES: ReadonlySet<string> = new Set(["S3ReplicationBacklog", "Route53HealthCheckFailing"]);
+
 /** Alerts that fire when a live count drops below the threshold: a lower threshold pages later. */
 export const LOOSER_WHEN_LOWER: ReadonlySet<string> = new Set(["PostgresReplicasMissing", "RedisSentinelQuorumLost"]);
 

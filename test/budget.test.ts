@@ -176,3 +176,11 @@ test("an asynchronous class's RPO says what a split brain would lose and which s
   expect(row(rows, "conversation_history", "instance-loss").rpo.mechanism).toMatch(/split brain.*synchronous_commit on for this class's role \(or a Patroni watchdog\) prevents it/);
   expect(row(rows, "agent_configurations", "instance-loss").rpo.mechanism).not.toMatch(/split brain/);
 });
+
+test("a yearly base-backup schedule is judged by its real gap (a leap year: 8784 h), and no message prints a raw Infinity", () => {
+  const { rows } = budgetFor({ ...prodRaw, postgres: pgWith({ overrides: { baseBackupSchedule: "0 0 1 1 *" } }) });
+  const r = row(rows, "conversation_history", "logical-corruption");
+  expect(r.rto.mechanism).toMatch(/replay of up to 8784 h of WAL/);
+  expect(r.ok).toBe(false);
+  for (const x of rows) expect(`${x.rto.mechanism} ${x.rpo.mechanism} ${x.limitedBy}`).not.toMatch(/Infinity|NaN/);
+});

@@ -147,6 +147,12 @@ describe("one error does not drag in false follow-on errors", () => {
     expect(problems[0].expected).toMatch(/\(60s for instance-loss, zone-loss, region-loss, logical-corruption, credential-compromise\)/);
   });
 
+  it("an RTO below a default RPO is one problem on the RTO the user wrote, not errors on defaults they never set", () => {
+    const problems = problemsOf({ dataClasses: { conversation_history: { rto: "0" } } });
+    expect(problems.map((p) => [p.key, p.value])).toEqual([["agent-dr:dataClasses.conversation_history.rto", "0"]]);
+    expect(problems[0].expected).toMatch(/no smaller than the class's RPO \(default 60s for instance-loss, zone-loss, region-loss, logical-corruption; 24h for credential-compromise\)/);
+  });
+
   it("identical problems are said once", () => {
     const e = new ConfigError([
       { key: "agent-dr:x", value: 1, expected: "expected 2" },

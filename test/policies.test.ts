@@ -275,6 +275,12 @@ describe("postgres-wal-archiving", () => {
     const { messages } = await runResource("postgres-wal-archiving", postgresCr({ parameters: { archive_mode: "off" } }));
     expect(messages.join()).toMatch(/WAL archiving is off/);
   });
+  it("an RPO inside the upload time is said to be unreachable, not fixed by a timeout below archive_timeout's 1 s floor", async () => {
+    const tight = pgClasses.map((c) => (c.name === "conversation_history" ? { ...c, targets: { ...c.targets, "logical-corruption": { ...c.targets["logical-corruption"], rpoSeconds: 1 } } } : c));
+    const { messages } = await runResource("postgres-wal-archiving", postgresCr({ parameters: { archive_timeout: "1s" }, classes: tight }));
+    expect(messages).toEqual([expect.stringMatching(/RPO 1s of conversation_history \(logical-corruption\)\. Unreachable: archiving lags at least archive_timeout 1 s \+ upload 5s.*relax conversation_history's logical-corruption RPO to at least 6s/)]);
+    expect(messages[0]).not.toMatch(/Fix:/);
+  });
   it("honours a configured upload allowance", async () => {
     const { messages } = await runResource("postgres-wal-archiving", postgresCr(), { archiveUploadSeconds: 10 });
     expect(messages.join()).toMatch(/archive_timeout 55s \+ upload 10s > RPO 60s/);
@@ -293,8 +299,9 @@ describe("postgres-synchronous-mode", () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/synchronous replication: agent_configurations has RPO 0.*synchronous_mode is false/);
   });
-  it("flags a single instance that cannot have a synchronous standby", async () => {
-    expect((await runResource("postgres-synchronous-mode", postgresCr({ instances: 1 }))).messages.join()).toMatch(/numberOfInstances is 1/);
+  it("flags a single instance that cannot have a synchronous standby once, with the one change that helps (not an override the user never set)", async () => {
+    const { messages } = await runResource("postgres-synchronous-mode", postgresCr({ instances: 1, patroni: { synchronous_mode: false } }));
+    expect(messages).toEqual([expect.stringMatching(/numberOfInstances is 1 .*Fix: set postgres.instances to at least 2 \(synchronous mode is then derived on\)\.$/)]);
   });
   it("does not require it when no class has RPO 0", async () => {
     const noZero = pgClasses.filter((c) => c.name !== "agent_configurations");
@@ -593,8 +600,11 @@ describe("backup-verification", () => {
     expect(await run(drill("0 4 * * 0"), lifecycle(30), lock(3))).toEqual([expect.stringMatching(/Object Lock holds a version 3 day\(s\).*Fix: set backup.objectLock.days to at least 8/)]);
     expect(await run(drill("0 4 * * *"), lifecycle(30))).toEqual([expect.stringMatching(/bk \(prod\) has no Object Lock.*Fix: set backup.objectLock.enabled to true/)]);
   });
-  it("a drill that never comes around is one finding, not a lock finding 'at least Infinity' after it", async () => {
-    expect(await run(drill("0 0 1 1 *"), lifecycle(30), lock(7))).toEqual([expect.stringMatching(/does not run twice within 400 days.*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*"/)]);
+  it("a yearly drill is judged by its real gap (8784 h, a leap year), and the lock finding turns to the drill instead of a lock no retention allows", async () => {
+    expect(await run(drill("0 0 1 1 *"), lifecycle(30), lock(7))).toEqual([
+      expect.stringMatching(/runs every 8784h at worst, but dumps in bk expire after 30 day\(s\).*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*"/),
+      expect.stringMatching(/Object Lock holds a version 7 day\(s\).*Fix: set backup.overrides.restoreDrillSchedule to "0 4 \* \* \*" \(daily; a 367-day lock would outlast the 30-day retention\)/),
+    ]);
   });
 });
 

@@ -42,6 +42,13 @@ export function restoreSeconds(pg: PostgresSettings): Bound {
   const base = pg.dataSizeBytes / POSTGRES.restoreBytesPerSecond;
   const gap = cronMaxGapSeconds(pg.baseBackupSchedule);
   const replay = (gap * pg.writeRateBytesPerSecond) / POSTGRES.replayBytesPerSecond;
+  if (!Number.isFinite(gap)) {
+    return {
+      seconds: Infinity,
+      mechanism: `clone from base backup + WAL: the base-backup schedule "${pg.baseBackupSchedule}" runs less than twice in 9 years, so a clone replays WAL without bound`,
+      fix: "take base backups at least daily (postgres.overrides.baseBackupSchedule, or remove it: it is derived from the logical-corruption RTO)",
+    };
+  }
   return {
     seconds: POSTGRES.cloneBootstrapSeconds + base + replay,
     mechanism: `clone from base backup + WAL (${POSTGRES.cloneBootstrapSeconds} s bootstrap + ${round(base)} s restore of ${fmtBytes(pg.dataSizeBytes)} + ${round(replay)} s replay of up to ${round(gap / 3600)} h of WAL)`,

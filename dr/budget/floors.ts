@@ -12,6 +12,8 @@ export interface DesignLimit {
   /** The smallest predicted value any settings reach; with `exclusive`, only values above it are reachable. */
   seconds: number;
   exclusive?: boolean;
+  /** A target of exactly 0 is reachable by another mechanism (synchronous commit), though nothing between 0 and the limit is. */
+  zeroReachable?: boolean;
   /** Why nothing goes lower. */
   why: string;
   /** What would change it: another mechanism, or a relaxed target. */
@@ -54,6 +56,13 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
     case "zone-loss": {
       const seconds = PATRONI.minTtlSeconds + PATRONI.minLoopWaitSeconds + failoverOverhead;
       return {
+        rpo: {
+          seconds: PATRONI.minTtlSeconds,
+          exclusive: true,
+          zeroReachable: true,
+          why: `an asynchronous commit may be lost on failover: up to maximum_lag_on_failover plus what is written in the last ttl (at least ${PATRONI.minTtlSeconds} s), so only synchronous commit (RPO 0) goes below ${PATRONI.minTtlSeconds} s`,
+          change: `set the class's rpo to 0 (the derivation then commits its role synchronously, about 1 ms per commit across zones), or relax the RPO above ${PATRONI.minTtlSeconds} s`,
+        },
         rto: {
           seconds,
           why: `Patroni notices a lost leader only when its leader key expires, and ttl can not go below ${PATRONI.minTtlSeconds} s (Patroni 3.2+ raises it), so a failover takes at least ${round(seconds)} s`,
@@ -81,7 +90,7 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
     }
     case "logical-corruption": {
       const rpo = 1 + POSTGRES.archiveUploadSeconds;
-      const restore = POSTGRES.cloneBootstrapSeconds + (s.postgres?.dataSizeBytes ?? 0) / POSTGRES.restoreBytesPerSecond;
+      const restore = restoreFloorSeconds(s);
       return {
         rpo: {
           seconds: rpo,
@@ -90,8 +99,8 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
         },
         rto: {
           seconds: restore,
-          why: `a clone needs ${POSTGRES.cloneBootstrapSeconds} s to bootstrap and restores the data at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s: at least ${round(restore)} s for agent-dr:postgres.dataSizeGiB`,
-          change: `relax the logical-corruption RTO to at least ${round(restore)} s, or keep less data in the cluster (split it), or measure faster restores and update the planning figure`,
+          why: `on-call needs at least a minute to start it, a clone ${POSTGRES.cloneBootstrapSeconds} s to bootstrap, the data restores at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s and WAL since the last base backup replays at about ${Math.round(POSTGRES.replayBytesPerSecond / 1024 / 1024)} MiB/s (base backups can not come more often than one takes): at least ${round(restore)} s for agent-dr:postgres.dataSizeGiB and writeRateMiBPerSecond`,
+          change: `relax the logical-corruption RTO to at least ${round(restore)} s, or keep less data or fewer writes in the cluster (split it), or measure faster restores and update the planning figures`,
         },
       };
     }
@@ -100,14 +109,29 @@ function postgresFloor(scenario: Scenario, s: DrSettings): DesignFloor {
     case "credential-compromise": {
       // The newest surviving point is at best what the archive already holds, restored by a clone.
       const rpo = 1 + POSTGRES.archiveUploadSeconds;
-      const restore = POSTGRES.cloneBootstrapSeconds + (s.postgres?.dataSizeBytes ?? 0) / POSTGRES.restoreBytesPerSecond;
+      const restore = restoreFloorSeconds(s);
       return {
         rpo: { seconds: rpo, why: `the newest recovery point out of an attacker's reach is archived WAL, at least archive_timeout 1 s + ${POSTGRES.archiveUploadSeconds} s upload old`, change: `relax the credential-compromise RPO to at least ${rpo} s` },
-        rto: { seconds: restore, why: `a clone from the surviving archive bootstraps in ${POSTGRES.cloneBootstrapSeconds} s and restores at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s`, change: `relax the credential-compromise RTO to at least ${round(restore)} s` },
+        rto: { seconds: restore, why: `on-call needs at least a minute to start it, and a clone from the surviving archive bootstraps in ${POSTGRES.cloneBootstrapSeconds} s, restores at about ${Math.round(POSTGRES.restoreBytesPerSecond / 1024 / 1024)} MiB/s and replays the WAL since its base backup`, change: `relax the credential-compromise RTO to at least ${round(restore)} s` },
       };
     }
   }
 }
+
+/**
+ * The fastest restore any settings allow: a person starts it (at least a minute), the clone
+ * bootstraps and restores the base backup, then replays the WAL written since that backup, and a
+ * base backup can not start more often than one takes (the data at the restore rate, 60 s at least).
+ */
+function restoreFloorSeconds(s: DrSettings): number {
+  const data = s.postgres?.dataSizeBytes ?? 0;
+  const base = data / POSTGRES.restoreBytesPerSecond;
+  const replay = (Math.max(60, base) * (s.postgres?.writeRateBytesPerSecond ?? 0)) / POSTGRES.replayBytesPerSecond;
+  return PERSON_MIN_RESPONSE_SECONDS + POSTGRES.cloneBootstrapSeconds + base + replay;
+}
+
+/** The config refuses an on-call response below a minute (agent-dr:failover.manualResponseMinutes). */
+const PERSON_MIN_RESPONSE_SECONDS = 60;
 
 function redisFloor(scenario: Scenario): DesignFloor {
   const rto = SENTINEL.minDownAfterMs / 1000 + SENTINEL.electionAndRediscoverySeconds;
@@ -144,5 +168,6 @@ function redisFloor(scenario: Scenario): DesignFloor {
 /** Is a target below what the design can reach? */
 export function unreachable(limit: DesignLimit | undefined, target: number): boolean {
   if (!limit) return false;
+  if (limit.zeroReachable && target === 0) return false;
   return limit.exclusive ? target <= limit.seconds : target < limit.seconds;
 }

@@ -53,7 +53,9 @@ function inRegionRpo(c: DataClass, pg: PostgresSettings, zone: boolean): Bound {
   return {
     seconds: lagSeconds + pg.patroni.ttlSeconds,
     mechanism: `asynchronous replication (${why}): maximum_lag_on_failover ${pg.maximumLagOnFailoverBytes} B at ${fmtRate(pg.writeRateBytesPerSecond)} = ${round(lagSeconds)} s + ttl ${pg.patroni.ttlSeconds} s. Not covered: a split brain (the leader's Patroni dies, its PostgreSQL keeps serving, no watchdog) loses every write to the old leader after the new one is elected; synchronous_commit on for this class's role (or a Patroni watchdog) prevents it (drill postgres-split-brain-async)`,
-    fix: "turn on postgres.overrides.synchronousMode for RPO 0 (the class's role then commits synchronously), or lower maximum_lag_on_failover",
+    fix: pg.synchronousMode
+      ? "lower postgres.overrides.maximumLagOnFailoverBytes, or give the class RPO 0 (its role then commits synchronously)"
+      : "lower postgres.overrides.maximumLagOnFailoverBytes, or give the class RPO 0 with postgres.overrides.synchronousMode on (or unset: it is derived on for RPO 0)",
   };
 }
 

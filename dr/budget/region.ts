@@ -1,4 +1,4 @@
-import { ROUTE53 } from "../engine-facts";
+import { CLOUDWATCH, ROUTE53 } from "../engine-facts";
 import type { DrSettings } from "../settings/types";
 import type { Bound } from "./types";
 
@@ -14,7 +14,9 @@ export function regionDecision(s: DrSettings): Bound {
     };
   }
   const paged = outageAnswered(s, "approves the region promotion");
-  return Number.isFinite(paged.seconds) ? { ...paged, fix: "enable the failover controller in automatic mode, or shorten agent-dr:failover.manualResponseMinutes" } : paged;
+  if (!Number.isFinite(paged.seconds)) return paged;
+  const slowPage = s.failover.pageDelaySeconds > CLOUDWATCH.alarmPeriodSeconds ? `, or lower signals.overrides.Route53HealthCheckFailing (the alarm holds ${s.failover.pageDelaySeconds} s before it pages)` : "";
+  return { ...paged, fix: `enable the failover controller in automatic mode, or shorten agent-dr:failover.manualResponseMinutes${slowPage}` };
 }
 
 /**

@@ -4,8 +4,9 @@ const gapCache = new Map<string, number>();
 
 /**
  * The longest gap between two runs of a 5-field cron schedule, in seconds: the worst-case age
- * of the newest backup. Looks at up to 400 days (or 3000 runs: enough for every weekly pattern of
- * a frequent schedule) in UTC, so monthly and odd schedules count. Memoised: the budget asks often.
+ * of the newest backup. Looks at up to 9 years (or 3000 runs: enough for every weekly pattern of
+ * a frequent schedule) in UTC, so yearly, leap-day and odd schedules count; Infinity for one that
+ * runs less than twice in that time. Memoised: the budget asks often.
  */
 export function cronMaxGapSeconds(schedule: string): number {
   const cached = gapCache.get(schedule);
@@ -17,7 +18,7 @@ export function cronMaxGapSeconds(schedule: string): number {
 
 function computeMaxGap(schedule: string): number {
   const start = new Date(Date.UTC(2026, 0, 1));
-  const end = new Date(start.getTime() + 400 * 86400 * 1000);
+  const end = new Date(start.getTime() + 9 * 366 * 86400 * 1000);
   const it = CronExpressionParser.parse(schedule, { currentDate: start, endDate: end, tz: "UTC" });
   let prev: number | undefined;
   let maxGap = 0;

@@ -534,6 +534,8 @@ function resolveDataClasses(
     const notes: Partial<Record<Scenario, string>> = {};
     // A headline RPO above the RTO fails every scenario it reaches: one problem naming them all.
     const rpoAboveRto = new Map<string, { value: string; misses: Map<string, string[]> }>();
+    // The same clash told from the RTO's side: the user lowered an RTO below an RPO they never wrote (a default).
+    const rtoBelowRpo = new Map<string, { value: string; misses: Map<string, string[]> }>();
     for (const scenario of SCENARIOS) {
       const userScenario = user.scenarios?.[scenario];
       const baseScenario = base?.scenarios?.[scenario];
@@ -543,11 +545,21 @@ function resolveDataClasses(
       const target = { rpoSeconds: parseDuration(scenarioRpo), rtoSeconds: parseDuration(scenarioRto) };
       // "unbounded" RPO declares accepted loss, which any RTO may go with; a scenario that does not concern the store has no row to fail.
       if (target.rpoSeconds > target.rtoSeconds && Number.isFinite(target.rpoSeconds) && scenarioApplies(store, scenario)) {
-        const where = userScenario?.rpo || (user.rpo === undefined && baseScenario?.rpo) ? `scenarios.${scenario}.rpo` : "rpo";
-        const entry = rpoAboveRto.get(where) ?? { value: scenarioRpo, misses: new Map<string, string[]>() };
-        const rto = formatDuration(target.rtoSeconds);
-        entry.misses.set(rto, [...(entry.misses.get(rto) ?? []), scenario]);
-        rpoAboveRto.set(where, entry);
+        const rpoWritten = userScenario?.rpo !== undefined || user.rpo !== undefined;
+        const rtoWritten = userScenario?.rto !== undefined || user.rto !== undefined;
+        if (!rpoWritten && rtoWritten) {
+          const where = userScenario?.rto !== undefined ? `scenarios.${scenario}.rto` : "rto";
+          const entry = rtoBelowRpo.get(where) ?? { value: scenarioRto, misses: new Map<string, string[]>() };
+          const rpoText = formatDuration(target.rpoSeconds);
+          entry.misses.set(rpoText, [...(entry.misses.get(rpoText) ?? []), scenario]);
+          rtoBelowRpo.set(where, entry);
+        } else {
+          const where = userScenario?.rpo || (user.rpo === undefined && baseScenario?.rpo) ? `scenarios.${scenario}.rpo` : "rpo";
+          const entry = rpoAboveRto.get(where) ?? { value: scenarioRpo, misses: new Map<string, string[]>() };
+          const rto = formatDuration(target.rtoSeconds);
+          entry.misses.set(rto, [...(entry.misses.get(rto) ?? []), scenario]);
+          rpoAboveRto.set(where, entry);
+        }
       }
       // A scenario that does not concern the store has no target: the class's headline RTO must not
       // reach settings derived from that scenario (a 30 s gateway RTO is no region-loss RTO).
@@ -563,6 +575,13 @@ function resolveDataClasses(
         key: at(where),
         value,
         expected: `expected an RPO no larger than the RTO (${[...misses].map(([rto, scenarios]) => `${rto} for ${scenarios.join(", ")}`).join("; ")}): data older than the time you may be down cannot be worth losing`,
+      });
+    }
+    for (const [where, { value, misses }] of rtoBelowRpo) {
+      problems.push({
+        key: at(where),
+        value,
+        expected: `expected an RTO no smaller than the class's RPO (default ${[...misses].map(([rpo, scenarios]) => `${rpo} for ${scenarios.join(", ")}`).join("; ")}): data older than the time you may be down cannot be worth losing; raise the RTO, or set the RPO too`,
       });
     }
     const database = store === "postgres" ? user.database ?? base?.database ?? name : undefined;

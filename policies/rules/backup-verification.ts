@@ -53,7 +53,7 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
     const prefix = `${(env(job, "BACKUP_PREFIX") ?? "").replace(/\/+$/, "")}/`;
     const days = expiryDays(resources, bucket, prefix);
     if (!Number.isFinite(gap)) {
-      report(`restore drill ${job.inputs.metadata?.name}: schedule ${JSON.stringify(job.inputs.spec?.schedule)} does not run twice within 400 days, so a dump chain that stopped restoring is never noticed. Fix: set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily).`, job.urn);
+      report(`restore drill ${job.inputs.metadata?.name}: schedule ${JSON.stringify(job.inputs.spec?.schedule)} does not run twice within 9 years, so a dump chain that stopped restoring is never noticed. Fix: set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily).`, job.urn);
       continue;
     }
     if (gap >= days * DAY) {

@@ -48,7 +48,12 @@ export function checkBucketReplication(resources: StackResource[], config: Confi
     if (rules.length === 0) {
       // In a preview of new buckets a destination may still be unknown: this bucket could be it.
       if (destinations.has(undefined)) continue;
-      report(`S3 cross-region replication: backup bucket ${bucketLabel(b)} is not replicated to another region, yet ${why}. Fix: remove backup.overrides.crossRegionReplication: false (a BucketReplicationConfig to the DR bucket).`, b.urn);
+      report(
+        buckets.length < 2
+          ? `S3 cross-region replication: backup bucket ${bucketLabel(b)} is not replicated to another region, yet ${why}, and the stack has no DR-region bucket to replicate to. Fix: set agent-dr:regions.dr (the stack then creates the DR bucket and replicates to it), or declare ${regionRpo.dataClass}'s region-loss RPO unbounded.`
+          : `S3 cross-region replication: backup bucket ${bucketLabel(b)} is not replicated to another region, yet ${why}. Fix: remove backup.overrides.crossRegionReplication: false (a BucketReplicationConfig to the DR bucket).`,
+        b.urn,
+      );
       continue;
     }
     for (const rule of rules) {

@@ -7,6 +7,15 @@ const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 /** Address space a VPC's pods can have: RFC 1918, and the shared range EKS custom networking uses (RFC 6598). */
 const PRIVATE_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => ipaddr.IPv4.parseCIDR(c));
+/** IPv4 ranges that are neither private nor public Internet (RFC 6890). */
+const SPECIAL_V4: Array<[ipaddr.IPv4, number, string]> = [
+  [ipaddr.IPv4.parse("127.0.0.0"), 8, "loopback"],
+  [ipaddr.IPv4.parse("169.254.0.0"), 16, "link-local"],
+  [ipaddr.IPv4.parse("224.0.0.0"), 4, "multicast"],
+  [ipaddr.IPv4.parse("240.0.0.0"), 4, "reserved"],
+  [ipaddr.IPv4.parse("0.0.0.0"), 8, "this-network"],
+];
+
 /** An EKS IPv6 VPC gets a /56; a wider block reaches beyond any one VPC. */
 const WIDEST_V6_PREFIX = 56;
 
@@ -21,7 +30,11 @@ export function openRange(cidr: string): string | undefined {
   }
   if (net.kind() === "ipv4") {
     const inside = PRIVATE_V4.some(([p, plen]) => len >= plen && (net as ipaddr.IPv4).match(p, plen));
-    return inside ? undefined : `${cidr} reaches public IPv4 space (not inside 10/8, 172.16/12, 192.168/16 or 100.64/10)`;
+    if (inside) return undefined;
+    // A block inside a special-purpose range is no VPC's address space either, but it is not the public Internet: name it for what it is.
+    const special = SPECIAL_V4.find(([p, plen]) => len >= plen && (net as ipaddr.IPv4).match(p, plen));
+    if (special) return `${cidr} is ${special[2]} space (${special[0].toString()}/${special[1]}), not a VPC's private range (10/8, 172.16/12, 192.168/16 or 100.64/10): no peer pod sends from it`;
+    return `${cidr} reaches public IPv4 space (not inside 10/8, 172.16/12, 192.168/16 or 100.64/10)`;
   }
   const v6 = net as ipaddr.IPv6;
   for (const e of IPV4_IN_IPV6) {

@@ -13,14 +13,16 @@ export function checkSynchronousMode(r: ObservedResource, reportRaw: (m: string)
   const rpo0 = classesOn(r).filter((c) => IN_REGION.some((s) => c.targets[s].rpoSeconds === 0));
   if (rpo0.length === 0) return;
   const names = rpo0.map((c) => c.name).join(", ");
-  if (spec.patroni?.synchronous_mode !== true) {
-    report(
-      `synchronous replication: ${names} ha${rpo0.length > 1 ? "ve" : "s"} RPO 0 on instance and zone loss, but spec.patroni.synchronous_mode is ${JSON.stringify(spec.patroni?.synchronous_mode ?? "unset")}: an asynchronous failover loses acknowledged commits. Fix: remove postgres.overrides.synchronousMode (or set it true).`,
-    );
-  }
   const instances = num(spec.numberOfInstances);
   if (Number.isFinite(instances) && instances < 2) {
-    report(`synchronous replication needs a standby: numberOfInstances is ${instances} while ${names} need${rpo0.length > 1 ? "" : "s"} RPO 0. Fix: agent-dr:postgres.instances >= 2.`);
+    // With one instance the derivation leaves synchronous mode off: more instances is the one change that helps.
+    report(`synchronous replication needs a standby: numberOfInstances is ${instances} while ${names} need${rpo0.length > 1 ? "" : "s"} RPO 0, so an instance loss loses acknowledged commits. Fix: set postgres.instances to at least 2 (synchronous mode is then derived on).`);
+    return;
+  }
+  if (spec.patroni?.synchronous_mode !== true) {
+    report(
+      `synchronous replication: ${names} ha${rpo0.length > 1 ? "ve" : "s"} RPO 0 on instance and zone loss, but spec.patroni.synchronous_mode is ${JSON.stringify(spec.patroni?.synchronous_mode ?? "unset")}: an asynchronous failover loses acknowledged commits. Fix: set postgres.overrides.synchronousMode to true (or remove the override: it is derived on for RPO 0).`,
+    );
   }
 }
 

@@ -46,8 +46,12 @@ export function checkWalArchiving(r: ObservedResource, config: Config, reportRaw
   // The budget's own bound, so the pack and the budget can not disagree about a timeout.
   if (archiveLossSeconds(timeout, config.archiveUploadSeconds) > tightest.seconds) {
     const why = timeout === 0 ? "archive_timeout 0 never forces a segment switch, so a quiet database archives nothing for hours" : `archive_timeout ${dur(timeout)}${raw === undefined ? " (Spilo's default)" : ""} + upload ${dur(config.archiveUploadSeconds)} > RPO ${dur(tightest.seconds)}`;
+    const best = tightest.seconds - config.archiveUploadSeconds;
+    // archive_timeout can not go below 1 s: an RPO inside the upload time is out of any setting's reach.
     report(
-      `WAL archive: ${why} of ${tightest.dataClass} (${tightest.scenario}). Fix: set postgres.overrides.archiveTimeoutSeconds to at most ${Math.max(1, tightest.seconds - config.archiveUploadSeconds)} or remove the override so it is derived from the RPO.`,
+      best < 1
+        ? `WAL archive: ${why} of ${tightest.dataClass} (${tightest.scenario}). Unreachable: archiving lags at least archive_timeout 1 s + upload ${dur(config.archiveUploadSeconds)}, whatever the settings; relax ${tightest.dataClass}'s ${tightest.scenario} RPO to at least ${dur(1 + config.archiveUploadSeconds)}.`
+        : `WAL archive: ${why} of ${tightest.dataClass} (${tightest.scenario}). Fix: set postgres.overrides.archiveTimeoutSeconds to at most ${Math.floor(best)} (without the override it is derived from the RPO).`,
     );
   }
 }

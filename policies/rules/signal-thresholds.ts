@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_THRESHOLD_TAG, DERIVED_WHY_ANNOTATION, isLooser, OVERRIDE_VALUE_TAG, ruleGroupsOf } from "../../contract/signals";
+import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_THRESHOLD_TAG, DERIVED_WHY_ANNOTATION, HOLD_TIME_OVERRIDES, isLooser, OVERRIDE_VALUE_TAG, ruleGroupsOf } from "../../contract/signals";
 import { fromPolicyResources, StackResource } from "../lib/policy-resources";
 import { objectName } from "../lib/resources";
 
@@ -46,7 +46,7 @@ export function checkSignalThresholds(resources: StackResource[], report: (m: st
       const value = Number(tags[OVERRIDE_VALUE_TAG]);
       const derived = Number(tags[DERIVED_THRESHOLD_TAG]);
       if (Number.isFinite(value) && Number.isFinite(derived) && isLooser(tags.alert, value, derived)) {
-        const unit = r.inputs.namespace === "AWS/S3" && tags.alert === "S3ReplicationFailed" ? "" : "seconds";
+        const unit = HOLD_TIME_OVERRIDES.has(tags.alert) ? `seconds of hold (the condition must last that long, in whole ${Number(r.inputs.period)} s alarm periods)` : tags.alert === "S3ReplicationFailed" ? "" : "seconds";
         report(message(tags.alert, `CloudWatch alarm ${r.inputs.name ?? r.name}`, tags.target ?? "", value, derived, unit, "its derivation is in the alarm description without the override and in docs/SIGNALS.md"), r.urn);
       }
     }

@@ -82,7 +82,12 @@ export function checkTargetBounds(resources: ObservedResource[], config: Config,
       // The LLM gateway exists only where agent-dr:llm names providers (there is no default chain);
       // where it exists, llm-gateway-chain and recovery-targets judge it.
       if (DEFAULT_DATA_CLASSES[name]?.store === "llm-gateway") continue;
-      if (config.requireBoundedClasses) report(`data class ${name} is bounded in ${env} but no resource declares its targets: its tier is not deployed, so nothing protects it.`);
+      if (config.requireBoundedClasses) {
+        const store = DEFAULT_DATA_CLASSES[name]?.store;
+        report(
+          `data class ${name} is bounded in ${env} but no resource declares its targets: its tier is not deployed, so nothing protects it. Fix: deploy it (agent-dr:dataClasses.${name}.enabled true${store ? `, agent-dr:${store}.enabled true` : ""}), or, if the class is truly gone, remove its bound from policies/config.${env ?? "<environment>"}.json (or set requireBoundedClasses false there).`,
+        );
+      }
       continue;
     }
     // Only the scenarios that concern the class's store (the budget computes no other rows).

@@ -16,6 +16,8 @@ export interface ClassSignal {
   target: string;
   threshold: number;
   unit: string;
+  /** CloudWatch alarms: how long the condition must hold before the alarm pages (period x evaluation periods). */
+  heldSeconds?: number;
   runbook: string;
 }
 
@@ -69,7 +71,7 @@ export function signalsByDataClass(config: StackConfig, settings: DrSettings, wi
     add(r.classTargets, { alert: r.alert, source: r.source, mechanism: r.mechanism, threshold: r.threshold, unit: r.unit, runbook: r.runbook });
   }
   for (const a of alarms) {
-    add(a.classTargets, { alert: a.alert, source: "cloudwatch", mechanism: a.mechanism, threshold: a.threshold, unit: a.metricName === "ReplicationLatency" ? "seconds" : "count", runbook: a.runbook });
+    add(a.classTargets, { alert: a.alert, source: "cloudwatch", mechanism: a.mechanism, threshold: a.threshold, unit: a.metricName === "ReplicationLatency" ? "seconds" : "count", heldSeconds: a.period * a.evaluationPeriods, runbook: a.runbook });
   }
   return [...out.entries()].map(([dataClass, signals]) => ({ dataClass, signals }));
 }

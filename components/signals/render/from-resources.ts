@@ -47,6 +47,7 @@ export function signalsFromResources(resources: ResourceLike[], dataClasses: str
         mechanism: r.inputs.namespace === "AWS/Route53" ? "route53-health-check" : "s3-replication",
         threshold: r.inputs.threshold,
         unit: r.inputs.metricName === "ReplicationLatency" ? "seconds" : "count",
+        heldSeconds: Number(r.inputs.period) * Number(r.inputs.evaluationPeriods ?? 1),
         runbook: r.inputs.tags.runbook ?? "",
       });
     }
