@@ -102,6 +102,9 @@ describe("invalid values are refused, naming the key, the value and what is expe
     ["OIDC: an issuer that is not the ARN's", { oidc: { drIssuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" } }, "agent-dr:oidc.drIssuerUrl", "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER", /expected the issuer agent-dr:oidc.drProviderArn is named after/],
     ["URL: a webhook over http", { signals: { onCallWebhook: "http://hooks.example.com/x" } }, "agent-dr:signals.onCallWebhook", "http://hooks.example.com/x", /https URL \(the scheme is "http"\)/],
     ["time: no such date", { postgres: { clone: { sourceCluster: "agent-pg-prod", targetTime: "2026-02-30T10:00:00+00:00" } } }, "agent-dr:postgres.clone.targetTime", "2026-02-30T10:00:00+00:00", /no such date or time/],
+    ["PG 17: a parameter PostgreSQL 17 removed", { postgres: { version: "17", overrides: { parameters: { old_snapshot_threshold: "1min" } } } }, pk("old_snapshot_threshold"), "1min", /"old_snapshot_threshold" was removed in PostgreSQL 17, and a server with it in postgresql.conf refuses to start/],
+    ["PG 16: a parameter PostgreSQL 16 removed", { postgres: { version: "16", overrides: { parameters: { vacuum_defer_cleanup_age: 0 } } } }, pk("vacuum_defer_cleanup_age"), "0", /removed in PostgreSQL 16.*instead: hot_standby_feedback/],
+    ["PG 17: removed in 16 is gone in 17 too", { postgres: { version: "17", overrides: { parameters: { promote_trigger_file: "/tmp/promote" } } } }, pk("promote_trigger_file"), "/tmp/promote", /removed in PostgreSQL 16.*instead: pg_ctl promote/],
     // keys valid alone that contradict each other
     ["DR cluster: the primary's context", { clusters: { dr: { context: "prod-us-east-1" } } }, "agent-dr:clusters.dr.context", "prod-us-east-1", /the DR region's \(us-west-2\) own cluster, not the primary region's/],
     ["failover record: DR target = primary target", { endpoints: { api: { drTarget: "PROD-USE1-ALB.example.com." } } }, "agent-dr:endpoints.api.drTarget", "PROD-USE1-ALB.example.com.", /not the primary target: failing over to it sends clients back to the lost region/],
@@ -175,6 +178,7 @@ describe("valid edge values still pass", () => {
     ["a DR region in eu-central-2", { regions: { dr: "eu-central-2" }, oidc: { drProviderArn: null, drIssuerUrl: null }, postgres: { standby: { enabled: false } }, redis: { drRegion: false }, clusters: { dr: null } }],
     ["CIDRs: /8, IPv6, /32", { postgres: { standby: { peerCidrs: ["10.0.0.0/8", "fd00:10:20::/48", "192.168.1.7/32", "0.0.0.0/0"] } } }],
     ["a volume that holds the data and the WAL, a writer name that moves, a clone of the past", { postgres: { volumeSize: "21Gi", clone: { sourceCluster: "agent-pg-prod", targetTime: "2026-01-01T00:00:00Z" } }, endpoints: { databaseWriter: { name: "db.agents.internal", privateZoneId: "Z0PRIVATE0000", primaryTarget: "a.internal.example.com", drTarget: "b.internal.example.com" } } }],
+    ["PG 15 still has what 16 removed", param({ vacuum_defer_cleanup_age: 0 })],
     ["an https issuer URL with a trailing slash", { oidc: { issuerUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/PROD00000000000000000000000000000/" } }],
   ])("%s", (_what, patch) => {
     expect(problemsOf(patch)).toEqual([]);

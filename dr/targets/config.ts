@@ -4,6 +4,7 @@ import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
+import { removedParameterProblem } from "./postgres-parameters";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
 import { SCENARIOS, Scenario, scenarioApplies, Store, STORE_SCENARIOS, Target } from "./scenarios";
 import {
@@ -192,8 +193,13 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   backupProblems(cfg, hasDr, envDefaults.backupRetentionDays, problems, key);
   failoverProblems(cfg, hasDr, problems, key);
 
-  // Parameters (names, values, the ones the recovery settings own) were judged by the schema.
+  // Parameters (names, values, the ones the recovery settings own) were judged by the schema, against PostgreSQL 15.
   const pgo = cfg.postgres?.overrides ?? {};
+  const major = Number(cfg.postgres?.version ?? "15");
+  for (const name of Object.keys(pgo.parameters ?? {})) {
+    const removed = removedParameterProblem(name, major);
+    if (removed) problems.push({ key: key(`postgres.overrides.parameters.${name}`), value: pgo.parameters![name], expected: removed });
+  }
   // Patroni 3.2+ raises these to its floors without a word: an override below one would not be what runs.
   for (const [k, floor] of [["ttlSeconds", PATRONI.minTtlSeconds], ["loopWaitSeconds", PATRONI.minLoopWaitSeconds], ["retryTimeoutSeconds", PATRONI.minRetryTimeoutSeconds]] as const) {
     const v = pgo[k];

@@ -330,3 +330,24 @@ function formatAmount(amount: number, unit: BaseUnit | null): string {
   const name = names.find((u) => total / factorOf(u) >= 1)!;
   return `about ${Number((total / factorOf(name)).toPrecision(3))}${name}`;
 }
+
+/**
+ * Parameters a later major removed (the "Migration" sections of the PostgreSQL 16 and 17 release
+ * notes): a server of that major refuses to start with them in postgresql.conf. The catalogue
+ * above is PostgreSQL 15's, so these are the ones it would otherwise pass.
+ */
+export const REMOVED_IN_MAJOR: Readonly<Record<string, { major: 16 | 17; instead?: string }>> = {
+  vacuum_defer_cleanup_age: { major: 16, instead: "hot_standby_feedback or a replication slot" },
+  promote_trigger_file: { major: 16, instead: "pg_ctl promote or pg_promote()" },
+  force_parallel_mode: { major: 16, instead: "debug_parallel_query" },
+  old_snapshot_threshold: { major: 17 },
+  db_user_namespace: { major: 17 },
+  trace_recovery_messages: { major: 17 },
+};
+
+/** A parameter the given major no longer has, or undefined. */
+export function removedParameterProblem(name: string, version: number): string | undefined {
+  const removed = REMOVED_IN_MAJOR[name];
+  if (!removed || version < removed.major) return undefined;
+  return `expected a parameter PostgreSQL ${version} has: "${name}" was removed in PostgreSQL ${removed.major}, and a server with it in postgresql.conf refuses to start${removed.instead ? ` (instead: ${removed.instead})` : ""}`;
+}
