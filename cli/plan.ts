@@ -35,6 +35,14 @@ async function main(): Promise<number> {
         path.relative(process.cwd(), configFile) || configFile,
       );
     }
+    // A project stack's file planned as another stack would be judged by that stack's policy config and environment.
+    const fileStack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(configFile))?.[1];
+    if (opts.configFile && fileStack !== undefined && fileStack !== opts.stack && knownStacks().includes(fileStack)) {
+      throw new ConfigError(
+        [{ key: "--stack", value: opts.stack, expected: `expected "${fileStack}", the stack ${path.basename(configFile)} belongs to: planned as "${opts.stack}", it would be judged by ${opts.stack}'s policy config (copy the file under another name to try it as ${opts.stack})` }],
+        path.relative(process.cwd(), configFile) || configFile,
+      );
+    }
     const result = await plan(opts.stack, configFile);
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : renderPlan(result));
     return result.violations.some((v) => v.level === "mandatory") ? 1 : 0;

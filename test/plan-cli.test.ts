@@ -54,4 +54,12 @@ describe("npm run plan", () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe("");
   });
+
+  it("refuses a project stack's file planned as another stack (it would be judged by the other stack's policy config), exit 2 with JSON under --json", () => {
+    const r = plan(["--stack", "staging", "--config-file", "Pulumi.prod.yaml", "--json"]);
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.error).toMatch(/in Pulumi\.prod\.yaml/);
+    expect(out.issues).toEqual([{ key: "--stack", value: "staging", expected: expect.stringMatching(/^expected "prod", the stack Pulumi\.prod\.yaml belongs to/) }]);
+  });
 });
