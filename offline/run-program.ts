@@ -27,14 +27,17 @@ export function stackAccount(file: StackConfigFile): string {
 /**
  * Run the Pulumi program under the mock runtime, as `pulumi preview` would run it but offline:
  * config set first, mocks second, program loaded last (each step depends on the one before).
- * `load` requires the program in the caller's module registry (tests isolate it per stack).
+ * `load` returns the program (index.ts: a function; run once per call, so one process can run
+ * many configurations without reloading the Pulumi SDK).
  */
 export async function runOffline(stack: string, stackConfig: StackConfigFile, load: () => unknown): Promise<OfflineRun> {
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
   const resources = await installCapturingMocks(pulumi.runtime, PROJECT_NAME, stack, stackAccount(stackConfig));
   let exportsOfProgram: Record<string, unknown> = {};
   try {
-    exportsOfProgram = (load() ?? {}) as Record<string, unknown>;
+    // The program is a function (index.ts), as `pulumi` runs it: each run declares its resources anew.
+    const loaded = load();
+    exportsOfProgram = ((typeof loaded === "function" ? await (loaded as () => unknown)() : loaded) ?? {}) as Record<string, unknown>;
   } catch (e) {
     // Resources declared before the error still have registrations in flight: let them finish
     // against these mocks, or they land on the next run's and name resources it never saw.

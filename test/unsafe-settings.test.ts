@@ -45,7 +45,7 @@ const rows: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["Sentinel down-after 500 ms", { "agent-dr:redis": { overrides: { downAfterMilliseconds: 500 } } }, "detection-stability", /down-after-milliseconds 500 .* one slow reply/],
   ["Route53 failure threshold 1", { "agent-dr:dns": { overrides: { failureThreshold: 1 } } }, "detection-stability", /failureThreshold 1 marks the endpoint unhealthy after a single failed probe/],
   ["an automatic region promotion after one failed probe", { "agent-dr:failover": { regionPromotion: "automatic", controller: { enabled: true, intervalSeconds: 5, failureThreshold: 1 } } }, "detection-stability", /failureThreshold 1 promotes the DR region after a single failed probe/],
-  ["restore drill once a year", { "agent-dr:backup": { overrides: { restoreDrillSchedule: "0 0 1 1 *" } } }, "backup-verification", /does not run twice within 400 days, so a dump chain that stopped restoring is never noticed/],
+  ["restore drill once a year", { "agent-dr:backup": { overrides: { restoreDrillSchedule: "0 0 1 1 *" } } }, "backup-verification", /runs every 8784h at worst, but dumps in .* expire after 14 day\(s\): a dump chain that stopped restoring is noticed only after every proven dump is gone/],
   // The lock may not outlast the retention (the config refuses it), so the row shortens both.
   ["retention of one day", { "agent-dr:backup": { retentionDays: 1, objectLock: { enabled: true, days: 1 } } }, "backup-verification", /expire after 1 day/],
   ["Object Lock shorter than the drill period", { "agent-dr:backup": { retentionDays: 30, objectLock: { enabled: true, days: 2 } } }, "backup-verification", /Object Lock holds a version 2 day\(s\), but the restore drill proves a newer dump only every 168h/],

@@ -59,7 +59,7 @@ const volumes = (configMap: string) => [
   { name: "targets", configMap: { name: configMap } },
   { name: "tmp", emptyDir: {} },
 ];
-const mounts = [
+const mounts = () => [
   { name: "targets", mountPath: TARGETS_DIR, readOnly: true },
   { name: "tmp", mountPath: "/tmp" },
 ];
@@ -239,7 +239,7 @@ export function renderControllerDeployment(i: ControllerRenderInput) {
               readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
               resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
               securityContext: containerSecurity(),
-              volumeMounts: mounts,
+              volumeMounts: mounts(),
             },
           ],
           volumes: volumes(`${CONTROLLER_NAME}-targets`),
@@ -285,7 +285,7 @@ export function renderDrTestCronJob(test: DrTest, i: ControllerRenderInput) {
                   env: commonEnv(i),
                   resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                   securityContext: containerSecurity(),
-                  volumeMounts: mounts,
+                  volumeMounts: mounts(),
                 },
               ],
               volumes: volumes(`${CONTROLLER_NAME}-targets`),

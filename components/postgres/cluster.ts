@@ -95,7 +95,7 @@ export interface PostgresClusterArgs {
 }
 
 const OPERATOR_NAMESPACE = "postgres-operator";
-const DEFAULT_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } };
+const defaultResources = () => ({ requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } });
 
 /**
  * A PostgreSQL cluster run by the Zalando postgres-operator (Patroni in Spilo): the operator
@@ -218,7 +218,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
           classes: args.classes,
           env: envVars,
           labels: args.labels,
-          resources: args.resources ?? DEFAULT_RESOURCES,
+          resources: args.resources ?? defaultResources(),
           ...(args.standbyOf
             ? {
                 standby: {

@@ -55,29 +55,21 @@ export function stackFileWith(stack: string, patch: Record<string, unknown> = {}
 }
 
 /**
- * Run the whole program under mocks for a stack, in its own module registry (each call sees
- * fresh config). `patch` deep-merges config keys into the shipped stack file.
+ * Run the whole program under mocks for a stack (each call sets the config anew and runs the
+ * program function again). `patch` deep-merges config keys into the shipped stack file.
  */
 export async function runStack(stack: string, patch: Record<string, unknown> = {}): Promise<OfflineRun> {
   const file = stackFileWith(stack, patch);
-  let result: OfflineRun | undefined;
-  await jest.isolateModulesAsync(async () => {
-    const { runOffline } = require("../../offline/run-program");
-    const { readStackFile } = require("../../offline/stack-files");
-    result = await runOffline(stack, readStackFile(file), () => require("../../index"));
-  });
-  return result!;
+  const { runOffline } = require("../../offline/run-program");
+  const { readStackFile } = require("../../offline/stack-files");
+  return runOffline(stack, readStackFile(file), () => require("../../index"));
 }
 
 /** The offline plan (resources, budget, violations) for a stack with `patch` applied. */
 export async function planStack(stack: string, patch: Record<string, unknown> = {}) {
   const file = stackFileWith(stack, patch);
-  let result: import("../../offline/plan").PlanResult | undefined;
-  await jest.isolateModulesAsync(async () => {
-    const { plan } = require("../../offline/plan");
-    result = await plan(stack, file, () => require("../../index"));
-  });
-  return result!;
+  const { plan } = require("../../offline/plan");
+  return (await plan(stack, file, () => require("../../index"))) as import("../../offline/plan").PlanResult;
 }
 
 export function byType(resources: CapturedResource[], type: string): CapturedResource[] {

@@ -32,12 +32,13 @@ export function degradedResponderEnv(port: number, message: string): EnvVar[] {
   ];
 }
 
-const containerSecurity = {
+// A factory, not a shared object: every rendered manifest gets its own copy to change.
+const containerSecurity = () => ({
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
   capabilities: { drop: ["ALL"] },
-};
+});
 
 export interface GatewayWorkloadInput {
   settings: LlmGatewaySettings;
@@ -65,7 +66,7 @@ export function gatewayDeploymentSpec(i: GatewayWorkloadInput): DeploymentSpec {
       ports: [{ name: "http", containerPort: GATEWAY_PORT }],
       env: [...gatewayEnv(), { name: "HOME", value: "/tmp" }],
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-      securityContext: containerSecurity,
+      securityContext: containerSecurity(),
       volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
       readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
       livenessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
@@ -84,7 +85,7 @@ export function gatewayDeploymentSpec(i: GatewayWorkloadInput): DeploymentSpec {
         { name: "HANDOFF_WEBHOOK", valueFrom: { secretKeyRef: { name: i.names.handoff, key: "url" } } } as any,
       ],
       resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-      securityContext: containerSecurity,
+      securityContext: containerSecurity(),
       volumeMounts: [{ name: "degraded", mountPath: "/opt/degraded", readOnly: true }],
       readinessProbe: { httpGet: { path: "/healthz", port: "degraded" }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
       livenessProbe: { httpGet: { path: "/healthz", port: "degraded" }, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },

@@ -39,20 +39,21 @@ export function readScript(name: string): string {
 /** The postgres user of the Debian PostgreSQL image; the AWS CLI image runs as the same uid. */
 const RUN_AS = 999;
 
-const podSecurity = {
+// Factories, not shared objects: every rendered manifest gets its own copy to change.
+const podSecurity = () => ({
   runAsNonRoot: true,
   runAsUser: RUN_AS,
   runAsGroup: RUN_AS,
   fsGroup: RUN_AS,
   seccompProfile: { type: "RuntimeDefault" },
-};
+});
 /**
  * Every container of the tier's Jobs: no privilege escalation, no capabilities, a read-only root
  * filesystem. What they write goes to emptyDirs: the dump or restore directory, the scratch
  * server's data and socket directories, and /tmp (HOME of the AWS CLI, psql's temporary files).
  */
-export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } };
-const TMP = { name: "tmp", mountPath: "/tmp" };
+export const containerSecurity = () => ({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
+const TMP = () => ({ name: "tmp", mountPath: "/tmp" });
 
 function scriptContainer(name: string, image: string, script: string, phase: string, env: Array<Record<string, any>>, mounts: Array<{ name: string; mountPath: string }>) {
   return {
@@ -60,8 +61,8 @@ function scriptContainer(name: string, image: string, script: string, phase: str
     image,
     command: ["bash", "-c", readScript(script), script, phase],
     env,
-    volumeMounts: mounts.some((m) => m.mountPath === "/tmp") ? mounts : [...mounts, TMP],
-    securityContext: containerSecurity,
+    volumeMounts: mounts.some((m) => m.mountPath === "/tmp") ? mounts : [...mounts, TMP()],
+    securityContext: containerSecurity(),
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
   };
 }
@@ -96,15 +97,15 @@ function scratchServer() {
     volumeMounts: [
       { name: "scratch", mountPath: "/scratch" },
       { name: "run", mountPath: "/var/run/postgresql" },
-      TMP,
+      TMP(),
     ],
     startupProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", SUPERUSER] }, periodSeconds: 2, failureThreshold: 90 },
-    securityContext: containerSecurity,
+    securityContext: containerSecurity(),
     resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
   };
 }
 
-const scratchVolumes = [
+const scratchVolumes = () => [
   { name: "scratch", emptyDir: {} },
   { name: "run", emptyDir: {} },
 ];
@@ -172,7 +173,7 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     { name: "S3_SSE", value: "aws:kms" },
     { name: "S3_SSE_KMS_KEY_ID", value: input.kmsKeyArn },
     { name: "HOME", value: "/tmp" },
-  ]), [...mounts, TMP]);
+  ]), [...mounts, TMP()]);
   return {
     metadata: { name: logicalBackupCronJobName(input.clusterName), labels, annotations: { [VERIFIED_BY_RESTORE_ANNOTATION]: "true" } },
     spec: {
@@ -192,10 +193,10 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
             spec: {
               serviceAccountName: SERVICE_ACCOUNTS.logicalBackup,
               restartPolicy: "Never",
-              securityContext: podSecurity,
+              securityContext: podSecurity(),
               initContainers: [scratchServer(), dump, verify],
               containers: [upload],
-              volumes: [{ name: "dump", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes],
+              volumes: [{ name: "dump", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes()],
             },
           },
         },
@@ -252,7 +253,7 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
     { name: "MAX_AGE_HOURS", value: String(input.maxAgeHours) },
     ...(input.archive ? [{ name: "ARCHIVE_PREFIX", value: input.archive.prefix }, { name: "ARCHIVE_MAX_AGE_HOURS", value: String(input.archive.maxAgeHours) }] : []),
     { name: "HOME", value: "/tmp" },
-  ]), [restore, TMP]);
+  ]), [restore, TMP()]);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);
   return {
     metadata: { name: restoreDrillCronJobName(input.clusterName), labels },
@@ -273,10 +274,10 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
             spec: {
               serviceAccountName: SERVICE_ACCOUNTS.restoreDrill,
               restartPolicy: "Never",
-              securityContext: podSecurity,
+              securityContext: podSecurity(),
               initContainers: [scratchServer(), download],
               containers: [verify],
-              volumes: [{ name: "restore", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes],
+              volumes: [{ name: "restore", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes()],
             },
           },
         },
@@ -353,8 +354,8 @@ export function renderConfigureJob(input: ConfigureJobInput) {
               image: SPILO_IMAGE,
               command: ["bash", "-c", readScript("configure-cluster.sh"), "configure-cluster.sh"],
               env,
-              securityContext: containerSecurity,
-              volumeMounts: [TMP],
+              securityContext: containerSecurity(),
+              volumeMounts: [TMP()],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
             },
           ],

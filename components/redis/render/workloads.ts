@@ -39,12 +39,13 @@ function pingProbe(port: number, passwordFile: string) {
   return { exec: { command: ["sh", "-c", `REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli -p ${port} --no-auth-warning -e ping`] } };
 }
 
-const containerSecurity = {
+// Factories, not shared objects: every rendered manifest gets its own copy to change.
+const containerSecurity = () => ({
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
   capabilities: { drop: ["ALL"] },
-};
+});
 
 function podSecurity() {
   return {
@@ -65,7 +66,7 @@ function spread(labels: Record<string, string>) {
   ];
 }
 
-const podEnv = [
+const podEnv = () => [
   { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
   { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
 ];
@@ -99,7 +100,7 @@ export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
     command: ["sh", `${SOURCE_DIR}/role-discovery.sh`],
     ports: [{ name: "redis", containerPort: REDIS_PORT }],
     env: [
-      ...podEnv,
+      ...podEnv(),
       { name: "ANNOUNCE_HOST", value: announce },
       { name: "ANNOUNCE_PORT", value: String(REDIS_PORT) },
       { name: "SELF_ADDRESSES", value: "$(POD_IP)" },
@@ -122,7 +123,7 @@ export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
       { name: "data", mountPath: "/data" },
     ],
     resources: i.redisResources,
-    securityContext: containerSecurity,
+    securityContext: containerSecurity(),
     // Discovery may wait up to DISCOVERY_TIMEOUT_SECONDS and a large AOF takes time to load.
     startupProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
     readinessProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
@@ -158,7 +159,7 @@ export function sentinelStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
     command: ["sh", `${SOURCE_DIR}/sentinel-start.sh`],
     ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
     env: [
-      ...podEnv,
+      ...podEnv(),
       { name: "ANNOUNCE_HOST", value: `$(POD_NAME).${i.names.sentinelHeadless}.${i.namespace}.svc.${i.clusterDomain}` },
       { name: "ANNOUNCE_PORT", value: String(SENTINEL_PORT) },
       { name: "SENTINELS", value: sentinelAddresses(i).join(",") },
@@ -174,7 +175,7 @@ export function sentinelStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
       { name: "data", mountPath: "/data" },
     ],
     resources: i.sentinelResources,
-    securityContext: containerSecurity,
+    securityContext: containerSecurity(),
     readinessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
     livenessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
   };
