@@ -39,9 +39,10 @@ describe("budget with derived prod settings", () => {
     expect(r.predicted.rtoSeconds).toBeCloseTo(5 + 75 + 5 + PATRONI.promotionSeconds + 2, 5);
   });
 
-  it("bounds session_state loss by min-replicas-max-lag and its RTO by down-after + 3 s", () => {
+  it("bounds session_state loss by min-replicas-max-lag and its RTO by down-after + one split vote (2 x failover-timeout) + 3 s", () => {
     const r = row(rows, "session_state", "instance-loss");
-    expect(r.predicted.rtoSeconds).toBe(8);
+    expect(r.predicted.rtoSeconds).toBe(5 + 2 * 30 + 3);
+    expect(r.rto.mechanism).toMatch(/one failed election retried after 2 x failover-timeout \(60 s\)/);
     expect(r.predicted.rpoSeconds).toBe(10);
     expect(r.rpo.mechanism).toMatch(/min-replicas-max-lag 10 s/);
   });
@@ -183,4 +184,11 @@ test("a yearly base-backup schedule is judged by its real gap (a leap year: 8784
   expect(r.rto.mechanism).toMatch(/replay of up to 8784 h of WAL/);
   expect(r.ok).toBe(false);
   for (const x of rows) expect(`${x.rto.mechanism} ${x.rpo.mechanism} ${x.limitedBy}`).not.toMatch(/Infinity|NaN/);
+});
+
+test("a Sentinel failover-timeout of an hour misses the session RTO: a split vote is retried only after 2 hours (found by review)", () => {
+  const { rows } = budgetFor({ ...prodRaw, redis: { overrides: { failoverTimeoutMilliseconds: 3_600_000 } } });
+  const r = row(rows, "session_state", "instance-loss");
+  expect([r.ok, r.predicted.rtoSeconds]).toEqual([false, 5 + 7200 + 3]);
+  expect(r.limitedBy).toMatch(/Fix: lower redis.overrides.failoverTimeoutMilliseconds/);
 });

@@ -163,14 +163,16 @@ describe("the budget of session_state, from the resources", () => {
   it("instance loss: RTO from down-after-milliseconds, RPO from replication lag and appendfsync", async () => {
     const p = await planStack("prod");
     const r = row(p, "instance-loss");
-    expect(r.predicted.rtoSeconds).toBe(5 + 3);
+    // down-after, one split vote retried after 2 x failover-timeout (30 s), the election.
+    expect(r.predicted.rtoSeconds).toBe(5 + 60 + 3);
     expect(r.rtoMechanism).toMatch(/down-after-milliseconds 5000 ms/);
     expect(r.predicted.rpoSeconds).toBe(10);
     expect(r.rpoMechanism).toMatch(/asynchronous replication.*min-replicas-max-lag 10 s/);
     expect(r.ok).toBe(true);
 
     const slower = row(await planStack("prod", { "agent-dr:redis": { overrides: { downAfterMilliseconds: 20000, minReplicasMaxLagSeconds: 1, appendfsync: "no" } } }), "instance-loss");
-    expect(slower.predicted.rtoSeconds).toBe(20 + 3);
+    // failover-timeout follows down-after (at least twice it): 40 s.
+    expect(slower.predicted.rtoSeconds).toBe(20 + 80 + 3);
     expect(slower.predicted.rpoSeconds).toBe(30);
     expect(slower.rpoMechanism).toMatch(/appendfsync no/);
     expect(slower.ok).toBe(false);

@@ -134,3 +134,18 @@ describe("Sentinel failover-timeout follows down-after when it is not set", () =
     expect(() => checkRedisSettings(r)).toThrow(/agent-dr:redis.overrides.failoverTimeoutMilliseconds: got 30000; expected more than down-after-milliseconds \(60000\)/);
   });
 });
+
+describe("Sentinel failover-timeout leaves room for one split vote inside the RTO", () => {
+  it("law: with a derived failover-timeout, down-after + 2 x failover-timeout + the election fits the class's in-region RTO whenever twice down-after does", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 3600 }), (rto) => {
+        const r = deriveSettings(
+          parseStackConfig({ regions: { primary: "us-east-1" }, clusters: { primary: { context: "a" } }, dataClasses: { session_state: { rto: `${rto}s`, rpo: "15s" } } }, "staging"),
+        ).redis!;
+        const worst = r.downAfterMilliseconds / 1000 + (2 * r.failoverTimeoutMilliseconds) / 1000 + 3;
+        return worst <= rto || r.failoverTimeoutMilliseconds === 2 * r.downAfterMilliseconds;
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -134,7 +134,8 @@ function restoreFloorSeconds(s: DrSettings): number {
 const PERSON_MIN_RESPONSE_SECONDS = 60;
 
 function redisFloor(scenario: Scenario): DesignFloor {
-  const rto = SENTINEL.minDownAfterMs / 1000 + SENTINEL.electionAndRediscoverySeconds;
+  // down-after at its floor, one split vote retried after 2 x failover-timeout (more than twice down-after), the election.
+  const rto = (3 * SENTINEL.minDownAfterMs) / 1000 + SENTINEL.electionAndRediscoverySeconds;
   switch (scenario) {
     case "instance-loss":
     case "zone-loss":
@@ -146,7 +147,7 @@ function redisFloor(scenario: Scenario): DesignFloor {
         },
         rto: {
           seconds: rto,
-          why: `Sentinel declares a primary down after down-after-milliseconds (at least ${SENTINEL.minDownAfterMs} ms against flapping), then elects and promotes: at least ${rto} s`,
+          why: `Sentinel declares a primary down after down-after-milliseconds (at least ${SENTINEL.minDownAfterMs} ms against flapping), may need a second election after 2 x failover-timeout (which must exceed twice down-after), then promotes: at least ${rto} s`,
           change: `relax the RTO to at least ${rto} s`,
         },
       };

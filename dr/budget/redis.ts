@@ -64,10 +64,12 @@ function sentinelRto(r: RedisSettings, sentinelsLeft: number): Bound {
     };
   }
   const down = r.downAfterMilliseconds / 1000;
+  // The worst case holds one split vote: Sentinel retries the election only after 2 x failover-timeout.
+  const retry = (2 * r.failoverTimeoutMilliseconds) / 1000;
   return {
-    seconds: down + SENTINEL.electionAndRediscoverySeconds,
-    mechanism: `Sentinel failover: down-after-milliseconds ${r.downAfterMilliseconds} ms + ${SENTINEL.electionAndRediscoverySeconds} s election, promotion and client rediscovery (a failed election retries after 2 x failover-timeout = ${(2 * r.failoverTimeoutMilliseconds) / 1000} s)`,
-    fix: "lower redis.overrides.downAfterMilliseconds",
+    seconds: down + retry + SENTINEL.electionAndRediscoverySeconds,
+    mechanism: `Sentinel failover: down-after-milliseconds ${r.downAfterMilliseconds} ms + one failed election retried after 2 x failover-timeout (${retry} s) + ${SENTINEL.electionAndRediscoverySeconds} s election, promotion and client rediscovery`,
+    fix: retry > down ? "lower redis.overrides.failoverTimeoutMilliseconds (or remove it: it is derived from the RTO)" : "lower redis.overrides.downAfterMilliseconds",
   };
 }
 

@@ -142,6 +142,17 @@ function deriveBaseBackupSchedule(config: StackConfig, classes: DataClass[]): st
   return everyHoursCron(hours);
 }
 
+/**
+ * Sentinel retries a failed election (a split vote) after 2 x failover-timeout, so the RTO must
+ * hold down-after + 2 x failover-timeout + the election. Redis's 180 s default does not fit a
+ * 2-minute RTO; 30 s is the most we take, and never less than twice down-after (a failover must
+ * finish before it is retried).
+ */
+function deriveFailoverTimeout(rtoSeconds: number, downAfterMs: number): number {
+  const fits = Number.isFinite(rtoSeconds) ? Math.floor(((rtoSeconds - downAfterMs / 1000 - SENTINEL.electionAndRediscoverySeconds) / 2) * 1000) : 30000;
+  return Math.max(2 * downAfterMs, Math.min(30000, fits));
+}
+
 function deriveRedis(config: StackConfig, classes: DataClass[]): RedisSettings {
   const o = config.redis.overrides;
   const inRegion: Scenario[] = ["instance-loss", "zone-loss"];
@@ -159,8 +170,7 @@ function deriveRedis(config: StackConfig, classes: DataClass[]): RedisSettings {
     sentinels: config.redis.sentinels,
     quorum: o.quorum ?? Math.floor(config.redis.sentinels / 2) + 1,
     downAfterMilliseconds: o.downAfterMilliseconds ?? downAfter,
-    // Longer than down-after (a failover must finish before it is retried), whatever down-after was set to.
-    failoverTimeoutMilliseconds: o.failoverTimeoutMilliseconds ?? Math.max(30000, 2 * (o.downAfterMilliseconds ?? downAfter)),
+    failoverTimeoutMilliseconds: o.failoverTimeoutMilliseconds ?? deriveFailoverTimeout(rto, o.downAfterMilliseconds ?? downAfter),
     parallelSyncs: 1,
     appendonly,
     appendfsync,
