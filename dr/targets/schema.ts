@@ -219,6 +219,8 @@ export const SIGNAL_ALERTS = [
   "Route53HealthCheckFailing",
   "LlmDegradedResponses",
   "LlmHandoffFailing",
+  "RecoveryMeasuredAboveTarget",
+  "RecoveryMeasuredAbovePrediction",
 ] as const;
 export type SignalAlert = (typeof SIGNAL_ALERTS)[number];
 
