@@ -10,6 +10,7 @@ import { faultSchedule, FAULT_CADENCE, renderFaultSchedules, stackFaultSchedule,
 import { drTestSchedule } from "../components/controller/schedule";
 import { LLM_OUTAGE_TEST } from "../components/llm-gateway/render/outage-test";
 import { parseStackConfig, StackConfig } from "../dr/targets";
+import { deriveSettings } from "../dr/settings";
 import { rawConfigOf } from "../offline/plan";
 import { readStackFile, stackFilePath } from "../offline/stack-files";
 import { validateCustomObject, validateK8sObjects } from "./harness/k8s-validate";
@@ -87,6 +88,14 @@ describe("rendered Schedules against the vendored Chaos Mesh CRDs", () => {
     expect(kill.spec.podChaos.selector.labelSelectors).toEqual({ application: "spilo", "cluster-name": "agent-pg-staging", "spilo-role": "master" });
     const part = schedules.find((s) => s.metadata.name === "agent-dr-postgres-leader-partition")!;
     expect(part.spec.networkChaos).toMatchObject({ action: "partition", direction: "both", target: { mode: "all", selector: { labelSelectors: { "spilo-role": "replica" } } } });
+    // And from the DCS (the API server), or the leader would keep its lock.
+    expect(part.spec.networkChaos.externalTargets).toEqual(stackConfig("staging").network.apiServerCidrs);
+  });
+
+  it.each(["staging", "prod"])("the %s partition outlasts Patroni's ttl plus two loops, so a replica takes over inside it", (name) => {
+    const settings = deriveSettings(stackConfig(name));
+    const p = settings.postgres!.patroni;
+    expect(FAULT_CADENCE["postgres-leader-partition"].durationSeconds).toBeGreaterThan(p.ttlSeconds + 2 * p.loopWaitSeconds);
   });
 
   it("blocks the gateway's egress to the first provider of the chain only", () => {

@@ -13,6 +13,8 @@ export interface FaultTargets {
   namespace: string;
   /** The Patroni cluster's name (the operator's cluster-name label). */
   postgresCluster?: string;
+  /** Where the Kubernetes API server is: Spilo's DCS (network.apiServerCidrs). The partition cuts the leader off from it too. */
+  dcsCidrs?: string[];
   /** The gateway pods' labels and the primary provider's host name (first in the chain). */
   llmGateway?: { podLabels: Record<string, string>; primaryProviderHost: string };
 }
@@ -51,6 +53,9 @@ export function faultChaos(fault: ChaosFault, entry: FaultScheduleEntry, t: Faul
           selector: selector(t.namespace, { ...clusterPodLabels(t.postgresCluster), [SPILO_ROLE_LABEL]: "master" }),
           direction: "both",
           target: { mode: "all", selector: selector(t.namespace, { ...clusterPodLabels(t.postgresCluster), [SPILO_ROLE_LABEL]: "replica" }) },
+          // The DCS too, or the isolated leader keeps its lock and nothing fails over. Chaos Mesh
+          // drops partition traffic to external targets in both directions (partition/impl.go SetDrop).
+          ...(t.dcsCidrs?.length ? { externalTargets: [...t.dcsCidrs] } : {}),
           // Bounded: Chaos Mesh heals the partition itself when this elapses.
           duration,
         },

@@ -14,7 +14,7 @@ export function stackFaultTargets(config: StackConfig): FaultTargets {
   const primaryProvider = config.llm?.providers[0];
   return {
     namespace: config.clusters.primary.namespace,
-    ...(config.postgres.enabled ? { postgresCluster: config.postgres.clusterName } : {}),
+    ...(config.postgres.enabled ? { postgresCluster: config.postgres.clusterName, dcsCidrs: config.network.apiServerCidrs } : {}),
     ...(primaryProvider ? { llmGateway: { podLabels: gatewayPodLabels(llmGatewayNames().deployment), primaryProviderHost: providerHost(primaryProvider.baseUrl) } } : {}),
   };
 }
