@@ -5,6 +5,10 @@
  * staging stack carries the Schedules and prod does not.
  */
 import { CronExpressionParser } from "cron-parser";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { baseLabels } from "../components/tags";
 import { CHAOS_FAULTS, PROBE_APP_LABEL } from "../contract/probe";
 import { faultSchedule, FAULT_CADENCE, renderFaultSchedules, stackFaultSchedule, stackFaultTargets, UNSCHEDULABLE_FAULTS, chaosMeshValues } from "../components/chaos";
 import { drTestSchedule } from "../components/controller/schedule";
@@ -207,5 +211,28 @@ describe("the stacks under mocks", () => {
     expect(release.inputs).toMatchObject({ version: "2.8.3", namespace: "chaos-testing", repositoryOpts: { repo: "https://charts.chaos-mesh.org" } });
     expect(release.inputs.values).toEqual(chaosMeshValues("agent-dr"));
     expect(release.inputs.values.clusterScoped).toBe(false);
+  });
+});
+
+describe("docs/DRILLS.md shows the render's real output", () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, "../docs/DRILLS.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## In-cluster measured tests (staging)"), doc.indexOf("## Code map"));
+  // A block inside a numbered step is indented as a whole: drop its first line's indentation.
+  const dedent = (text: string) => text.replace(new RegExp(`^ {${/^ */.exec(text)![0].length}}`, "gm"), "");
+  const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => YAML.parse(dedent(m[1])));
+  const staging = stackConfig("staging");
+  const rendered = renderFaultSchedules(stackFaultSchedule(staging), stackFaultTargets(staging), baseLabels(staging, "chaos"));
+
+  it("the Schedule excerpt is the staging render, verbatim", () => {
+    const shown = blocks.find((b) => b.kind === "Schedule");
+    expect(shown).toEqual(rendered.find((r) => r.metadata.name === shown.metadata.name));
+  });
+
+  it("the one-off PodChaos is the leader kill's embedded spec for prod's cluster, and valid against the PodChaos CRD", () => {
+    const oneOff = blocks.find((b) => b.kind === "PodChaos");
+    expect(validateCustomObject(oneOff)).toEqual([]);
+    const kill = structuredClone(rendered.find((r) => r.metadata.name === "agent-dr-postgres-leader-kill")!.spec.podChaos);
+    kill.selector.labelSelectors["cluster-name"] = stackConfig("prod").postgres.clusterName;
+    expect(oneOff.spec).toEqual(kill);
   });
 });
