@@ -30,9 +30,9 @@ function selector(namespace: string, labels: Record<string, string>) {
 }
 
 /** The chaos spec a Schedule embeds for a fault (type and the spec under its key), or why there is none. */
-export function faultChaos(fault: ChaosFault, entry: FaultScheduleEntry, t: FaultTargets): { type: "PodChaos" | "NetworkChaos"; key: "podChaos" | "networkChaos"; spec: Record<string, unknown> } | string {
+export function faultChaos(entry: FaultScheduleEntry, t: FaultTargets): { type: "PodChaos" | "NetworkChaos"; key: "podChaos" | "networkChaos"; spec: Record<string, unknown> } | string {
   const duration = `${entry.durationSeconds}s`;
-  switch (fault) {
+  switch (entry.fault) {
     case "postgres-leader-kill": {
       if (!t.postgresCluster) return "no PostgreSQL cluster in this stack";
       return {
@@ -94,7 +94,7 @@ export function faultScheduleName(fault: ChaosFault): string {
  */
 export function renderFaultSchedules(entries: FaultScheduleEntry[], t: FaultTargets, labels: Record<string, string>): Array<Record<string, any>> {
   return entries.flatMap((entry) => {
-    const chaos = faultChaos(entry.fault, entry, t);
+    const chaos = faultChaos(entry, t);
     if (typeof chaos === "string") return [];
     return [
       {
