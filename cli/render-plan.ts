@@ -33,6 +33,11 @@ export function renderPlan(p: PlanResult): string {
     if (c.signals.length === 0) lines.push(`  ${c.dataClass}: NONE (no alert or alarm watches this class)`);
     else lines.push(`  ${c.dataClass}:`, ...c.signals.map((s) => `    - ${s.alert} [${s.source}]: ${s.threshold} ${s.unit}${s.heldSeconds !== undefined ? ` for ${s.heldSeconds} seconds` : ""}, ${s.target}`));
   }
+  lines.push("", "In-cluster tests of each data class (faults are measured by the recovery probe; scenario, when):");
+  for (const c of p.measuredTests) {
+    const tests = c.tests.map((t) => `${t.name} (${t.kind === "fault" ? t.scenario : `DR test, ${t.scenario}`}) ${t.cadence}`);
+    lines.push(`  ${c.dataClass}: ${tests.length ? tests.join(", ") : "none scheduled"}`);
+  }
   lines.push("", p.access.summary);
   lines.push("", p.violations.length ? `Violations (${p.violations.length}):` : "Violations: none");
   // The same finding on two objects (one per region, say) is told apart by the resource it is on.

@@ -5,6 +5,7 @@ import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { drTestsEnabledByDefault, FailoverController } from "./controller";
 import { FailoverDns } from "./dns";
+import { FaultSchedules, stackFaultSchedule, stackFaultTargets } from "./chaos";
 import { LlmGateway } from "./llm-gateway";
 import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
@@ -46,6 +47,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly failoverController?: FailoverController;
   /** The LLM gateway in every region the agent API runs in (agent-dr:llm). */
   readonly llmGateways: LlmGateway[] = [];
+  /** Chaos Mesh fault Schedules in the primary region (agent-dr:chaos; staging by default). */
+  readonly faultSchedules?: FaultSchedules;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -114,6 +117,22 @@ export class AgentPlatform extends pulumi.ComponentResource {
         `${name}-failover`,
         { config, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), controller: config.failover.controller.enabled, drTests },
         { parent: this },
+      );
+    }
+
+    // The measured DR tests: faults on the tiers above, in the primary region only.
+    const faults = stackFaultSchedule(config);
+    if (config.chaos.enabled && faults.length > 0) {
+      this.faultSchedules = new FaultSchedules(
+        `${name}-chaos`,
+        {
+          provider: this.primary.provider,
+          faults,
+          targets: stackFaultTargets(config),
+          ...(config.chaos.installChart ? { install: { chartVersion: config.chaos.chartVersion, namespace: config.chaos.namespace } } : {}),
+          labels: baseLabels(config, "chaos"),
+        },
+        { parent: this, dependsOn: [...(this.postgres ? [this.postgres.primary] : []), ...this.llmGateways] },
       );
     }
 

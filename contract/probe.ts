@@ -62,6 +62,17 @@ export const CHAOS_FAULTS = {
 export type ChaosFault = keyof typeof CHAOS_FAULTS;
 export const CHAOS_FAULT_NAMES = Object.keys(CHAOS_FAULTS) as ChaosFault[];
 
+/**
+ * One scheduled fault: its 5-field cron (UTC) and how long after each start the fault lasts, so the
+ * probe attributes an outage that begins in [start, start + durationSeconds) to it. The fault
+ * Schedules and the probe's config both read one list (components/chaos faultSchedule).
+ */
+export interface FaultScheduleEntry {
+  fault: ChaosFault;
+  schedule: string;
+  durationSeconds: number;
+}
+
 /** What the probe measures, per class; the stack writes it into the probe's ConfigMap (no secrets). */
 export interface ProbeClassConfig {
   class: string;
@@ -79,7 +90,7 @@ export interface ProbeConfig {
   writeIntervalMs: number;
   classes: ProbeClassConfig[];
   /** The scheduled faults (fault name -> 5-field cron, UTC, and how long the fault lasts), so a gap is attributed to its scenario. */
-  faults: Array<{ fault: ChaosFault; schedule: string; durationSeconds: number }>;
+  faults: FaultScheduleEntry[];
   /** Bucket for the JSON reports (absent: reports only in the log). */
   reportBucket?: string;
 }

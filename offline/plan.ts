@@ -3,6 +3,7 @@ import { parseStackConfig, planningOf, rawConfigFrom, StackConfig } from "../dr/
 import { observeSettings } from "../policies/observe";
 import { signalsFromResources } from "../components/signals/render/from-resources";
 import type { ClassSignals } from "../components/signals/render/by-data-class";
+import { measuredTestsByDataClass, type ClassMeasuredTests } from "../components/chaos/measured-tests";
 import type { CapturedResource } from "./capture";
 import { runOffline, stackAccount } from "./run-program";
 import { accessMatrix, describeFinding, describeResult, matrixSummary } from "../access/matrix";
@@ -30,6 +31,8 @@ export interface PlanResult {
   costs: string[];
   /** Per data class, the alerts and alarms the resources declare (components/signals); [] = unwatched. */
   signals: ClassSignals[];
+  /** Per data class, the scheduled in-cluster tests (fault Schedules, DR test CronJobs) the resources declare; [] = none scheduled. */
+  measuredTests: ClassMeasuredTests[];
   /** The IAM request matrix: every credential holder's requests judged by an IAM evaluator (access/). */
   access: { summary: string; judged: number; unexpected: string[]; contract: string[] };
 }
@@ -71,6 +74,7 @@ export async function planFromResources(stack: string, config: StackConfig, reso
     violations,
     costs: budget.costs,
     signals: signalsFromResources(resources, config.dataClasses.map((c) => c.name)),
+    measuredTests: measuredTestsByDataClass(resources, config.dataClasses),
     access: { summary: matrixSummary(matrix), judged: matrix.results.length, unexpected, contract },
   };
 }

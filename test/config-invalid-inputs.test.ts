@@ -117,6 +117,13 @@ describe("invalid values are refused, naming the key, the value and what is expe
     ["clone to a time that has not happened", { postgres: { clone: { sourceCluster: "agent-pg-prod", targetTime: "2099-01-01T00:00:00Z" } } }, "agent-dr:postgres.clone.targetTime", "2099-01-01T00:00:00Z", /a time in the past/],
     ["OIDC: the DR issuer is another region's cluster", { regions: { dr: "eu-west-1" } }, "agent-dr:oidc.drIssuerUrl", "oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000", /the EKS cluster in eu-west-1 \(this one is a cluster's in us-west-2\)/],
     ["OIDC: the DR provider in another account", { oidc: { drProviderArn: "arn:aws:iam::999988887777:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000" } }, "agent-dr:oidc.drProviderArn", "arn:aws:iam::999988887777:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/PRODDR000000000000000000000000000", /a provider in the workload account 444455556666/],
+    // agent-dr:chaos (components/chaos): strict, and no chart setting with the tests off
+    ["chaos: enabled as a string", { chaos: { enabled: "yes" } }, "agent-dr:chaos.enabled", "yes", /expected a boolean \(true or false\)/],
+    ["chaos: a chart version that is a channel", { chaos: { enabled: true, chartVersion: "latest" } }, "agent-dr:chaos.chartVersion", "latest", /expected a Chaos Mesh chart version such as "2.8.3"/],
+    ["chaos: a namespace that is no Kubernetes name", { chaos: { enabled: true, namespace: "Chaos_Mesh" } }, "agent-dr:chaos.namespace", "Chaos_Mesh", /expected a Kubernetes name/],
+    ["chaos: an unknown key", { chaos: { enabled: true, schedule: "0 2 * * *" } }, "agent-dr:chaos.schedule", "0 2 * * *", /unknown key/],
+    ["chaos: the chart in prod with the tests off by default", { chaos: { installChart: true } }, "agent-dr:chaos.installChart", true, /expected unset \(or installChart false\) while agent-dr:chaos.enabled is false \(the default in this environment\)/],
+    ["chaos: a chart version with the tests off", { chaos: { enabled: false, chartVersion: "2.8.3" } }, "agent-dr:chaos.chartVersion", "2.8.3", /while agent-dr:chaos.enabled is false: no fault Schedule would use Chaos Mesh/],
   ])("%s", (_what, patch, key, value, expected) => {
     const problems = problemsOf(patch);
     const p = problems.find((x) => x.key === key);
@@ -168,6 +175,8 @@ describe("one error does not drag in false follow-on errors", () => {
 
 describe("valid edge values still pass", () => {
   it.each<[string, Record<string, unknown>]>([
+    ["chaos: on in prod on purpose, with the chart", { chaos: { enabled: true, installChart: true, chartVersion: "2.8.3", namespace: "chaos-testing" } }],
+    ["chaos: off, installChart false spelt out", { chaos: { enabled: false, installChart: false } }],
     ["shared_buffers 1GB, 128MB with a space, fractional 1.5GB", param({ shared_buffers: "1GB", effective_cache_size: "128 MB", maintenance_work_mem: "1.5GB" })],
     ["booleans as on/off/true and a YAML boolean", param({ fsync: "on", wal_log_hints: "off", full_page_writes: "true", log_connections: true, log_disconnections: "YES" })],
     ["integers as YAML numbers and hex", param({ max_connections: 200, max_wal_senders: "0x10" })],

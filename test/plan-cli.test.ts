@@ -32,6 +32,19 @@ describe("npm run plan", () => {
     expect(out.access.judged).toBeGreaterThan(100);
     expect(out.access).toMatchObject({ unexpected: [], contract: [] });
     expect(r.status).toBe(out.violations.some((v: any) => v.level === "mandatory") ? 1 : 0);
+    // Fault schedules are off in prod: every class is listed, none has a test scheduled.
+    expect(out.measuredTests.map((c: any) => c.dataClass)).toEqual(out.signals.map((c: any) => c.dataClass));
+    expect(out.measuredTests.every((c: any) => c.tests.length === 0)).toBe(true);
+  });
+
+  it("lists per data class the in-cluster tests that measure it in staging, and none scheduled in prod", () => {
+    const staging = plan(["--stack", "staging"]).stdout;
+    expect(staging).toMatch(/^  conversation_history: postgres-leader-kill \(instance-loss\) weekly Tue 02:00 UTC, postgres-leader-partition \(instance-loss\) weekly Thu 02:00 UTC, backup-restore \(DR test, logical-corruption\) weekly Mon 03:00 UTC, /m);
+    expect(staging).toMatch(/^  agent_responses: llm-provider-egress-block \(llm-provider-outage\) weekly Sat 02:00 UTC, llm-outage-test \(DR test, llm-provider-outage\) monthly on the 8th 05:00 UTC$/m);
+    expect(staging).toMatch(/^  session_state: sentinel-failover \(DR test, instance-loss\) weekly Wed 03:00 UTC$/m);
+    const prod = plan(["--stack", "prod"]).stdout;
+    expect(prod).toMatch(/^  conversation_history: none scheduled$/m);
+    expect(prod).not.toMatch(/postgres-leader-kill/);
   });
 
   it("prints a human table with the budget and violations", () => {

@@ -204,6 +204,33 @@ function casesFor(r: AlertRule, settings: DrSettings, step: number): Case[] {
         { name: "hand-offs delivered, none failed", series: [s("agent_dr_llm_handoffs_total", { ...gw, result: "delivered" }, `0+1x${n(e)}`), s("agent_dr_llm_handoffs_total", { ...gw, result: "failed" }, constant(3, e))], evalTime: e, fires: [] },
       ];
     }
+    case "RecoveryMeasuredAboveTarget":
+    case "RecoveryMeasuredAbovePrediction": {
+      // The probe's gauges: measured against its companion (the target, or the budget's prediction), per class and scenario.
+      const companion = r.alert === "RecoveryMeasuredAboveTarget" ? { rto: "agent_dr_probe_target_rto_seconds", rpo: "agent_dr_probe_target_rpo_seconds" } : { rto: "agent_dr_probe_predicted_rto_seconds", rpo: "agent_dr_probe_predicted_rpo_seconds" };
+      const other = r.alert === "RecoveryMeasuredAboveTarget" ? { rto: "agent_dr_probe_predicted_rto_seconds", rpo: "agent_dr_probe_predicted_rpo_seconds" } : { rto: "agent_dr_probe_target_rto_seconds", rpo: "agent_dr_probe_target_rpo_seconds" };
+      const probe = { instance: "agent-dr-recovery-probe-0:9464", job: "recovery-probe", class: r.dataClasses[0], scenario: r.classTargets[r.dataClasses[0]].scenarios[0], store: "postgres" };
+      const out = { class: probe.class, scenario: probe.scenario, store: probe.store };
+      const e = Math.max(forFires, step);
+      const gauges = (rto: number, rpo: number, limitRto: number, limitRpo: number) => [
+        s("agent_dr_probe_measured_rto_seconds", probe, constant(rto, e)),
+        s("agent_dr_probe_measured_rpo_seconds", probe, constant(rpo, e)),
+        s(companion.rto, probe, constant(limitRto, e)),
+        s(companion.rpo, probe, constant(limitRpo, e)),
+      ];
+      return [
+        { name: "measured RTO one second above", series: gauges(61, 0, 60, 5), evalTime: e, fires: [{ ...out, objective: "RTO" }] },
+        { name: "measured RPO one second above", series: gauges(30, 6, 60, 5), evalTime: e, fires: [{ ...out, objective: "RPO" }] },
+        { name: "both above: two alerts, one per objective", series: gauges(90, 10, 60, 5), evalTime: e, fires: [{ ...out, objective: "RTO" }, { ...out, objective: "RPO" }] },
+        { name: "measured exactly at the limit", series: gauges(60, 5, 60, 5), evalTime: e, fires: [] },
+        ...(F > 0 ? [{ name: "above for less than the hold", series: gauges(90, 10, 60, 5), evalTime: e - step, fires: [] }] : []),
+        // The companion of another class: on (class, scenario) keeps it from matching.
+        { name: "limit of another class only", series: [s("agent_dr_probe_measured_rto_seconds", probe, constant(90, e)), s(companion.rto, { ...probe, class: "other_class" }, constant(60, e))], evalTime: e, fires: [] },
+        // The other gauge pair is not this alert's: above it alone must not fire.
+        { name: "above the other alert's limit only", series: [...gauges(50, 4, 60, 5), s(other.rto, probe, constant(10, e)), s(other.rpo, probe, constant(1, e))], evalTime: e, fires: [] },
+        { name: "no limit exported (unbounded target)", series: [s("agent_dr_probe_measured_rto_seconds", probe, constant(900, e))], evalTime: e, fires: [] },
+      ];
+    }
     default:
       throw new Error(`no promtool cases for ${r.alert}: every alert needs series that fire it and series that do not`);
   }
@@ -273,6 +300,16 @@ describe.each(["staging", "prod"])("alert rules of %s under the real promtool", 
     if (res.status !== 0) throw new Error(`promtool test rules failed:\n${out.slice(0, 20000)}`);
     expect(out.match(/SUCCESS/g)?.length).toBe(files.length);
     expect(cases).toBeGreaterThanOrEqual(2 * rules.length);
+  });
+
+  it("a recovery-probe rule that also fires at the limit is caught (>= instead of >)", () => {
+    const r = rules.find((x) => x.alert === "RecoveryMeasuredAboveTarget")!;
+    const loose: AlertRule = { ...r, expr: r.expr.replace(/ > on /g, " >= on ") };
+    expect(loose.expr).not.toBe(r.expr);
+    const w = writeRuleTest(dir, 998, loose, env, settings);
+    const res = spawnSync(PROMTOOL, ["test", "rules", w.file], { cwd: dir, encoding: "utf8" });
+    expect(`${res.stdout}${res.stderr}`).toMatch(/measured exactly at the limit/);
+    expect(res.status).not.toBe(0);
   });
 
   it("a wrong threshold is caught: the same tests against rules shifted by one step fail", () => {

@@ -86,6 +86,8 @@ export interface StackConfig {
   network: NetworkSettings;
   /** The LLM gateway in every region the agent API runs in (absent: no agent-dr:llm key, or enabled false). */
   llm?: LlmConfig;
+  /** The in-cluster measured DR tests (agent-dr:chaos): Chaos Mesh fault Schedules in the primary region. */
+  chaos: ChaosConfig;
   signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
@@ -95,6 +97,17 @@ export interface StackConfig {
     overrides: Partial<Record<SignalAlert, number>>;
   };
 }
+
+export interface ChaosConfig {
+  /** Default: staging only (a fault in prod is a decision, not a cron default). */
+  enabled: boolean;
+  installChart: boolean;
+  chartVersion: string;
+  namespace: string;
+}
+
+/** Chaos Mesh release whose CRDs schemas/chaos-mesh/ holds. */
+export const CHAOS_MESH_CHART_VERSION = "2.8.3";
 
 export interface LlmProviderConfig {
   name: string;
@@ -192,6 +205,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
   consistencyProblems(cfg, { hasDr, standbyEnabled, environment: environment ?? "staging", dataSizeGiB: cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB }, problems, key);
   backupProblems(cfg, hasDr, envDefaults.backupRetentionDays, problems, key);
   failoverProblems(cfg, hasDr, problems, key);
+  chaosProblems(cfg, environment, problems, key);
 
   // Parameters (names, values, the ones the recovery settings own) were judged by the schema, against PostgreSQL 15.
   const pgo = cfg.postgres?.overrides ?? {};
@@ -287,6 +301,12 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
           },
         }
       : {}),
+    chaos: {
+      enabled: cfg.chaos?.enabled ?? environment === "staging",
+      installChart: cfg.chaos?.installChart ?? false,
+      chartVersion: cfg.chaos?.chartVersion ?? CHAOS_MESH_CHART_VERSION,
+      namespace: cfg.chaos?.namespace ?? "chaos-mesh",
+    },
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,
       ...(cfg.signals?.onCallWebhook ? { onCallWebhook: cfg.signals.onCallWebhook } : {}),
@@ -473,6 +493,17 @@ function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: ConfigP
 }
 
 /** A chain that names one provider twice would try it twice and call it a fallback. */
+/** Chart settings with the tests off would be ignored silently. */
+function chaosProblems(cfg: RawStackConfig, environment: Environment | undefined, problems: ConfigProblem[], key: (p: string) => string): void {
+  const enabled = cfg.chaos?.enabled ?? environment === "staging";
+  if (enabled) return;
+  for (const k of ["installChart", "chartVersion", "namespace"] as const) {
+    const v = cfg.chaos?.[k];
+    if (v === undefined || v === false) continue;
+    problems.push({ key: key(`chaos.${k}`), value: v, expected: `expected unset (or installChart false) while agent-dr:chaos.enabled is false${cfg.chaos?.enabled === undefined ? " (the default in this environment)" : ""}: no fault Schedule would use Chaos Mesh, the setting would be ignored` });
+  }
+}
+
 function llmProblems(cfg: RawStackConfig, problems: ConfigProblem[], key: (p: string) => string): void {
   const providers = cfg.llm!.providers;
   providers.forEach((p, i) => {

@@ -64,6 +64,19 @@ const k8sName = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "expected a Kubernetes name (lower-case letters, digits, '-')" })
   .max(63);
 
+/**
+ * The in-cluster measured DR tests (components/chaos): Chaos Mesh Schedules that inject the
+ * CHAOS_FAULTS on the DR-test cadence while the recovery probe measures. On by default in staging
+ * only; installChart installs Chaos Mesh namespace-scoped by its Helm chart.
+ */
+const chaos = z.strictObject({
+  enabled: z.boolean().optional(),
+  installChart: z.boolean().optional(),
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: 'expected a Chaos Mesh chart version such as "2.8.3"' }).optional(),
+  /** Namespace the chart is installed into (its controller and daemons run there). */
+  namespace: k8sName.optional(),
+});
+
 const oidcArn = checked((value) => {
   const parsed = parseOidcProviderArn(value);
   return typeof parsed === "string" ? parsed : undefined;
@@ -206,6 +219,8 @@ export const SIGNAL_ALERTS = [
   "Route53HealthCheckFailing",
   "LlmDegradedResponses",
   "LlmHandoffFailing",
+  "RecoveryMeasuredAboveTarget",
+  "RecoveryMeasuredAbovePrediction",
 ] as const;
 export type SignalAlert = (typeof SIGNAL_ALERTS)[number];
 
@@ -403,6 +418,7 @@ export const stackConfigSchema = z.strictObject({
     .optional(),
   network: network.optional(),
   llm: llm.optional(),
+  chaos: chaos.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -413,4 +429,5 @@ export type DnsOverrides = z.infer<typeof dnsOverrides>;
 export type SignalsConfig = z.infer<typeof signals>;
 export type NetworkConfig = z.infer<typeof network>;
 export type LlmRawConfig = z.infer<typeof llm>;
+export type ChaosRawConfig = z.infer<typeof chaos>;
 export type LlmOverrides = z.infer<typeof llmOverrides>;

@@ -28,7 +28,13 @@ export const REMOVED_API_VERSIONS: Record<string, string> = {
 const NOT_API_OBJECTS = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile"]);
 
 /** Vendored CRD schemas: apiVersion/kind -> openAPIV3Schema. */
-const CRD_FILES = ["postgresql.acid.zalan.do.crd.yaml", "operatorconfiguration.acid.zalan.do.crd.yaml"];
+const CRD_FILES = [
+  "postgresql.acid.zalan.do.crd.yaml",
+  "operatorconfiguration.acid.zalan.do.crd.yaml",
+  "chaos-mesh/chaos-mesh.org_schedules.yaml",
+  "chaos-mesh/chaos-mesh.org_podchaos.yaml",
+  "chaos-mesh/chaos-mesh.org_networkchaos.yaml",
+];
 let crdValidators: Map<string, (o: unknown) => string[]> | undefined;
 
 function crdSchemas(): Map<string, (o: unknown) => string[]> {
@@ -44,6 +50,9 @@ function crdSchemas(): Map<string, (o: unknown) => string[]> {
       int32: { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
       int64: { type: "number", validate: (n: number) => Number.isInteger(n) },
       uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+      // Chaos Mesh's status fields.
+      "date-time": { type: "string", validate: (s: string) => !Number.isNaN(Date.parse(s)) },
+      byte: /^[A-Za-z0-9+/]*={0,2}$/,
     },
   });
   for (const file of CRD_FILES) {
@@ -66,6 +75,15 @@ function stripK8sExtensions(schema: any): any {
   for (const [k, v] of Object.entries(schema)) {
     if (k.startsWith("x-kubernetes-")) continue;
     out[k] = stripK8sExtensions(v);
+  }
+  // OpenAPI 3.0's boolean exclusiveMinimum/Maximum (Chaos Mesh's CRDs) is a number in ajv's JSON Schema.
+  for (const [exclusive, bound] of [["exclusiveMinimum", "minimum"], ["exclusiveMaximum", "maximum"]] as const) {
+    if (typeof schema[exclusive] !== "boolean") continue;
+    delete out[exclusive];
+    if (schema[exclusive] && typeof schema[bound] === "number") {
+      out[exclusive] = schema[bound];
+      delete out[bound];
+    }
   }
   if (schema["x-kubernetes-int-or-string"]) {
     delete out.type;
@@ -104,6 +122,11 @@ export function validateK8sObject(r: CapturedResource): string[] {
     const errors: any[] = e.errors ?? [];
     return errors.length ? errors.map((x) => `${kind} ${r.name}: ${x.instancePath || "/"} ${x.message}`) : [`${kind} ${r.name}: ${e.message}`];
   }
+}
+
+/** Validate a plain object (apiVersion, kind, metadata, spec) against its vendored CRD; undefined when no CRD is vendored for it. */
+export function validateCustomObject(obj: { apiVersion: string; kind: string }): string[] | undefined {
+  return crdSchemas().get(`${obj.apiVersion}:${obj.kind}`)?.(obj);
 }
 
 export function validateK8sObjects(resources: CapturedResource[]): string[] {

@@ -7,11 +7,12 @@ import { postgresRules } from "./postgres-rules";
 import { redisRules } from "./redis-rules";
 import { attachDerived, withoutSignalOverrides } from "./derived-thresholds";
 import { llmRules } from "./llm-rules";
+import { probeRules } from "./probe-rules";
 import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_WHY_ANNOTATION } from "../../../contract/signals";
 
 /** Every Prometheus alert rule of the stack, derived from the targets (overrides applied). */
 export function alertRules(config: StackConfig, settings: DrSettings, jobs: CronJobNames): AlertRule[] {
-  const rules = (cfg: StackConfig) => [...postgresRules(cfg, settings), ...redisRules(cfg, settings), ...jobRules(cfg, settings, jobs), ...llmRules(cfg, settings)];
+  const rules = (cfg: StackConfig) => [...postgresRules(cfg, settings), ...redisRules(cfg, settings), ...jobRules(cfg, settings, jobs), ...llmRules(cfg, settings), ...probeRules(cfg, settings)];
   const plain = withoutSignalOverrides(config);
   // A rule's threshold is in its override's unit (status alerts: their for: duration).
   return plain ? attachDerived(rules(config), rules(plain), (r) => r.threshold) : rules(config);
