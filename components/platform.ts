@@ -9,6 +9,7 @@ import { LlmGateway } from "./llm-gateway";
 import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
+import { RecoveryProbe } from "./recovery-probe";
 import { RedisSentinel } from "./redis";
 import { Signals } from "./signals";
 import { baseLabels } from "./tags";
@@ -46,6 +47,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly failoverController?: FailoverController;
   /** The LLM gateway in every region the agent API runs in (agent-dr:llm). */
   readonly llmGateways: LlmGateway[] = [];
+  /** The recovery probe in the primary region (agent-dr:probe; staging by default). */
+  readonly recoveryProbe?: RecoveryProbe;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -113,6 +116,20 @@ export class AgentPlatform extends pulumi.ComponentResource {
       this.failoverController = new FailoverController(
         `${name}-failover`,
         { config, primary: this.primary, ...(this.dr ? { dr: this.dr } : {}), controller: config.failover.controller.enabled, drTests },
+        { parent: this },
+      );
+    }
+
+    // After the tiers it writes to: their Secrets and Services are the probe's way in.
+    if (config.probe.enabled && (args.settings.postgres || args.settings.redis)) {
+      this.recoveryProbe = new RecoveryProbe(
+        `${name}-probe`,
+        {
+          config,
+          settings: args.settings,
+          cluster: this.primary,
+          reportBucket: { name: this.backup.primary.bucketName, arn: this.backup.primary.bucketArn, kmsKeyArn: this.backup.primary.kmsKeyArn },
+        },
         { parent: this },
       );
     }

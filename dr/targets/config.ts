@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PATRONI } from "../engine-facts";
-import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
+import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS, PROBE_DEFAULT_WRITE_INTERVAL_MS, probeEnabledByDefault } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
@@ -83,6 +83,8 @@ export interface StackConfig {
   network: NetworkSettings;
   /** The LLM gateway in every region the agent API runs in (absent: no agent-dr:llm key, or enabled false). */
   llm?: LlmConfig;
+  /** The recovery probe in the primary region (agent-dr:probe; on by default in staging only, see probeEnabledByDefault). */
+  probe: { enabled: boolean; writeIntervalMs: number };
   signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
@@ -275,6 +277,10 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
           },
         }
       : {}),
+    probe: {
+      enabled: cfg.probe?.enabled ?? probeEnabledByDefault(environment ?? "staging"),
+      writeIntervalMs: cfg.probe?.writeIntervalMs ?? PROBE_DEFAULT_WRITE_INTERVAL_MS,
+    },
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,
       ...(cfg.signals?.onCallWebhook ? { onCallWebhook: cfg.signals.onCallWebhook } : {}),
