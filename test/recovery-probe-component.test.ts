@@ -133,7 +133,7 @@ test("with signals.prometheusOperator and a 250 ms interval: a valid PodMonitor 
   expect(() => new PodMonitor(obj as any).validate()).not.toThrow();
   expect(pm.inputs.spec).toMatchObject({ selector: { matchLabels: { "app.kubernetes.io/name": PROBE_APP_LABEL } }, podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }] });
   // The same schema refuses a broken one (the check can fail).
-  expect(() => new PodMonitor({ ...obj, spec: { ...obj.spec, podMetricsEndpoints: "metrics" } } as any).validate()).toThrow();
+  expect(() => new PodMonitor({ ...obj, spec: { ...pm.inputs.spec, podMetricsEndpoints: "metrics" } } as any).validate()).toThrow();
   expect(validateK8sObjects(mine.filter((r) => r.type !== PODMONITOR))).toEqual([]);
   const [dep] = byType(mine, "kubernetes:apps/v1:Deployment");
   expect(dep.inputs.spec.template.metadata.annotations).toBeUndefined();
