@@ -116,9 +116,16 @@ export class PgWriter implements Writer {
   }
 }
 
-/** Ids of a run's rows present in a table, read with `query` (a member, or the pooler). */
-export async function presentRowIds(query: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, table: string, run: string): Promise<Set<number>> {
+/** Ids of a run's rows present in a table (from `minId` on), read with `query` (a member, or the pooler). */
+export async function presentRowIds(query: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, table: string, run: string, minId = 1): Promise<Set<number>> {
   sequencedTableDdl(table);
-  const rows = await query(`select id from ${table} where run = $1`, [run]);
+  const rows = await query(`select id from ${table} where run = $1 and id >= $2`, [run, minId]);
   return new Set(rows.map((r) => Number(r.id)));
+}
+
+/** The probe's canaries older than `days`: it checks 10 minutes back, so a day is kept for reading by hand. */
+export function expireRowsSql(table: string, days: number): string {
+  sequencedTableDdl(table);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`days ${days}: expected a whole number of at least 1`);
+  return `delete from ${table} where ts < now() - interval '${days} days'`;
 }

@@ -7,7 +7,7 @@ import type { Writer } from "./attempt";
 import { ClassProbe } from "./class-probe";
 import { serveProbe } from "./http";
 import { ProbeMetrics } from "./metrics";
-import { PgWriter, presentRowIds, sequencedTableDdl } from "./postgres-writer";
+import { expireRowsSql, PgWriter, presentRowIds, sequencedTableDdl } from "./postgres-writer";
 import { presentKeyIds, RedisWriter } from "./redis-writer";
 import { writeReport } from "./s3-report";
 
@@ -55,7 +55,7 @@ export function recordExpectations(metrics: ProbeMetrics, classes: ProbeClassCon
 }
 
 /** A Postgres class's writer through the pooler, with its read-back, and the table created first. */
-async function postgresProbe(c: ProbeClassConfig, config: ProbeConfig, rt: ProbeRuntime, run: string, epoch: number): Promise<{ writer: Writer; present: (ids: number[]) => Promise<Set<number>> }> {
+async function postgresProbe(c: ProbeClassConfig, config: ProbeConfig, rt: ProbeRuntime, run: string, epoch: number): Promise<{ writer: Writer; present: (ids: number[]) => Promise<Set<number>>; expire: () => Promise<void> }> {
   const { host, port, database } = c.endpoint;
   const user = c.endpoint.user ?? "";
   const password = secret(rt.env, probePostgresPasswordEnv(c.class));
@@ -80,16 +80,21 @@ async function postgresProbe(c: ProbeClassConfig, config: ProbeConfig, rt: Probe
   const present = async (ids: number[]) => {
     const client = await connect();
     try {
-      const all = await presentRowIds((sql, p) => client.query(sql, p).then((r) => r.rows), PROBE_TABLE, run);
+      const all = await presentRowIds((sql, p) => client.query(sql, p).then((r) => r.rows), PROBE_TABLE, run, Math.min(...ids));
       return new Set(ids.filter((id) => all.has(id)));
     } finally {
       await client.end().catch(() => undefined);
     }
   };
-  return { writer, present };
+  // The canary table would otherwise grow by a row per interval for ever.
+  const expire = async () => {
+    const client = await connect();
+    await client.query(expireRowsSql(PROBE_TABLE, 1)).finally(() => client.end().catch(() => undefined));
+  };
+  return { writer, present, expire };
 }
 
-function redisProbe(c: ProbeClassConfig, config: ProbeConfig, rt: ProbeRuntime, run: string, epoch: number): { writer: Writer; present: (ids: number[]) => Promise<Set<number>> } {
+function redisProbe(c: ProbeClassConfig, config: ProbeConfig, rt: ProbeRuntime, run: string, epoch: number): { writer: Writer; present: (ids: number[]) => Promise<Set<number>>; expire?: () => Promise<void> } {
   const writer = new RedisWriter({
     sentinels: [{ host: c.endpoint.host, port: c.endpoint.port }],
     masterName: c.endpoint.masterName as string,
@@ -116,6 +121,8 @@ export async function runProbe(config: ProbeConfig, rt: ProbeRuntime, signal: Ab
   const lookbackMs = rt.lookbackMs ?? Math.min(600_000, (PROBE_KEY_TTL_SECONDS * 1000) / 4);
   const probes: ClassProbe[] = [];
   const counted = new Map<ClassProbe, number>();
+  const expiries: Array<() => Promise<void>> = [];
+  let lastExpiry = 0;
   const all: ProbeMeasurement[] = [];
   try {
     for (const c of config.classes) {
@@ -123,6 +130,7 @@ export async function runProbe(config: ProbeConfig, rt: ProbeRuntime, signal: Ab
       const built = c.store === "postgres" ? await postgresProbe(c, config, rt, run, epoch) : redisProbe(c, config, rt, run, epoch);
       const probe = new ClassProbe({ cls: c, faults: config.faults, writer: built.writer, present: (acked) => built.present(acked.map((a) => a.id)), settleMs: rt.settleMs ?? 5000, lookbackMs });
       built.writer.start();
+      if (built.expire) expiries.push(built.expire);
       probes.push(probe);
       counted.set(probe, 0);
       rt.log(`${c.class}: writing to ${c.store} ${c.endpoint.host}:${c.endpoint.port} every ${config.writeIntervalMs} ms`);
@@ -153,6 +161,10 @@ export async function runProbe(config: ProbeConfig, rt: ProbeRuntime, signal: Ab
           }
         }
         p.prune();
+      }
+      if (Date.now() - lastExpiry > 3_600_000) {
+        lastExpiry = Date.now();
+        for (const expire of expiries) await expire().catch((e) => rt.log(`expiring old canaries failed: ${(e as Error).message}`));
       }
     }
   } finally {
