@@ -1,4 +1,6 @@
 import { SERVICE_ACCOUNTS as POSTGRES_SERVICE_ACCOUNTS } from "../contract/postgres";
+import { PROBE_NAME, PROBE_REPORT_PREFIX, type ProbeConfig, type ProbeMeasurement } from "../contract/probe";
+import { reportPut } from "../probe/s3-report";
 import type { CapturedResource } from "../contract/captured-resource";
 import { recoveryPointAttackers } from "./attackers";
 import { AccessCase, ContractFinding, WorkloadCases, WorkloadRequests } from "./cases";
@@ -290,6 +292,67 @@ function alarmNotifications(model: StackModel): WorkloadRequests[] {
   return out;
 }
 
+/**
+ * The recovery probe: one PutObject per measured outage under its prefix, with the headers its
+ * client (probe/s3-report.ts reportPut) puts on the wire, read from the ConfigMap the plan renders.
+ * Nothing else: not its own reports back, not other prefixes, not the archive.
+ */
+function recoveryProbe(model: StackModel): WorkloadRequests[] {
+  const out: WorkloadRequests[] = [];
+  for (const cm of byType(model.resources, "kubernetes:core/v1:ConfigMap").filter((c) => c.inputs.metadata?.name === `${PROBE_NAME}-config`)) {
+    const namespace: string = cm.inputs.metadata?.namespace;
+    const role = serviceAccountRole(model, cm.provider, namespace, PROBE_NAME);
+    const w = new WorkloadCases(model, `recovery probe (${namespace})`, role);
+    let probe: ProbeConfig;
+    try {
+      probe = JSON.parse(cm.inputs.data?.["probe.json"] ?? "");
+    } catch {
+      w.contract("config", "the probe's ConfigMap holds no probe.json it can read");
+      out.push(w.out);
+      continue;
+    }
+    if (!probe.reportBucket || !probe.reportKmsKeyArn) continue; // no reports, no credentials
+    if (!role) w.contract("IRSA", `no ServiceAccount ${namespace}/${PROBE_NAME} with a role the plan creates, in this cluster's Kubernetes provider`);
+    const sample: ProbeMeasurement = {
+      class: probe.classes[0]?.class ?? "session_state",
+      store: probe.classes[0]?.store ?? "redis",
+      scenario: "instance-loss",
+      outageStartedAt: "2026-12-07T03:00:01.000Z",
+      recoveredAt: "2026-12-07T03:00:07.250Z",
+      measuredRtoSeconds: 6.25,
+      measuredRpoSeconds: 0,
+      lostAcknowledgedWrites: 0,
+      acknowledgedWrites: 600,
+      targetRtoSeconds: null,
+      targetRpoSeconds: null,
+      predictedRtoSeconds: null,
+      predictedRpoSeconds: null,
+    };
+    const put = reportPut(probe.reportBucket, probe.reportKmsKeyArn, probe.environment, sample).input;
+    const bucket = probe.reportBucket;
+    const key = put.Key as string;
+    const headers: SseHeaders = { ...(put.ServerSideEncryption ? { sse: put.ServerSideEncryption } : {}), ...(put.SSEKMSKeyId ? { kmsKeyId: put.SSEKMSKeyId } : {}) };
+    w.needs("write a measurement report", { api: "PutObject", bucket, key, headers, tls: true });
+    w.never("its reports: read back", { api: "GetObject", bucket, key, tls: true });
+    w.never("its reports: delete", { api: "DeleteObject", bucket, key, tls: true });
+    w.never("its reports: list", { api: "ListObjectsV2", bucket, prefix: `${PROBE_REPORT_PREFIX}${probe.environment}/`, tls: true });
+    const other = probe.environment === "prod" ? "staging" : "prod";
+    w.never("the other environment's probe prefix", { api: "PutObject", bucket, key: `${PROBE_REPORT_PREFIX}${other}/x.json`, headers, tls: true });
+    w.never("the WAL archive: write", { api: "PutObject", bucket, key: `spilo/agent-pg-${probe.environment}/wal/15/${WAL_SEGMENT}`, headers, tls: true });
+    w.never("the WAL archive: read", { api: "GetObject", bucket, key: `spilo/agent-pg-${probe.environment}/wal/15/${WAL_SEGMENT}`, tls: true });
+    w.never("the logical dumps: write", { api: "PutObject", bucket, key: `logical-backups/agent-pg-${probe.environment}/agent_config/x.dump`, headers, tls: true });
+    w.never("encryption: a report asking for AES256", { api: "PutObject", bucket, key, headers: { sse: "AES256" }, tls: true });
+    w.never("TLS only: a report over plain HTTP", { api: "PutObject", bucket, key, headers, tls: false });
+    w.never("bucket configuration (PutBucketPolicy)", { api: "PutBucketPolicy", bucket, tls: true });
+    for (const b of model.buckets.values()) {
+      if (b.bucket === bucket) continue;
+      w.never("another region's bucket", { api: "PutObject", bucket: b.bucket, key, headers: { sse: "aws:kms", kmsKeyId: b.keyArn }, tls: true });
+    }
+    out.push(w.out);
+  }
+  return out;
+}
+
 /** Every credential holder of the plan and its requests. */
 export function workloadRequests(model: StackModel): WorkloadRequests {
   const all: WorkloadRequests[] = [];
@@ -301,6 +364,6 @@ export function workloadRequests(model: StackModel): WorkloadRequests {
     }
   }
   for (const cfg of byType(model.resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")) all.push(replication(model, cfg));
-  all.push(...failoverController(model), ...alarmNotifications(model), ...recoveryPointAttackers(model));
+  all.push(...failoverController(model), ...alarmNotifications(model), ...recoveryProbe(model), ...recoveryPointAttackers(model));
   return { cases: all.flatMap((w) => w.cases), contract: all.flatMap((w) => w.contract) as ContractFinding[] };
 }

@@ -10,6 +10,7 @@ import { LlmGateway } from "./llm-gateway";
 import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
 import { clusterProvider } from "./providers";
+import { RecoveryProbe } from "./recovery-probe";
 import { RedisSentinel } from "./redis";
 import { Signals } from "./signals";
 import { baseLabels } from "./tags";
@@ -49,6 +50,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly llmGateways: LlmGateway[] = [];
   /** Chaos Mesh fault Schedules in the primary region (agent-dr:chaos; staging by default). */
   readonly faultSchedules?: FaultSchedules;
+  /** The recovery probe in the primary region (agent-dr:probe; staging by default). */
+  readonly recoveryProbe?: RecoveryProbe;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:platform:AgentPlatform", name, {}, opts);
@@ -133,6 +136,22 @@ export class AgentPlatform extends pulumi.ComponentResource {
           labels: baseLabels(config, "chaos"),
         },
         { parent: this, dependsOn: [...(this.postgres ? [this.postgres.primary] : []), ...this.llmGateways] },
+      );
+    }
+
+    // After the tiers it writes to: their Secrets and Services are the probe's way in. It reads the
+    // same fault schedule as the Schedules above, so an outage in a fault's window is attributed to it.
+    if (config.probe.enabled && (args.settings.postgres || args.settings.redis)) {
+      this.recoveryProbe = new RecoveryProbe(
+        `${name}-probe`,
+        {
+          config,
+          settings: args.settings,
+          cluster: this.primary,
+          reportBucket: { name: this.backup.primary.bucketName, arn: this.backup.primary.bucketArn, kmsKeyArn: this.backup.primary.kmsKeyArn },
+          faults: config.chaos.enabled ? faults : [],
+        },
+        { parent: this },
       );
     }
 

@@ -78,7 +78,7 @@ export interface ProbeClassConfig {
   class: string;
   store: "postgres" | "redis" | "llm-gateway";
   /** Postgres: database and the pooler's host:port; Redis: Sentinel service host:port and master name; gateway: its URL. */
-  endpoint: { host: string; port: number; database?: string; masterName?: string; path?: string };
+  endpoint: { host: string; port: number; database?: string; masterName?: string; path?: string; user?: string };
   /** Per scenario the probe can observe here: target and prediction in seconds (null when unbounded/not applicable). */
   scenarios: Record<string, { targetRtoSeconds: number | null; targetRpoSeconds: number | null; predictedRtoSeconds: number | null; predictedRpoSeconds: number | null }>;
 }
@@ -93,6 +93,23 @@ export interface ProbeConfig {
   faults: FaultScheduleEntry[];
   /** Bucket for the JSON reports (absent: reports only in the log). */
   reportBucket?: string;
+  /** The bucket's KMS key ARN: every upload names it (SSE-KMS), as the bucket policy demands. */
+  reportKmsKeyArn?: string;
+}
+
+/**
+ * Environment variables the probe reads its credentials from (the Deployment fills them from the
+ * existing Secrets by secretKeyRef; the ConfigMap never holds them).
+ */
+export const PROBE_ENV = {
+  configFile: "PROBE_CONFIG_FILE",
+  redisPassword: "PROBE_REDIS_PASSWORD",
+  sentinelPassword: "PROBE_SENTINEL_PASSWORD",
+} as const;
+
+/** The env variable holding the password of a Postgres class's user (class names may hold `-`/`.`). */
+export function probePostgresPasswordEnv(dataClass: string): string {
+  return `PROBE_PG_PASSWORD_${dataClass.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
 /** One measured outage, as written to the report bucket and exported as metrics. */

@@ -1,16 +1,9 @@
 import type { Store } from "../dr/targets";
 
-/** One write the load tried: ids are unique per load; `ok` means the store acknowledged it. */
-export interface WriteAttempt {
-  id: number;
-  /** ms since the scenario's epoch. */
-  startMs: number;
-  endMs: number;
-  ok: boolean;
-  /** Member/server the write went to. */
-  target: string;
-  error?: string;
-}
+import type { WriteAttempt } from "../probe/attempt";
+
+/** One write a load tried (the recovery probe's writers record them; ms are since the scenario's epoch). */
+export type { WriteAttempt };
 
 /** A marked moment on the timeline (kill, promotion, first ack, rejoin). */
 export interface TimelineEvent {
@@ -45,6 +38,12 @@ export interface Measured {
   rowsBeforeTargetPresent?: boolean;
   rowsAfterTargetAbsent?: boolean;
   restoreVerified?: boolean;
+  /** The recovery probe's numbers for the same outage, measured from the writes alone (drills/probe-beside.ts). */
+  probeRtoSeconds?: number;
+  probeLostAcknowledgedWrites?: number;
+  probeRpoSeconds?: number;
+  /** Outages the probe measured during the scenario (blips included). */
+  probeOutages?: number;
   [key: string]: number | boolean | string | undefined;
 }
 

@@ -190,6 +190,58 @@ test("the failover controller, when deployed: Route53 reads and health-check inv
   expect(ctl.filter((r) => r.case.expect === "Denied").map((r) => r.case.check.action)).toEqual(expect.arrayContaining(["route53:ChangeResourceRecordSets", "route53:DeleteHealthCheck", "s3:GetObject"]));
 });
 
+describe("the recovery probe's report uploads", () => {
+  const probeCases = (m: AccessMatrix) => m.results.filter((r) => r.case.workload.startsWith("recovery probe"));
+
+  test("staging (on by default): the PutObject with SSE-KMS and its KMS data key are Allowed; other prefixes, reads, deletes and the archive are Denied", async () => {
+    const m = await matrix("staging");
+    expect(problems(m)).toEqual([]);
+    const cases = probeCases(m);
+    expect(cases.filter((r) => r.case.expect === "Allowed").map((r) => [r.case.check.action, r.case.check.resource, r.judgement.verdict])).toEqual([
+      ["s3:PutObject", expect.stringMatching(/^arn:aws:s3:::agent-dr-staging-backups-111122223333-us-east-1\/recovery-probe\/staging\/2026-12-07T03:00:07.250Z-.+-instance-loss\.json$/), "Allowed"],
+      ["kms:GenerateDataKey", expect.stringMatching(/^arn:aws:kms:us-east-1:/), "Allowed"],
+    ]);
+    const put = cases.find((r) => r.case.check.action === "s3:PutObject" && r.case.expect === "Allowed")!;
+    expect(put.case.check.context).toMatchObject({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.stringMatching(/^arn:aws:kms:us-east-1:/) });
+    const denied = cases.filter((r) => r.case.expect === "Denied");
+    expect(denied.map((r) => r.case.protects)).toEqual(
+      expect.arrayContaining(["its reports: read back", "its reports: delete", "its reports: list", "the other environment's probe prefix", "the WAL archive: write", "the WAL archive: read", "encryption: a report asking for AES256", "TLS only: a report over plain HTTP"]),
+    );
+    expect(denied.every((r) => r.judgement.verdict !== "Allowed")).toBe(true);
+  });
+
+  test("prod (off by default) has no probe; with agent-dr:probe.enabled its uploads are judged the same way", async () => {
+    expect(probeCases(await matrix("prod"))).toEqual([]);
+    const run = await runStack("prod", { "agent-dr:probe": { enabled: true } });
+    if (run.error) throw run.error;
+    const m = await matrix("prod", run.resources);
+    expect(problems(m)).toEqual([]);
+    expect(probeCases(m).filter((r) => r.case.expect === "Allowed").map((r) => r.judgement.verdict)).toEqual(["Allowed", "Allowed"]);
+  });
+
+  test("a probe role grown to the whole bucket fails the matrix naming the WAL read; a report naming another key is refused by the bucket policy and the role", async () => {
+    const rs = copy("staging");
+    const policy = rs.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.name).includes("recovery-probe"))!;
+    const doc = JSON.parse(policy.inputs.policy);
+    doc.Statement[0].Action = ["s3:PutObject", "s3:GetObject"];
+    doc.Statement[0].Resource = [doc.Statement[0].Resource[0].replace(/recovery-probe\/staging\/\*$/, "*")];
+    policy.inputs.policy = JSON.stringify(doc);
+    expect(problems(await matrix("staging", rs)).filter((p) => p.startsWith("recovery probe"))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Allowed \(expected Denied: protects the WAL archive: read\)/), expect.stringMatching(/Allowed \(expected Denied: protects its reports: read back\)/)]),
+    );
+    const noKey = copy("staging");
+    const cm = noKey.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.inputs.metadata.name === "agent-dr-recovery-probe-config")!;
+    const cfg = JSON.parse(cm.inputs.data["probe.json"]);
+    cfg.reportKmsKeyArn = cfg.reportKmsKeyArn.replace(/key\/.*$/, "key/not-this-buckets-key");
+    cm.inputs.data["probe.json"] = JSON.stringify(cfg);
+        // Refused twice over: the bucket policy wants its own key, and the role may use no other.
+    expect(problems(await matrix("staging", noKey)).filter((p) => p.startsWith("recovery probe"))).toEqual([
+      expect.stringMatching(/write a measurement report: PutObject .* -> s3:PutObject .* ExplicitlyDenied \(expected Allowed\) by bucket policy .*DenyForeignKmsKey/),
+      expect.stringMatching(/write a measurement report: .* kms:GenerateDataKey on .*key\/not-this-buckets-key ImplicitlyDenied \(expected Allowed\)/),
+    ]);
+  });
+});
+
 test("the plan turns a matrix finding into a mandatory violation (exit 1), named by workload, request and deciding statement", async () => {
   const { planFromResources, ACCESS_MATRIX_POLICY } = await import("../offline/plan");
   const { parseStackConfig, rawConfigFrom } = await import("../dr/targets");

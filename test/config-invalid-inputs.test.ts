@@ -101,6 +101,11 @@ describe("invalid values are refused, naming the key, the value and what is expe
     ["OIDC: an account that is not 12 digits", { oidc: { providerArn: "arn:aws:iam::4444:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PROD00000000000000000000000000000" } }, "agent-dr:oidc.providerArn", "arn:aws:iam::4444:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PROD00000000000000000000000000000", /not 12 digits/],
     ["OIDC: an issuer that is not the ARN's", { oidc: { drIssuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" } }, "agent-dr:oidc.drIssuerUrl", "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER", /expected the issuer agent-dr:oidc.drProviderArn is named after/],
     ["URL: a webhook over http", { signals: { onCallWebhook: "http://hooks.example.com/x" } }, "agent-dr:signals.onCallWebhook", "http://hooks.example.com/x", /https URL \(the scheme is "http"\)/],
+    ["probe: enabled missing", { probe: { writeIntervalMs: 1000 } }, "agent-dr:probe.enabled", undefined, /boolean/],
+    ["probe: enabled as text", { probe: { enabled: "yes" } }, "agent-dr:probe.enabled", "yes", /boolean/],
+    ["probe: interval below 100 ms", { probe: { enabled: true, writeIntervalMs: 50 } }, "agent-dr:probe.writeIntervalMs", 50, /^expected at least 100$/],
+    ["probe: interval a fraction", { probe: { enabled: true, writeIntervalMs: 250.5 } }, "agent-dr:probe.writeIntervalMs", 250.5, /^expected a whole number$/],
+    ["probe: an unknown key", { probe: { enabled: true, interval: 5 } }, "agent-dr:probe.interval", 5, /unknown key/],
     ["time: no such date", { postgres: { clone: { sourceCluster: "agent-pg-prod", targetTime: "2026-02-30T10:00:00+00:00" } } }, "agent-dr:postgres.clone.targetTime", "2026-02-30T10:00:00+00:00", /no such date or time/],
     ["PG 17: a parameter PostgreSQL 17 removed", { postgres: { version: "17", overrides: { parameters: { old_snapshot_threshold: "1min" } } } }, pk("old_snapshot_threshold"), "1min", /"old_snapshot_threshold" was removed in PostgreSQL 17, and a server with it in postgresql.conf refuses to start/],
     ["PG 16: a parameter PostgreSQL 16 removed", { postgres: { version: "16", overrides: { parameters: { vacuum_defer_cleanup_age: 0 } } } }, pk("vacuum_defer_cleanup_age"), "0", /removed in PostgreSQL 16.*instead: hot_standby_feedback/],
@@ -202,6 +207,14 @@ describe("valid edge values still pass", () => {
   it("YAML booleans reach postgresql.conf as PostgreSQL's on/off, numbers as their text", () => {
     const cfg = parseStackConfig(prodWith(param({ log_connections: true, log_disconnections: false, max_connections: 200 })), "prod");
     expect(cfg.postgres.overrides.parameters).toEqual({ log_connections: "on", log_disconnections: "off", max_connections: "200" });
+  });
+
+  it("agent-dr:probe: on by default in staging, off in prod, one write a second unless set", () => {
+    const probeOf = (stack: string, patch: Record<string, unknown> = {}) => parseStackConfig(deepMerge(rawConfigFrom(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)).config), patch), stack).probe;
+    expect(probeOf("staging")).toEqual({ enabled: true, writeIntervalMs: 1000 });
+    expect(probeOf("prod")).toEqual({ enabled: false, writeIntervalMs: 1000 });
+    expect(probeOf("prod", { probe: { enabled: true, writeIntervalMs: 250 } })).toEqual({ enabled: true, writeIntervalMs: 250 });
+    expect(probeOf("staging", { probe: { enabled: false } }).enabled).toBe(false);
   });
 
   it("the shipped staging and prod configs pass", () => {

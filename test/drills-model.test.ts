@@ -161,7 +161,10 @@ describe("report", () => {
 
   it("Markdown and JSON carry target, prediction and measurement", () => {
     const md = renderReport({ stack: "prod", scenarios: [result], wallSeconds: 3 }, { date: "d", machine: "m", versions: {} }, { [result.id]: "c/x.svg" });
-    expect(md).toContain("| `postgres-primary-loss-sync` | RTO <= 22 s | RTO 27.5 s | RTO s 1.60, lost acked writes 0 | PASS |");
+    expect(md).toContain("| `postgres-primary-loss-sync` | RTO <= 22 s | RTO 27.5 s | RTO s 1.60, lost acked writes 0 | - | PASS |");
+    const probed = renderReport({ stack: "prod", scenarios: [{ ...result, measured: { ...result.measured, probeRtoSeconds: 1.55, probeLostAcknowledgedWrites: 0, probeRpoSeconds: 0, probeOutages: 1 } }], wallSeconds: 3 }, { date: "d", machine: "m", versions: {} }, {});
+    expect(probed).toContain("| RTO 1.55 s (drill 1.60 s), lost 0 (drill 0), RPO 0 s | PASS |");
+    expect(probed).toContain("- **Recovery probe**: RTO 1.55 s (drill 1.60 s)");
     expect(md).toContain("![timeline of postgres-primary-loss-sync](c/x.svg)");
     const json = JSON.parse(toJson({ stack: "prod", scenarios: [{ ...result, predicted: { ...result.predicted, lostAcknowledgedWrites: Infinity } }], wallSeconds: 3 }));
     expect(json.scenarios[0]).toMatchObject({ id: result.id, store: "postgres", ok: true, measured: { rtoSeconds: 1.6 }, predicted: { lostAcknowledgedWrites: null } });

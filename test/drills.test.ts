@@ -44,6 +44,17 @@ describe("DR drills on real local servers (prod settings)", () => {
     expect(failed).toEqual([]);
   });
 
+  it("the recovery probe, watching the primary-loss drills' writes without the fault time, measured the same outage within tolerance", () => {
+    for (const id of ["postgres-primary-loss-sync", "postgres-primary-loss-async", "redis-primary-loss"]) {
+      const m = result(id).measured;
+      console.log(`${id}: drill RTO ${m.rtoSeconds} s lost ${m.lostAcknowledgedWrites} RPO ${m.rpoSeconds} s; probe RTO ${m.probeRtoSeconds} s lost ${m.probeLostAcknowledgedWrites} RPO ${m.probeRpoSeconds} s outages ${m.probeOutages}`);
+      expect(m.probeRtoSeconds).toBeDefined();
+      expect(m.probeLostAcknowledgedWrites).toBeGreaterThanOrEqual(m.lostAcknowledgedWrites as number);
+      // The verdict already fails on disagreement; this names the numbers when it does.
+      expect(Math.abs((m.probeRtoSeconds as number) - (m.rtoSeconds as number))).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("every S3 request of the run went through the policy front, and production's policies refused none", () => {
     if (failure) throw failure;
     const front = (run as DrillRun).s3Front;

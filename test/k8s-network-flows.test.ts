@@ -187,6 +187,17 @@ const STAGING_FLOWS: Row[] = [
   ["the Sentinel failover test reaches the Sentinels", "admitted", "dr-test-sentinel-failover", "agent-redis-sentinel", 26379],
   ["the Sentinel failover test writes through Redis", "admitted", "dr-test-sentinel-failover", "agent-redis", 6379],
   ["the restore drill (the Job the dump-restore test starts) reaches only S3", "refused", `${STG}-restore-drill`, `${STG} leader`, 5432],
+  // The recovery probe (on by default in staging): writes where the agents write, reports to S3, scraped by Prometheus only.
+  ["the probe writes through the pooler", "admitted", "agent-dr-recovery-probe", `${STG} pooler`, 5432],
+  ["the probe can not bypass the pooler", "refused", "agent-dr-recovery-probe", `${STG} leader`, 5432],
+  ["the probe finds the primary through the Sentinels", "admitted", "agent-dr-recovery-probe", "agent-redis-sentinel", 26379],
+  ["the probe writes to the Redis primary", "admitted", "agent-dr-recovery-probe", "agent-redis", 6379],
+  ["the probe puts its reports to S3 on 443", "admitted", "agent-dr-recovery-probe", S3, 443],
+  ["the probe opens nothing else to the internet", "refused", "agent-dr-recovery-probe", INTERNET, 22],
+  ["the probe does not reach the app pods", "refused", "agent-dr-recovery-probe", "app (unlabelled)", 8080],
+  ["Prometheus scrapes the probe", "admitted", "Prometheus", "agent-dr-recovery-probe", 9464],
+  ["another pod of the monitoring namespace does not", "refused", "Grafana (monitoring namespace)", "agent-dr-recovery-probe", 9464],
+  ["an app pod does not reach the probe", "refused", "app (labelled client)", "agent-dr-recovery-probe", 9464],
 ];
 
 describe("prod, primary region's cluster", () => {

@@ -12,7 +12,7 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
 const CONFIG = path.join(ROOT, ".dependency-cruiser.cjs");
-const LAYERS = ["contract", "dr", "components", "policies", "runbooks", "access", "offline", "drills", "testbed", "cli", "index.ts", "test"];
+const LAYERS = ["contract", "dr", "probe", "components", "policies", "runbooks", "access", "offline", "drills", "testbed", "cli", "index.ts", "test"];
 
 interface Violation {
   from: string;

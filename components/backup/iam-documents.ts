@@ -430,6 +430,24 @@ export function logicalBackupPolicy(a: BucketAccess): PolicyDocument {
   );
 }
 
+/**
+ * The recovery probe writes its JSON reports under its own prefix (PROBE_REPORT_PREFIX<env>/) and
+ * does nothing else: no read, no list, no delete. A single PutObject with SSE-KMS needs only
+ * GenerateDataKey on the key, through S3 in the bucket's region, for objects under that prefix.
+ */
+export function probeReportPolicy(a: BucketAccess): PolicyDocument {
+  return doc(
+    { Sid: "WriteProbeReports", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${a.bucketArn}/${a.prefix}*`] },
+    {
+      Sid: "EncryptProbeReports",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey"],
+      Resource: [a.keyArn],
+      Condition: { StringEquals: viaS3(a.region), StringLike: s3Context(a.bucketArn, `${a.prefix}*`) },
+    },
+  );
+}
+
 /** The restore drill reads dumps and lists the archive's key names, nothing else. */
 export function restoreDrillPolicy(a: BucketAccess, archivePrefix?: string): PolicyDocument {
   return doc(

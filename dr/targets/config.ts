@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PATRONI } from "../engine-facts";
-import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS } from "./defaults";
+import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS, PROBE_DEFAULT_WRITE_INTERVAL_MS, probeEnabledByDefault } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
@@ -88,6 +88,8 @@ export interface StackConfig {
   llm?: LlmConfig;
   /** The in-cluster measured DR tests (agent-dr:chaos): Chaos Mesh fault Schedules in the primary region. */
   chaos: ChaosConfig;
+  /** The recovery probe in the primary region (agent-dr:probe; on by default in staging only, see probeEnabledByDefault). */
+  probe: { enabled: boolean; writeIntervalMs: number };
   signals: {
     prometheusOperator: boolean;
     onCallWebhook?: string;
@@ -306,6 +308,10 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
       installChart: cfg.chaos?.installChart ?? false,
       chartVersion: cfg.chaos?.chartVersion ?? CHAOS_MESH_CHART_VERSION,
       namespace: cfg.chaos?.namespace ?? "chaos-mesh",
+    },
+    probe: {
+      enabled: cfg.probe?.enabled ?? probeEnabledByDefault(environment ?? "staging"),
+      writeIntervalMs: cfg.probe?.writeIntervalMs ?? PROBE_DEFAULT_WRITE_INTERVAL_MS,
     },
     signals: {
       prometheusOperator: cfg.signals?.prometheusOperator ?? false,

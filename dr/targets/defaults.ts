@@ -134,3 +134,14 @@ export const ENVIRONMENT_DEFAULTS = {
   prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10, dataSizeGiB: 50 },
   staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3, dataSizeGiB: 5 },
 } as const;
+
+/**
+ * The recovery probe runs by default in staging only, like the DR tests it measures
+ * (components/controller/schedule.ts drTestsEnabledByDefault): in prod it is a choice.
+ */
+export function probeEnabledByDefault(environment: "staging" | "prod"): boolean {
+  return environment === "staging";
+}
+
+/** One canary write per class a second: an outage is measured to about a second, at negligible load. */
+export const PROBE_DEFAULT_WRITE_INTERVAL_MS = 1000;

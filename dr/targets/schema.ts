@@ -419,6 +419,14 @@ export const stackConfigSchema = z.strictObject({
   network: network.optional(),
   llm: llm.optional(),
   chaos: chaos.optional(),
+  /** The recovery probe (components/recovery-probe): canary writes measuring each outage's RTO and lost writes. */
+  probe: z
+    .strictObject({
+      enabled: z.boolean(),
+      // Under 100 ms the probe would add load for nothing (the measurement is good to one interval); over 60 s it would miss short outages.
+      writeIntervalMs: z.number().int().min(100).max(60_000).optional(),
+    })
+    .optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;

@@ -1,6 +1,6 @@
 import type { DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
-import { PgWriteLoad } from "../postgres/load";
+import { pgWriteLoad } from "../postgres/load";
 import { archivePrediction } from "../postgres/predict";
 import { refusalNotes } from "../../testbed/postgres/s3";
 import { archivedPast, segmentRange } from "../postgres/wal";
@@ -43,7 +43,7 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
   const epoch = Date.now();
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   const run = `archive-${epoch}`;
-  const load = new PgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 200, locate: async () => ({ member: leader, port: cluster.member(leader).port }) });
+  const load = pgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 200, locate: async () => ({ member: leader, port: cluster.member(leader).port }) });
   timeline.writes[`${c.database} (writes every 200 ms)`] = load.attempts;
 
   // Lag: a fresh segment, then the first acknowledged write into it.

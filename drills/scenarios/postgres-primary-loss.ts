@@ -2,7 +2,9 @@ import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
 import type { PatroniCluster } from "../../testbed/postgres/patroni-cluster";
 import { clientRole, prepareDatabases } from "../postgres/databases";
-import { firstAckAfter, lossReport, PgWriteLoad, presentIds } from "../postgres/load";
+import { firstAckAfter, lossReport, pgWriteLoad, presentIds } from "../postgres/load";
+import type { PgWriter } from "../../probe/postgres-writer";
+import { compareWithProbe, probeBeside } from "../probe-beside";
 import { nodeLossPrediction } from "../postgres/predict";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, postgresClasses } from "../../testbed/stack";
@@ -11,14 +13,16 @@ import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
 
 /** A load writing to the current leader, found through Patroni's REST API like a client behind the Service. */
-export function leaderLoad(cluster: PatroniCluster, c: DataClass, run: string, epoch: number): PgWriteLoad {
+export const LEADER_LOAD_INTERVAL_MS = 10;
+
+export function leaderLoad(cluster: PatroniCluster, c: DataClass, run: string, epoch: number): PgWriter {
   const db = c.database as string;
-  return new PgWriteLoad({
+  return pgWriteLoad({
     database: db,
     user: clientRole(db),
     run,
     epoch,
-    intervalMs: 10,
+    intervalMs: LEADER_LOAD_INTERVAL_MS,
     locate: async () => {
       const l = await cluster.leader();
       return l ? { member: l, port: cluster.member(l).port } : undefined;
@@ -46,7 +50,16 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
 
   const epoch = Date.now();
   const run = `primary-loss-${epoch}`;
-  const loads = targets.map((c) => ({ c, load: leaderLoad(cluster, c, run, epoch) }));
+  const loads = targets.map((c) => {
+    const load = leaderLoad(cluster, c, run, epoch);
+    // The probe reads back through the current leader, as a client behind the Service would.
+    const probe = probeBeside(c.name, "postgres", load, async () => {
+      const l = await cluster.leader();
+      if (!l) throw new Error("no leader to read the probe's writes back from");
+      return presentIds((sql, p) => cluster.query(l, sql, p, c.database), run);
+    });
+    return { c, load, probe };
+  });
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   ctx.progress(`write load on ${targets.map((c) => c.database).join(", ")}; leader ${leader}`);
   loads.forEach((l) => l.load.start());
@@ -60,6 +73,8 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
   ctx.progress("waiting for the first acknowledged write on a new leader");
   await waitFor("a write acknowledged by a new leader on every load", 120000, () => loads.every((l) => firstAckAfter(l.load.attempts, killMs, leader)), 100);
   await sleep(2000);
+  // The probe measures from the writes alone (no kill time), while the loads still run.
+  for (const l of loads) await l.probe.check(Date.now(), true);
   await Promise.all(loads.map((l) => l.load.stop()));
   const newLeader = await waitFor("the new leader", 30000, () => cluster.leader());
 
@@ -71,7 +86,7 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
   const rejoinSeconds = (Date.now() - rejoinStart) / 1000;
   timeline.events.push({ atMs: Date.now() - epoch, label: `${leader} streams again` });
 
-  for (const { c, load } of loads) {
+  for (const { c, load, probe } of loads) {
     const first = firstAckAfter(load.attempts, killMs, leader);
     const present = await presentIds((sql, p) => cluster.query(newLeader, sql, p, c.database), run);
     const loss = lossReport(load.attempts, present, killMs);
@@ -100,7 +115,13 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
       newLeader,
       synchronousCommit: pg.synchronousCommit[c.database as string] ?? "local",
     };
+    const beside = compareWithProbe(probe.measurements, epoch, killMs, measured, LEADER_LOAD_INTERVAL_MS);
+    Object.assign(measured, beside.measured);
     const v = judge(target, predicted, measured);
+    if (!beside.ok) {
+      v.ok = false;
+      v.notes.push(...beside.notes);
+    }
     const label = `${c.database} (${measured.synchronousCommit})`;
     timeline.writes[label] = load.attempts;
     if (first) timeline.events.push({ atMs: first.endMs, label: `first ack on ${newLeader} (${c.database})` });

@@ -1,7 +1,7 @@
 import type { DataClass } from "../../dr/targets";
 import type { DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
-import { lossReport, PgWriteLoad, presentIds } from "../postgres/load";
+import { lossReport, pgWriteLoad, presentIds } from "../postgres/load";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, postgresClasses } from "../../testbed/stack";
 import type { Prediction, ScenarioResult, Timeline } from "../types";
@@ -53,7 +53,7 @@ export async function postgresSplitBrain(ctx: DrillContext): Promise<ScenarioRes
   // Sticky: the client never rediscovers, as a pooler with an open server connection would not.
   const loads = targets.map((c) => ({
     c,
-    load: new PgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 10, locate: async () => ({ member: leader, port }) }),
+    load: pgWriteLoad({ database: c.database as string, user: clientRole(c.database as string), run, epoch, intervalMs: 10, locate: async () => ({ member: leader, port }) }),
   }));
   const timeline: Timeline = { epoch, writes: {}, events: [] };
   loads.forEach((l) => l.load.start());

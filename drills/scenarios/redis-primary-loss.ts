@@ -1,12 +1,16 @@
 import type { DrillContext } from "../context";
 import { RedisSet } from "../../testbed/redis/sentinel-set";
-import { RedisWriteLoad } from "../redis/load";
+import { redisWriteLoad } from "../redis/load";
 import { lossReport } from "../postgres/load";
+import { presentKeyIds } from "../../probe/redis-writer";
+import { compareWithProbe, probeBeside } from "../probe-beside";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, redisClass } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
 import { judge } from "../verdict";
+
+const REDIS_LOAD_INTERVAL_MS = 2;
 
 /**
  * kill -9 of the Redis primary under a write load that finds the primary through Sentinel. RTO =
@@ -25,13 +29,16 @@ export async function redisPrimaryLoss(ctx: DrillContext): Promise<ScenarioResul
     const primary = await set.waitHealthy(60000);
     const epoch = Date.now();
     const timeline: Timeline = { epoch, writes: {}, events: [] };
-    const load = new RedisWriteLoad(
+    const load = redisWriteLoad(
       set.sentinelIds.map((j) => ({ host: "127.0.0.1", port: set.sentinelPort(j) })),
       set.password,
       set.sentinelPassword,
       epoch,
       `drill:${epoch}:`,
+      REDIS_LOAD_INTERVAL_MS,
     );
+    // The probe reads back through the load's own Sentinel-discovered client, as the deployed probe does.
+    const probe = probeBeside(c.name, "redis", load, (acked) => presentKeyIds(load.client, load.keyPrefix, acked.map((a) => a.id)));
     timeline.writes["SET via Sentinel discovery"] = load.attempts;
     load.start();
     await waitFor("the first acknowledged SET", 20000, () => load.attempts.some((a) => a.ok), 50);
@@ -45,22 +52,17 @@ export async function redisPrimaryLoss(ctx: DrillContext): Promise<ScenarioResul
     const first = await waitFor("a SET acknowledged by a new primary", 120000, () => load.attempts.find((a) => a.ok && a.startMs >= killMs && a.target !== oldPort), 50);
     timeline.events.push({ atMs: first.endMs, label: `first ack on :${first.target}` });
     await sleep(2000);
+    // The probe measures from the writes alone (no kill time), before the load's client closes.
+    await probe.check(Date.now(), true);
     await load.stop();
     const newPrimary = await waitFor("the Sentinels to agree on the new primary", 30000, () => set.primary(), 200);
 
     // Which acknowledged keys does the new primary have?
     const acked = load.attempts.filter((a) => a.ok);
-    const present = new Set<number>();
     const client = set.nodeClient(newPrimary);
     client.on("error", () => undefined);
     await client.connect();
-    for (let i = 0; i < load.attempts.length; i += 1000) {
-      const batch = load.attempts.slice(i, i + 1000);
-      const values = await client.mget(...batch.map((a) => `${load.keyPrefix}${a.id}`));
-      values.forEach((v, k) => {
-        if (v !== null) present.add(batch[k].id);
-      });
-    }
+    const present = await presentKeyIds(client, load.keyPrefix, load.attempts.map((a) => a.id));
     client.disconnect();
     const loss = lossReport(load.attempts, present, killMs);
 
@@ -97,7 +99,13 @@ export async function redisPrimaryLoss(ctx: DrillContext): Promise<ScenarioResul
       oldPrimaryAnsweredAsPrimary: rolesSeen.has("master"),
       downAfterMilliseconds: r.downAfterMilliseconds,
     };
+    const beside = compareWithProbe(probe.measurements, epoch, killMs, measured, REDIS_LOAD_INTERVAL_MS);
+    Object.assign(measured, beside.measured);
     const v = judge(target, predicted, measured);
+    if (!beside.ok) {
+      v.ok = false;
+      v.notes.push(...beside.notes);
+    }
     if (measured.oldPrimaryAnsweredAsPrimary) {
       v.ok = false;
       v.targetMet = false;

@@ -1,0 +1,2 @@
+export { RecoveryProbe, type RecoveryProbeArgs } from "./recovery-probe";
+export { probeConfig } from "./probe-config";
