@@ -4,6 +4,7 @@ import { validateK8sObjects } from "./harness/k8s-validate";
 import { loadDrillStack } from "../testbed/stack";
 import { parseProbeConfig } from "../probe/config-file";
 import { CONTROLLER_IMAGE } from "../components/controller/image";
+import { stackFaultSchedule } from "../components/chaos";
 import { PROBE_APP_LABEL, PROBE_ENV, PROBE_METRICS_PORT, PROBE_NAME, PROBE_REPORT_PREFIX, probePostgresPasswordEnv } from "../contract/probe";
 import { credentialSecretName, ownerRole } from "../contract/postgres";
 import type { CapturedResource } from "../offline/capture";
@@ -46,7 +47,10 @@ test("the ConfigMap is a ProbeConfig the CLI accepts: the pooler and Sentinel en
   const text: string = cm.inputs.data["probe.json"];
   const probe = parseProbeConfig(text, "configmap");
   const stack = loadDrillStack("staging");
-  expect(probe).toMatchObject({ environment: "staging", region: "us-east-1", writeIntervalMs: 1000, faults: [], reportBucket: expect.stringMatching(/^agent-dr-staging-backups-/), reportKmsKeyArn: expect.stringMatching(/^arn:aws:kms:us-east-1:/) });
+  // The same schedule the Chaos Mesh Schedules run, so an outage in a fault's window is attributed to it.
+  expect(probe.faults).toEqual(stackFaultSchedule(stack.config));
+  expect(probe.faults.map((f) => f.fault)).toEqual(expect.arrayContaining(["postgres-leader-kill", "postgres-leader-partition"]));
+  expect(probe).toMatchObject({ environment: "staging", region: "us-east-1", writeIntervalMs: 1000, reportBucket: expect.stringMatching(/^agent-dr-staging-backups-/), reportKmsKeyArn: expect.stringMatching(/^arn:aws:kms:us-east-1:/) });
   const pgClasses = stack.config.dataClasses.filter((c) => c.store === "postgres");
   expect(probe.classes.map((c) => c.class).sort()).toEqual([...pgClasses.map((c) => c.name), "session_state"].sort());
   for (const c of probe.classes) {
