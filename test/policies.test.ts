@@ -628,3 +628,8 @@ it("every policy of the pack has tests above", () => {
   const testedElsewhere = ["network-default-deny", "network-ingress-scope", "workload-hardening", "rbac-least-privilege", "recovery-point-protection", "signal-thresholds", "llm-gateway-chain"];
   expect(policies.map((p) => p.name).sort()).toEqual([...tested, ...testedElsewhere].sort());
 });
+
+test("memory quantities as Kubernetes writes them, for the shared_buffers check", async () => {
+  const { quantityBytes } = await import("../policies/rules/postgres-engine-safety");
+  expect([quantityBytes("2Gi"), quantityBytes("512Mi"), quantityBytes("1500M"), quantityBytes("1.5Gi"), quantityBytes("lots"), quantityBytes(undefined)]).toEqual([2 * 1024 ** 3, 512 * 1024 ** 2, 1.5e9, 1.5 * 1024 ** 3, undefined, undefined]);
+});

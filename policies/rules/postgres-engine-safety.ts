@@ -60,6 +60,13 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   if (applyDelayMs !== undefined && applyDelayMs > 0) {
     report(`recovery_min_apply_delay = ${JSON.stringify(params.recovery_min_apply_delay)}: every replica and the DR standby apply WAL ${applyDelayMs / 1000} s late, so a promotion first replays up to that much WAL (the failover and region-loss RTOs do not hold) and a synchronous standby acknowledges nothing it has applied. A delayed copy against corruption must be a cluster of its own. Fix: set postgres.overrides.parameters.recovery_min_apply_delay to "0" (PostgreSQL's default).`);
   }
+  // shared_buffers is allocated at start as shared memory, counted against the container's limit.
+  const buffers8k = pgNumber("shared_buffers", params.shared_buffers);
+  const limitBytes = quantityBytes(spec.resources?.limits?.memory);
+  if (buffers8k !== undefined && limitBytes !== undefined && buffers8k * 8192 >= limitBytes) {
+    const quarterMB = Math.max(128, Math.floor(limitBytes / 4 / 1048576));
+    report(`shared_buffers = ${JSON.stringify(params.shared_buffers)} is at least the container's memory limit (${spec.resources.limits.memory}): PostgreSQL can not allocate it, or is killed for memory once it touches it, so no instance of the cluster stays up to fail over to. Fix: set postgres.overrides.parameters.shared_buffers to "${quarterMB}MB" (a quarter of the limit, the usual share).`);
+  }
   const needed = walSendersNeeded(r, feedsStandbyCluster);
   const senders = params.max_wal_senders === undefined ? SPILO_MAX_WAL_SENDERS : num(params.max_wal_senders);
   if (Number.isFinite(senders) && senders < needed) {
@@ -82,6 +89,14 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   }
 }
 
+/** A Kubernetes memory quantity ("2Gi", "1500M", "512Mi") in bytes; undefined when absent or unreadable. */
+export function quantityBytes(q: unknown): number | undefined {
+  const m = typeof q === "string" ? /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim()) : null;
+  if (!m) return typeof q === "number" ? q : undefined;
+  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] as "Ki"] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 /** The WAL a slot must be allowed to keep: an hour at the declared write rate, at least 1 GiB. */
 export function slotKeepNeededMB(walBytesPerSecond?: number): number {
   return Math.max(1024, Math.ceil(((walBytesPerSecond ?? 0) * 3600) / 1048576));
@@ -100,7 +115,7 @@ function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
 
 export const postgresEngineSafety: StackValidationPolicy = {
   name: "postgres-engine-safety",
-  description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster that lag can not invalidate, replicas that apply WAL at once, a synchronous standby that can exist, and a replica Patroni may promote.",
+  description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster that lag can not invalidate, replicas that apply WAL at once, shared_buffers inside the container's memory, a synchronous standby that can exist, and a replica Patroni may promote.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, report) => {
