@@ -149,3 +149,18 @@ describe("Sentinel failover-timeout leaves room for one split vote inside the RT
     );
   });
 });
+
+test("two classes on one database: the tighter target decides its role's synchronous_commit, whatever their order (found by review)", () => {
+  const derive = (first: string, second: string) =>
+    deriveSettings(
+      parseStackConfig(
+        {
+          regions: { primary: "us-east-1" },
+          clusters: { primary: { context: "a" } },
+          dataClasses: { [first]: { store: "postgres", database: "shared", rto: "15m", rpo: first === "strict_class" ? "0" : "1m" }, [second]: { store: "postgres", database: "shared", rto: "15m", rpo: second === "strict_class" ? "0" : "1m" } },
+        },
+        "staging",
+      ),
+    ).postgres!.synchronousCommit.shared;
+  expect([derive("strict_class", "loose_class"), derive("loose_class", "strict_class")]).toEqual(["on", "on"]);
+});

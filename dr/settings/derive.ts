@@ -79,7 +79,8 @@ function derivePostgres(config: StackConfig, classes: DataClass[], crossRegionRe
   for (const c of classes) {
     if (!c.database) continue;
     const rpo0 = inRegion.some((s) => c.targets[s].rpoSeconds === 0);
-    synchronousCommit[c.database] = synchronousMode && rpo0 ? "on" : "local";
+    // Classes that share a database share its role: the tightest of them decides.
+    synchronousCommit[c.database] = synchronousCommit[c.database] === "on" || (synchronousMode && rpo0) ? "on" : "local";
   }
 
   // Async bound (Patroni replication_modes.rst): maximum_lag_on_failover plus WAL of the last ttl seconds.
