@@ -6,7 +6,8 @@
  * as the backup role, as the CronJob does. Wall time about 15-25 s.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import { spawnAsServerUser, stdoutOrThrow } from "../testbed/server-user";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -35,16 +36,8 @@ let patroni: http.Server | undefined;
 /** Patroni dynamic-config PATCHes the stand-in received. */
 const patroniPatches: string[] = [];
 
-function asPgUser(cmd: string, args: string[]): SpawnSyncReturns<string> {
-  const [file, argv] = asRoot ? ["runuser", ["-u", "agentdr", "--", cmd, ...args]] : [cmd, args];
-  return spawnSync(file, argv, { encoding: "utf8" });
-}
-
-function must(r: SpawnSyncReturns<string>, what: string): string {
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const asPgUser = spawnAsServerUser;
+const must = stdoutOrThrow;
 
 const s3Env = {
   AWS_ACCESS_KEY_ID: "S3RVER",

@@ -6,7 +6,8 @@
  * bucket (the SSE-KMS headers are checked in test/probe-model.test.ts and the IAM matrix; s3rver ignores them). Ports: AGENT_DR_DRILL_PORT_BASE (default 23900) + 60..62. Wall time about 20 s.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { spawnSync, SpawnSyncReturns } from "child_process";
+import { spawnSync } from "child_process";
+import { spawnAsServerUser, stdoutOrThrow } from "../testbed/server-user";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -36,16 +37,8 @@ let sock: string;
 let s3: any;
 let pgStarted = false;
 
-function asPgUser(cmd: string, args: string[]): SpawnSyncReturns<string> {
-  const [file, argv] = asRoot ? ["runuser", ["-u", "agentdr", "--", cmd, ...args]] : [cmd, args];
-  return spawnSync(file, argv, { encoding: "utf8" });
-}
-
-function must(r: SpawnSyncReturns<string>, what: string): string {
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const asPgUser = spawnAsServerUser;
+const must = stdoutOrThrow;
 
 const pgStart = () => must(asPgUser(`${PG_BIN}/pg_ctl`, ["-D", pgData, "-l", path.join(work, "pg.log"), "-w", "-o", `-c listen_addresses=127.0.0.1 -p ${PG_PORT} -k ${sock}`, "start"]), "pg_ctl start");
 
