@@ -630,6 +630,6 @@ it("every policy of the pack has tests above", () => {
 });
 
 test("memory quantities as Kubernetes writes them, for the shared_buffers check", async () => {
-  const { quantityBytes } = await import("../policies/rules/postgres-engine-safety");
+  const { quantityBytes } = await import("../dr/targets/quantity");
   expect([quantityBytes("2Gi"), quantityBytes("512Mi"), quantityBytes("1500M"), quantityBytes("1.5Gi"), quantityBytes("lots"), quantityBytes(undefined)]).toEqual([2 * 1024 ** 3, 512 * 1024 ** 2, 1.5e9, 1.5 * 1024 ** 3, undefined, undefined]);
 });

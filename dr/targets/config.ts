@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
 import { removedParameterProblem } from "./postgres-parameters";
+import { quantityBytes } from "./quantity";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
 import { SCENARIOS, Scenario, scenarioApplies, Store, STORE_SCENARIOS, Target } from "./scenarios";
 import {
@@ -362,7 +363,7 @@ function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; standby
   const data = ctx.dataSizeGiB;
   const volume = cfg.postgres?.volumeSize;
   if (volume !== undefined) {
-    const gib = quantityGiB(volume);
+    const gib = quantityBytes(volume)! / 1024 ** 3;
     // The data plus max_wal_size's 1 GiB of WAL (PostgreSQL's default) must fit, or the volume fills before the data is all there.
     if (gib < data + 1) {
       problems.push({ key: key("postgres.volumeSize"), value: volume, expected: `expected at least ${Math.ceil(data + 1)}Gi: the data (agent-dr:postgres.dataSizeGiB ${data}) plus 1 GiB of WAL (max_wal_size) must fit` });
@@ -383,12 +384,6 @@ function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; standby
       problems.push({ key: key("postgres.clone.targetTime"), value: clone.targetTime, expected: "expected a time in the past: a point-in-time clone replays archived WAL up to it, and WAL of the future does not exist yet" });
     }
   }
-}
-
-/** A volume size the schema accepted (Mi, Gi or Ti) in GiB. */
-function quantityGiB(q: string): number {
-  const n = Number(q.slice(0, -2));
-  return { Mi: n / 1024, Gi: n, Ti: n * 1024 }[q.slice(-2) as "Mi" | "Gi" | "Ti"];
 }
 
 /**

@@ -8,12 +8,18 @@ import { annotations, environmentOf } from "./resources";
  * resource carries it: without it the budget cannot be computed.
  */
 export function planningFromResources(resources: ObservedResource[]): Planning {
-  const carrier = resources.find((r) => annotations(r)[PLANNING_ANNOTATION] !== undefined);
-  if (!carrier) {
+  const planning = findPlanning(resources);
+  if (!planning) {
     const env = environmentOf(resources);
     throw new Error(
       `no resource carries the ${PLANNING_ANNOTATION} annotation${env ? ` (environment ${env})` : ""}: the primary namespace of AgentPlatform writes it; without it the budget cannot be computed`,
     );
   }
-  return parsePlanning(annotations(carrier)[PLANNING_ANNOTATION]);
+  return planning;
+}
+
+/** The planning annotation when a resource carries it (a check that can do without it asks this). */
+export function findPlanning(resources: ObservedResource[]): Planning | undefined {
+  const carrier = resources.find((r) => annotations(r)[PLANNING_ANNOTATION] !== undefined);
+  return carrier ? parsePlanning(annotations(carrier)[PLANNING_ANNOTATION]) : undefined;
 }

@@ -1,9 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { pgBool, pgNumber } from "../lib/conf-files";
-import { PLANNING_ANNOTATION, parsePlanning } from "../../dr/targets/planning";
+import { quantityBytes } from "../../dr/targets/quantity";
 import { fromPolicyResources } from "../lib/policy-resources";
-import { annotations, num, objectName, TYPES } from "../lib/resources";
+import { findPlanning } from "../lib/planning";
+import { num, objectName, TYPES } from "../lib/resources";
 
 /** Spilo's max_wal_senders when the manifest does not set it. */
 const SPILO_MAX_WAL_SENDERS = 10;
@@ -89,23 +90,9 @@ export function checkPostgresEngineSafety(r: ObservedResource, reportRaw: (m: st
   }
 }
 
-/** A Kubernetes memory quantity ("2Gi", "1500M", "512Mi") in bytes; undefined when absent or unreadable. */
-export function quantityBytes(q: unknown): number | undefined {
-  const m = typeof q === "string" ? /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim()) : null;
-  if (!m) return typeof q === "number" ? q : undefined;
-  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] as "Ki"] ?? 1;
-  return Number(m[1]) * unit;
-}
-
 /** The WAL a slot must be allowed to keep: an hour at the declared write rate, at least 1 GiB. */
 export function slotKeepNeededMB(walBytesPerSecond?: number): number {
   return Math.max(1024, Math.ceil(((walBytesPerSecond ?? 0) * 3600) / 1048576));
-}
-
-/** The declared write rate from the planning annotation, when a resource carries it. */
-function declaredWriteRate(all: ObservedResource[]): number | undefined {
-  const carrier = all.find((r) => annotations(r)[PLANNING_ANNOTATION] !== undefined);
-  return carrier ? parsePlanning(annotations(carrier)[PLANNING_ANNOTATION]).postgres.writeRateBytesPerSecond : undefined;
 }
 
 /** Does a standby cluster of the stack stream from this cluster (its spec.standby names a host)? */
@@ -123,7 +110,7 @@ export const postgresEngineSafety: StackValidationPolicy = {
     const clusters = resources.filter((r) => r.type === TYPES.postgresql);
     if (clusters.length === 0) args.notApplicable(`no ${TYPES.postgresql} in the stack`);
     const forFix = Math.max(...clusters.map((r) => walSendersNeeded(r, feedsStandby(clusters, r))));
-    const rate = declaredWriteRate(resources);
+    const rate = findPlanning(resources)?.postgres.writeRateBytesPerSecond;
     for (const r of clusters) checkPostgresEngineSafety(r, (m) => report(m, r.urn), feedsStandby(clusters, r), forFix, rate);
   },
 };
