@@ -1,7 +1,7 @@
 /**
  * The layers and the one direction they may point (docs/ARCHITECTURE.md, "Layers"). Type-only
  * imports count: a type cycle is still a cycle for whoever reads or moves the code.
- * Checked by test/layers.test.ts (npm test) and `npm run layers`.
+ * Checked by test/unit/layers.test.ts (npm test) and `npm run layers`.
  */
 const ours = "^(contract|dr|probe|components|policies|runbooks|access|offline|drills|testbed|cli|index[.]ts)";
 

@@ -5,14 +5,14 @@ import { drTestsEnabledByDefault } from "../controller/schedule";
  * When each fault runs (5-field cron, UTC: Chaos Mesh's controller runs in UTC) and how long its
  * window is. Weekly at 02:00 on days apart, an hour before the runbook DR tests
  * (components/controller/schedule.ts: 03:00-05:00), so no two tests overlap and the probe can tell
- * which fault an outage began in. test/chaos-schedule.test.ts holds them apart over a year.
+ * which fault an outage began in. test/stack/chaos-schedules.test.ts holds them apart over three years.
  */
 export const FAULT_CADENCE: Record<ChaosFault, { schedule: string; durationSeconds: number; why: string }> = {
   // Pod-kill is instant; the window is how long after the kill an outage still counts as its own
   // (Patroni failover takes ttl + loop_wait, well under two minutes with the derived timings).
   "postgres-leader-kill": { schedule: "0 2 * * 2", durationSeconds: 120, why: "the kill is instant; a failover begins within ttl + loop_wait" },
   // Bounded: long enough for Patroni's ttl to lapse on the isolated leader and a replica to take
-  // over (test/chaos-schedules.test.ts holds it above ttl + 2 loop_wait of both stacks), short enough to heal unattended.
+  // over (test/stack/chaos-schedules.test.ts holds it above ttl + 2 loop_wait of both stacks), short enough to heal unattended.
   "postgres-leader-partition": { schedule: "0 2 * * 4", durationSeconds: 90, why: "Chaos Mesh lifts the partition after this duration" },
   "redis-primary-kill": { schedule: "0 2 * * 5", durationSeconds: 120, why: "the kill is instant; Sentinel fails over within down-after + election" },
   "llm-provider-egress-block": { schedule: "0 2 * * 6", durationSeconds: 300, why: "Chaos Mesh lifts the block after this duration" },

@@ -5,7 +5,7 @@ import type { DataClass, Scenario } from "../targets";
 /**
  * The best this design can do for a class and scenario, whatever the settings (within the engines'
  * floors and the pack's refusals): a target below it can not be met by turning a knob, and the
- * budget says so instead of printing a Fix that can not work. test/budget-floors.test.ts checks
+ * budget says so instead of printing a Fix that can not work. test/stack/budget-floors.test.ts checks
  * that no settings predict better than these floors.
  */
 export interface DesignLimit {

@@ -1,6 +1,6 @@
 /**
  * Names of the PostgreSQL 15 server parameters, as `postgres --describe-config` of 15.18 lists them.
- * Generated from the real binary; test/postgres-parameters.test.ts fails when this list and the
+ * Generated from the real binary; test/real/postgres-parameters.test.ts fails when this list and the
  * installed server disagree. Used to refuse a misspelled override at plan time.
  */
 export const POSTGRES_15_PARAMETERS: ReadonlySet<string> = new Set([

@@ -9,7 +9,7 @@ import { POSTGRES_15_PARAMETERS } from "./pg15-parameter-names";
  * rules of guc.c (parse_bool, parse_int, parse_real, convert_to_base_unit, enum lookup). Patroni
  * drops a value it finds invalid with only a log line, so a value the plan lets through may never
  * reach the server at all. What is left to the server: per-parameter check hooks (a time zone
- * name, a search_path, ...) and rules between parameters; test/postgres-parameters.test.ts runs
+ * name, a search_path, ...) and rules between parameters; test/real/postgres-parameters.test.ts runs
  * both against a real PostgreSQL 15.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Run one policy of the pack on hand-made resources with the args the policy runtime builds
  * (@pulumi/policy's unknownCheckingProxy over the props; a provider per resource where given), as
- * test/policies.test.ts does for the older policies.
+ * test/policies/policies.test.ts does for the older policies.
  */
 import * as policy from "@pulumi/policy";
 import { policies } from "../../policies/pack";

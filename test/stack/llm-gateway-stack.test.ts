@@ -1,0 +1,138 @@
+/**
+ * The LLM gateway in the whole program under mocks: one per region the agent API runs in, every
+ * object valid for Kubernetes 1.33, the chain with its keys only in Secrets (as Pulumi secrets),
+ * the hardening and network shape the stack applies elsewhere, the budget row read back from the
+ * resources, and the llm-gateway-chain policy failing the plan on a single prod provider, a
+ * timeout the target does not allow, or no degraded step (its Fix applied, the plan passes).
+ * Wall time: about 8 offline plans (3-8 s each).
+ */
+import * as fs from "fs";
+import { parse } from "yaml";
+import type { CapturedResource } from "../../offline/capture";
+import { CONFIG_HEADER } from "../../components/llm-gateway/render/names";
+import { byType, deepMerge, planStack, runStack } from "../harness/offline";
+import { validateK8sObjects } from "../harness/k8s-validate";
+
+const COMPONENT = "agent-dr:llm-gateway:LlmGateway";
+
+function childrenOf(resources: CapturedResource[], component: CapturedResource): CapturedResource[] {
+  const out: CapturedResource[] = [];
+  const walk = (urn: string) => {
+    for (const r of resources) if (r.parent === urn) (out.push(r), walk(r.urn));
+  };
+  walk(component.urn);
+  return out;
+}
+const kind = (rs: CapturedResource[], type: string) => rs.filter((r) => r.type === type);
+/** The patch a "Fix: set llm.overrides.<key> to at most <n>" sentence asks for (test/stack/unsafe-settings.test.ts reads every form). */
+function fixPatch(message: string): Record<string, unknown> {
+  const m = /Fix: set llm\.overrides\.(\w+) to at most (\d+)/.exec(message);
+  if (!m) throw new Error(`no llm.overrides Fix in: ${message}`);
+  return { "agent-dr:llm": { overrides: { [m[1]]: Number(m[2]) } } };
+}
+const prodLlm = () => parse(fs.readFileSync("Pulumi.prod.yaml", "utf8")).config["agent-dr:llm"];
+
+describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) => {
+  let run: Awaited<ReturnType<typeof runStack>>;
+  let gateways: CapturedResource[];
+  beforeAll(async () => {
+    run = await runStack(stack);
+    gateways = byType(run.resources, COMPONENT);
+  }, 60_000);
+
+  it("runs in every region the agent API runs in", () => {
+    expect(run.error).toBeUndefined();
+    const regions = gateways.map((g) => kind(childrenOf(run.resources, g), "kubernetes:apps/v1:Deployment")[0].inputs.metadata.labels["agent-dr/region"]);
+    expect(regions.sort()).toEqual(stack === "prod" ? ["us-east-1", "us-west-2"] : ["us-east-1"]);
+  });
+
+  it("declares only objects valid for Kubernetes 1.33", () => {
+    for (const g of gateways) expect(validateK8sObjects(childrenOf(run.resources, g))).toEqual([]);
+  });
+
+  it("keeps the chain and its keys in Secrets, as Pulumi secrets, and nowhere else", () => {
+    for (const g of gateways) {
+      const rs = childrenOf(run.resources, g);
+      const secrets = kind(rs, "kubernetes:core/v1:Secret");
+      expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(["llm-gateway-handoff", "llm-gateway-route"]);
+      for (const s of secrets) expect(s.secretInputs).toContain("stringData");
+      const route = secrets.find((s) => s.inputs.metadata.name === "llm-gateway-route")!;
+      const chain = JSON.parse(route.inputs.stringData[CONFIG_HEADER]);
+      expect(chain.targets.map((t: any) => t.custom_host)).toEqual(["https://api.openai.com/v1", "https://api.mistral.ai/v1", "http://localhost:8790/v1"]);
+      const keys: string[] = chain.targets.slice(0, 2).map((t: any) => t.api_key);
+      // Offline the placeholders stay encrypted markers; what matters is where they go.
+      const elsewhere = rs.filter((r) => r.type !== "kubernetes:core/v1:Secret").map((r) => JSON.stringify(r.inputs));
+      for (const k of keys) for (const text of elsewhere) expect(text).not.toContain(k);
+      for (const text of elsewhere) expect(text).not.toContain("support");
+    }
+  });
+
+  it("runs hardened: two pods spread over zones, probes, a disruption budget, egress on 443 only", () => {
+    for (const g of gateways) {
+      const rs = childrenOf(run.resources, g);
+      const d = kind(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec;
+      expect(d.replicas).toBeGreaterThanOrEqual(2);
+      expect(d.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
+      for (const c of d.template.spec.containers) {
+        expect(c.readinessProbe).toBeDefined();
+        expect(c.livenessProbe).toBeDefined();
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      }
+      expect(d.template.spec.containers.map((c: any) => c.image)).toEqual(["docker.io/portkeyai/gateway:1.15.2", expect.stringMatching(/^docker\.io\/library\/node:22/)]);
+      expect(kind(rs, "kubernetes:policy/v1:PodDisruptionBudget")[0].inputs.spec.maxUnavailable).toBe(1);
+      const [gw] = kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
+      expect(gw.inputs.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }]);
+    }
+  });
+});
+
+describe("the monthly LLM outage test (DR test schedule)", () => {
+  test.each(["staging", "prod"])("%s: a CronJob in the primary region where the DR tests run by default (staging), none in prod", async (stack) => {
+    const run = await runStack(stack);
+    const jobs = byType(run.resources, "kubernetes:batch/v1:CronJob").filter((j) => j.inputs.metadata?.labels?.["agent-dr/dr-schedule"] === "llm-outage-test");
+    if (stack === "prod") return expect(jobs).toEqual([]);
+    expect(jobs).toHaveLength(1);
+    const spec = jobs[0].inputs.spec;
+    expect(spec.schedule).toBe("0 5 8 * *");
+    expect(spec.jobTemplate.spec.backoffLimit).toBe(0);
+    const pod = spec.jobTemplate.spec.template;
+    // An LLM client (the gateway's NetworkPolicy admits it), with the route Secret and the bounds from the budget.
+    expect(pod.metadata.labels["agent-dr/llm-client"]).toBe("true");
+    const env = Object.fromEntries(pod.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ GATEWAY_URL: "http://llm-gateway.agent-dr.svc:8787", MAX_STANDBY_SECONDS: "21", MAX_DEGRADED_SECONDS: "37" });
+    expect(pod.spec.volumes[0].secret.secretName).toBe("llm-gateway-route");
+  }, 60_000);
+});
+
+describe("the llm-provider-outage budget and the llm-gateway-chain policy in prod", () => {
+  test("the plan has the row, read back from the resources, and no violation", async () => {
+    const plan = await planStack("prod");
+    const rows = plan.budget.filter((b) => b.scenario === "llm-provider-outage");
+    expect(rows).toEqual([expect.objectContaining({ dataClass: "agent_responses", ok: true, predicted: { rpoSeconds: 0, rtoSeconds: 27 } })]);
+    expect(plan.violations).toEqual([]);
+  }, 60_000);
+
+  test("a chain with a single provider fails, naming it", async () => {
+    const plan = await planStack("prod", { "agent-dr:llm": { providers: [prodLlm().providers[0]] } });
+    const found = plan.violations.filter((v) => v.policy === "llm-gateway-chain");
+    expect(found.map((v) => v.message)).toEqual([expect.stringMatching(/the prod chain has a single provider \(openai\)/)]);
+  }, 60_000);
+
+  test("no degraded step fails both the chain policy and the budget", async () => {
+    const plan = await planStack("prod", { "agent-dr:llm": { degraded: null } });
+    expect(plan.violations.map((v) => v.policy).sort()).toEqual(["llm-gateway-chain", "recovery-targets"]);
+    expect(plan.violations.find((v) => v.policy === "llm-gateway-chain")!.message).toMatch(/ends without the degraded response/);
+  }, 60_000);
+
+  test("a per-attempt timeout beyond what the target allows fails; the Fix as written passes", async () => {
+    const patch = { "agent-dr:llm": { overrides: { requestTimeoutSeconds: 20 } } };
+    const plan = await planStack("prod", patch);
+    const messages = plan.violations.map((v) => `${v.policy}: ${v.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^recovery-targets: agent_responses \/ llm-provider-outage: .*RTO 87s > 30s: Portkey fallback chain .*Fix: set llm.overrides.requestTimeoutSeconds to at most 5/),
+      expect.stringMatching(/^llm-gateway-chain: LLM gateway: per-attempt timeout 20 s with 1 retry over 2 provider\(s\) is longer than the agent_responses llm-provider-outage RTO of 30 s allows.*Fix: set llm.overrides.requestTimeoutSeconds to at most 5\./),
+    ]);
+    const fixed = await planStack("prod", plan.violations.map((v) => fixPatch(v.message)).reduce((a, f) => deepMerge(a, f), patch));
+    expect(fixed.violations).toEqual([]);
+  }, 120_000);
+});
