@@ -1,7 +1,8 @@
 /**
  * Run one policy of the pack on hand-made resources with the args the policy runtime builds
- * (@pulumi/policy's unknownCheckingProxy over the props; a provider per resource where given), as
- * test/policies/policies.test.ts does for the older policies.
+ * (@pulumi/policy's unknownCheckingProxy over the props; a provider per resource where given) and
+ * the policy config the engine would send after Configure (no defaults filled in: a test that wants
+ * them passes configWithDefaults' result).
  */
 import * as policy from "@pulumi/policy";
 import { policies } from "../../policies/pack";
@@ -22,18 +23,25 @@ export interface Res {
   inputs: Record<string, any>;
   /** URN of the Kubernetes provider (one per cluster). */
   provider?: string;
+  /** Region of the AWS provider the resource is created with. */
+  region?: string;
 }
 
-const byName = (name: string) => {
+export const policyByName = (name: string) => {
   const p = policies.find((x) => x.name === name);
   if (!p) throw new Error(`no policy ${name} in the pack`);
   return p;
 };
 const urnOf = (r: Res) => `urn:pulumi:prod::agent-dr::${r.type}::${r.name}`;
-const providerOf = (r: Res) => (r.provider ? { provider: { type: "pulumi:providers:kubernetes", props: {}, urn: r.provider, name: r.provider.split("::").pop()! } } : {});
+const providerOf = (r: Res) =>
+  r.provider
+    ? { provider: { type: "pulumi:providers:kubernetes", props: {}, urn: r.provider, name: r.provider.split("::").pop()! } }
+    : r.region
+      ? { provider: { type: "pulumi:providers:aws", props: { region: r.region }, urn: `urn:pulumi:prod::agent-dr::pulumi:providers:aws::${r.region}`, name: r.region } }
+      : {};
 
-export async function runResource(name: string, r: Res): Promise<{ messages: string[]; notApplicable: boolean }> {
-  const p = byName(name) as policy.ResourceValidationPolicy;
+export async function runResource(name: string, r: Res, config: Record<string, unknown> = {}): Promise<{ messages: string[]; notApplicable: boolean }> {
+  const p = policyByName(name) as policy.ResourceValidationPolicy;
   const props = (policy as any).unknownCheckingProxy(r.inputs);
   const args: policy.ResourceValidationArgs = {
     type: r.type,
@@ -44,7 +52,7 @@ export async function runResource(name: string, r: Res): Promise<{ messages: str
     stackTags: new Map(),
     isType: (c: any) => c.__pulumiType === r.type,
     asType: ((c: any) => (c.__pulumiType === r.type ? props : undefined)) as any,
-    getConfig: <T extends object>() => ({}) as T,
+    getConfig: <T extends object>() => config as T,
     notApplicable: (reason?: string): never => {
       throw new NotApplicable(reason);
     },
@@ -60,8 +68,8 @@ export async function runResource(name: string, r: Res): Promise<{ messages: str
   return { messages, notApplicable: false };
 }
 
-export async function runStackPolicy(name: string, resources: Res[]): Promise<{ messages: string[]; urns: Array<string | undefined>; notApplicable: boolean }> {
-  const p = byName(name) as policy.StackValidationPolicy;
+export async function runStackPolicy(name: string, resources: Res[], config: Record<string, unknown> = {}): Promise<{ messages: string[]; urns: Array<string | undefined>; notApplicable: boolean }> {
+  const p = policyByName(name) as policy.StackValidationPolicy;
   const prs: policy.PolicyResource[] = resources.map((r) => {
     const props = (policy as any).unknownCheckingProxy(r.inputs);
     return {
@@ -83,7 +91,7 @@ export async function runStackPolicy(name: string, resources: Res[]): Promise<{ 
       {
         resources: prs,
         stackTags: new Map(),
-        getConfig: <T extends object>() => ({}) as T,
+        getConfig: <T extends object>() => config as T,
         notApplicable: (reason?: string): never => {
           throw new NotApplicable(reason);
         },

@@ -2,108 +2,14 @@
  * Every policy of the pack with a compliant and a violating input, built by hand (small objects in
  * the shapes the tiers render), run through the same args the policy runtime builds.
  */
-import * as policy from "@pulumi/policy";
 import { parseStackConfig, serializeTargets, TARGETS_ANNOTATION } from "../../dr/targets";
 import type { DataClass } from "../../dr/targets";
 import { policies } from "../../policies/pack";
+import { policyByName as byName, resourceUrn as urnOf, runResource, runStackPolicy, type Res } from "../harness/policy-run";
 import { PLANNING_ANNOTATION, serializePlanning } from "../../dr/targets/planning";
 import { defaultBounds } from "../../policies/rules/target-bounds";
 import { configWithDefaults } from "../../policies/lib/config";
 import { pgSeconds, redisDirectives } from "../../policies/lib/conf-files";
-
-class NotApplicable extends Error {}
-
-const OPTS: policy.PolicyResourceOptions = {
-  protect: false,
-  ignoreChanges: [],
-  aliases: [],
-  additionalSecretOutputs: [],
-  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-};
-
-interface Res {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  region?: string;
-}
-
-const byName = (name: string) => {
-  const p = policies.find((x) => x.name === name);
-  if (!p) throw new Error(`no policy ${name}`);
-  return p;
-};
-
-const urnOf = (r: Res) => `urn:pulumi:prod::agent-dr::${r.type}::${r.name}`;
-
-/** Run a resource policy on one resource as the runtime does (config: what Configure sent, no defaults). */
-async function runResource(name: string, r: Res, config: Record<string, unknown> = {}) {
-  const p = byName(name) as policy.ResourceValidationPolicy;
-  const props = (policy as any).unknownCheckingProxy(r.inputs);
-  const args: policy.ResourceValidationArgs = {
-    type: r.type,
-    props,
-    urn: urnOf(r),
-    name: r.name,
-    opts: OPTS,
-    stackTags: new Map(),
-    isType: (c: any) => c.__pulumiType === r.type,
-    asType: ((c: any) => (c.__pulumiType === r.type ? props : undefined)) as any,
-    getConfig: <T extends object>() => config as T,
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
-  };
-  const messages: string[] = [];
-  let notApplicable = false;
-  for (const f of [p.validateResource ?? []].flat()) {
-    try {
-      await f(args, (m) => messages.push(m));
-    } catch (e) {
-      if (e instanceof NotApplicable) notApplicable = true;
-      else throw e;
-    }
-  }
-  return { messages, notApplicable };
-}
-
-async function runStackPolicy(name: string, resources: Res[], config: Record<string, unknown> = {}) {
-  const p = byName(name) as policy.StackValidationPolicy;
-  const prs: policy.PolicyResource[] = resources.map((r) => {
-    const props = (policy as any).unknownCheckingProxy(r.inputs);
-    return {
-      type: r.type,
-      props,
-      urn: urnOf(r),
-      name: r.name,
-      opts: OPTS,
-      dependencies: [],
-      propertyDependencies: {},
-      ...(r.region ? { provider: { type: "pulumi:providers:aws", props: { region: r.region }, urn: "urn:p", name: "p" } } : {}),
-      isType: (c: any) => c.__pulumiType === r.type,
-      asType: ((c: any) => (c.__pulumiType === r.type ? props : undefined)) as any,
-    };
-  });
-  const messages: Array<{ message: string; urn?: string }> = [];
-  let notApplicable = false;
-  try {
-    await p.validateStack(
-      {
-        resources: prs,
-        stackTags: new Map(),
-        getConfig: <T extends object>() => config as T,
-        notApplicable: (reason?: string): never => {
-          throw new NotApplicable(reason);
-        },
-      },
-      (message, urn) => messages.push({ message, urn }),
-    );
-  } catch (e) {
-    if (e instanceof NotApplicable) notApplicable = true;
-    else throw e;
-  }
-  return { messages: messages.map((m) => m.message), urns: messages.map((m) => m.urn), notApplicable };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Hand-made resources in the shapes the tiers render.
