@@ -4,15 +4,15 @@
  * that pages sooner. The direction of each count alert is read from its own expression.
  */
 import fc from "fast-check";
-import { deriveSettings } from "../../dr/settings";
-import { parseStackConfig, SIGNAL_ALERTS, type SignalAlert } from "../../dr/targets";
-import { alertRules } from "../../components/signals/render/prometheus-rules";
-import { deriveCloudWatchAlarms } from "../../components/signals/render/cloudwatch";
-import { defaultWiring } from "../../components/signals/render/by-data-class";
-import { isLooser, LOOSER_WHEN_LOWER } from "../../components/signals/render/derived-thresholds";
-import { checkSignalThresholds } from "../../policies/rules/signal-thresholds";
-import { deepMerge, runStack } from "../harness/offline";
-import { PROD_RAW } from "../harness/prod-config";
+import { deriveSettings } from "../../../dr/settings";
+import { parseStackConfig, SIGNAL_ALERTS, type SignalAlert } from "../../../dr/targets";
+import { alertRules } from "../../../components/signals/render/prometheus-rules";
+import { deriveCloudWatchAlarms } from "../../../components/signals/render/cloudwatch";
+import { defaultWiring } from "../../../components/signals/render/by-data-class";
+import { isLooser, LOOSER_WHEN_LOWER } from "../../../components/signals/render/derived-thresholds";
+import { checkSignalThresholds } from "../../../policies/rules/signal-thresholds";
+import { deepMerge, runStack } from "../../harness/offline";
+import { PROD_RAW } from "../../harness/prod-config";
 
 const rendered = (overrides: Partial<Record<SignalAlert, number>>) => {
   const config = parseStackConfig(deepMerge(PROD_RAW, { signals: { overrides } }), "prod");

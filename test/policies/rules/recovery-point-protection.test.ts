@@ -2,9 +2,9 @@
  * The recovery-point-protection policy on the prod plan's own resources (compliant) and on each
  * protection taken away (violating), as the pack runs it.
  */
-import type { CapturedResource } from "../../offline/capture";
-import { runStack } from "../harness/offline";
-import { runStackPolicy, type Res } from "../harness/policy-run";
+import type { CapturedResource } from "../../../offline/capture";
+import { runStack } from "../../harness/offline";
+import { runStackPolicy, type Res } from "../../harness/policy-run";
 
 let prod: CapturedResource[];
 beforeAll(async () => {

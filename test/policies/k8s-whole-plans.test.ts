@@ -1,0 +1,38 @@
+import type { CapturedResource } from "../../offline/capture";
+import { evaluatePack } from "../../offline/violations";
+import { runStack } from "../harness/offline";
+import { NP, DR, netpol, namespace, pg } from "./k8s-fixtures";
+
+describe("the whole plans", () => {
+  const stacks: Record<string, CapturedResource[]> = {};
+  const MINE = ["network-default-deny", "network-ingress-scope", "workload-hardening", "rbac-least-privilege", "network-exposure"];
+  beforeAll(async () => {
+    stacks.prod = (await runStack("prod")).resources;
+    stacks.staging = (await runStack("staging")).resources;
+  }, 120_000);
+  const mine = async (stack: string, resources: CapturedResource[]) => (await evaluatePack(stack, resources)).filter((v) => MINE.includes(v.policy)).map((v) => `${v.level} ${v.policy}: ${v.message}`);
+
+  test.each(["prod", "staging"])("%s as shipped: none of these policies reports", async (stack) => {
+    expect(await mine(stack, stacks[stack])).toEqual([]);
+  });
+  test("prod without the default deny of its DR namespace: network-default-deny fails naming it", async () => {
+    const rs = structuredClone(stacks.prod).filter((r) => !(r.type === NP && r.name === "agent-dr-dr-network-netpol-default-deny"));
+    expect(await mine("prod", rs)).toEqual([expect.stringMatching(/^mandatory network-default-deny: Namespace agent-dr \(provider agent-dr-dr-k8s\) has no default deny of ingress and egress/)]);
+  });
+  test("staging with the exporter open to every namespace again: network-ingress-scope fails", async () => {
+    const rs = structuredClone(stacks.staging);
+    const spilo = rs.find((r) => r.type === NP && r.inputs.metadata.name === "postgres-spilo")!;
+    spilo.inputs.spec.ingress.push({ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9187 }] });
+    expect(await mine("staging", rs)).toEqual([expect.stringMatching(/^mandatory network-ingress-scope: NetworkPolicy postgres-spilo: ingress on 9187 \(postgres_exporter\) from every pod of every namespace/)]);
+  });
+  test("staging without the admission policy of the DR tests' Jobs: rbac-least-privilege fails", async () => {
+    const rs = structuredClone(stacks.staging).filter((r) => !r.name.endsWith("jobs-from-cronjob"));
+    expect(await mine("staging", rs)).toEqual([expect.stringMatching(/^mandatory rbac-least-privilege: Role agent-dr-dr-tests: get, create on batch\/jobs: RBAC can not narrow create by name/)]);
+  });
+  test("prod with a backup container writing to its root filesystem: workload-hardening fails", async () => {
+    const rs = structuredClone(stacks.prod);
+    const cj = rs.find((r) => r.type === "kubernetes:batch/v1:CronJob" && r.inputs.metadata?.labels?.["agent-dr/job"] === "logical-backup")!;
+    cj.inputs.spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+    expect(await mine("prod", rs)).toEqual([expect.stringMatching(/^mandatory workload-hardening: CronJob agent-pg-prod-logical-backup, container upload: readOnlyRootFilesystem is not true/)]);
+  });
+});
