@@ -47,6 +47,8 @@ export interface RunOptions {
   keepDir?: boolean;
   /** Run each selected drill this many times in the same servers (the benchmark). */
   repeat?: number;
+  /** The drills to choose from (default: every scenario of the stack, DRILLS). */
+  drills?: DrillDefinition[];
 }
 
 export interface DrillRun {
@@ -58,33 +60,54 @@ export interface DrillRun {
 }
 
 /** Which drills to run for the requested ids (throws naming an unknown id and the known ones). */
-export function selectDrills(ids: string[] | undefined): DrillDefinition[] {
-  if (!ids || ids.length === 0) return DRILLS;
+export function selectDrills(ids: string[] | undefined, from: DrillDefinition[] = DRILLS): DrillDefinition[] {
+  if (!ids || ids.length === 0) return from;
+  const known = from.flatMap((d) => [...d.ids]);
   for (const id of ids) {
-    if (!SCENARIO_IDS.includes(id)) throw new Error(`--scenario: unknown scenario "${id}"; expected one of ${SCENARIO_IDS.join(", ")}`);
+    if (!known.includes(id)) throw new Error(`--scenario: unknown scenario "${id}"; expected one of ${known.join(", ")}`);
   }
-  return DRILLS.filter((d) => d.ids.some((id) => ids.includes(id)));
+  return from.filter((d) => d.ids.some((id) => ids.includes(id)));
+}
+
+/** The result of a drill that threw: every scenario it covers failed, with the error as its note. */
+export function unfinishedResults(d: DrillDefinition, error: Error, wallSeconds: number): ScenarioResult[] {
+  return d.ids.map((id) => ({
+    id,
+    store: d.store,
+    description: "did not complete",
+    target: { source: "not reached" },
+    predicted: { mechanism: "not reached", source: "not reached" },
+    measured: {},
+    targetMet: false,
+    agreesWithPrediction: false,
+    expectedUnsafe: false,
+    ok: false,
+    notes: [`did not complete: ${error.message}`],
+    error: error.message,
+    wallSeconds,
+  }));
 }
 
 /**
- * Run drills against real local servers. Every server is stopped (by PID) before this returns or
- * throws; a scenario that fails to set up throws, it is never skipped.
+ * Run drills against real local servers. Every server is stopped (by PID) before this returns.
+ * A drill that throws fails its own scenarios (never skipped) and takes its servers with it: the
+ * next drill starts on fresh ones, so one failure can not mask or skew the scenarios after it.
  */
 export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promise<DrillRun> {
   const t0 = Date.now();
-  const drills = selectDrills(opts.scenarios);
-  const sup = new Supervisor();
+  const drills = selectDrills(opts.scenarios, opts.drills);
+  const retired: Supervisor[] = [];
   let cluster: PatroniCluster | undefined;
   let current = "setup";
   const progress = (phase: string) => opts.onProgress?.(current, phase);
   const ctx: DrillContext = {
     stack,
-    sup,
+    sup: new Supervisor(),
     progress,
     postgres: async () => {
       if (cluster) return cluster;
       if (!stack.settings.postgres) throw new Error(`stack ${stack.name} has no PostgreSQL tier to drill`);
-      const c = new PatroniCluster(sup, stack.settings.postgres, s3SpecOf(stack));
+      const c = new PatroniCluster(ctx.sup, stack.settings.postgres, s3SpecOf(stack));
       cluster = c;
       await c.start(progress);
       return c;
@@ -92,12 +115,38 @@ export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promi
   };
   const results: ScenarioResult[] = [];
   let s3Front: FrontSummary | undefined;
+  const readFront = () => {
+    if (!cluster) return;
+    try {
+      const f = cluster.s3.frontSummary();
+      s3Front = s3Front ? { judged: s3Front.judged + f.judged, allowed: s3Front.allowed + f.allowed, refused: s3Front.refused + f.refused, refusals: [...s3Front.refusals, ...f.refusals] } : f;
+    } catch (e) {
+      // An unreadable log must not keep the servers running.
+      progress(`S3 policy front log unreadable: ${(e as Error).message}`);
+    }
+  };
+  const stopServers = async () => {
+    readFront();
+    if (cluster) await cluster.stop().catch(() => undefined);
+    cluster = undefined;
+    await ctx.sup.stopAll();
+  };
   try {
     for (const d of drills) {
       for (let i = 0; i < (opts.repeat ?? 1); i++) {
         current = d.ids.join(" + ") + ((opts.repeat ?? 1) > 1 ? ` #${i + 1}` : "");
         progress("start");
-        const rs = await d.run(ctx);
+        const started = Date.now();
+        let rs: ScenarioResult[];
+        try {
+          rs = await d.run(ctx);
+        } catch (e) {
+          rs = unfinishedResults(d, e as Error, (Date.now() - started) / 1000);
+          progress(`threw (${(e as Error).message}): stopping its servers, the next drill starts on fresh ones`);
+          await stopServers();
+          retired.push(ctx.sup);
+          ctx.sup = new Supervisor();
+        }
         const wanted = opts.scenarios && opts.scenarios.length > 0 ? rs.filter((r) => opts.scenarios?.includes(r.id)) : rs;
         results.push(...wanted);
         for (const r of wanted) opts.onProgress?.(r.id, r.ok ? "ok" : `FAILED: ${r.notes.join("; ")}`);
@@ -106,18 +155,11 @@ export async function runDrills(stack: DrillStack, opts: RunOptions = {}): Promi
   } finally {
     current = "teardown";
     progress("stopping servers");
-    if (cluster) {
-      try {
-        s3Front = cluster.s3.frontSummary();
-        progress(`S3 policy front: ${s3Front.judged} requests judged, ${s3Front.refused} refused`);
-      } catch (e) {
-        // An unreadable log must not keep the servers running.
-        progress(`S3 policy front log unreadable: ${(e as Error).message}`);
-      }
-    }
-    if (cluster) await cluster.stop().catch(() => undefined);
-    await sup.stopAll();
-    if (!opts.keepDir) sup.removeDir();
+    await stopServers();
+    if (s3Front) progress(`S3 policy front: ${s3Front.judged} requests judged, ${s3Front.refused} refused`);
+    // A failed drill's directory is kept: its server logs are what explains the failure.
+    if (!opts.keepDir) ctx.sup.removeDir();
+    for (const r of retired) progress(`logs of the servers a failed drill ran: ${r.dir}`);
   }
   return { stack: stack.name, scenarios: results, wallSeconds: (Date.now() - t0) / 1000, ...(s3Front ? { s3Front } : {}) };
 }

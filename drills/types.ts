@@ -83,6 +83,8 @@ export interface ScenarioResult {
   ok: boolean;
   /** Why it failed, or notes worth reading. */
   notes: string[];
+  /** Set when the drill threw before it could measure: the error, and nothing measured. */
+  error?: string;
   timeline?: Timeline;
   wallSeconds: number;
 }

@@ -46,6 +46,12 @@ async function main(): Promise<number> {
         }
       },
     });
+    // A drill that threw measured nothing: the repetition failed, with its error (the bench keeps its logs).
+    const unfinished = run.scenarios.find((r) => r.error !== undefined);
+    if (unfinished) {
+      write({ error: unfinished.error as string });
+      return 1;
+    }
     write({ results: run.scenarios.map(({ timeline: _t, ...r }) => r) });
     return 0;
   } catch (e) {
