@@ -16,13 +16,13 @@ const project = (name) => ({
   roots: [`<rootDir>/test/${name}`],
   testMatch: ["**/*.test.ts"],
   transform,
-  // Real timers and real servers: a test file sets its own longer timeouts where it needs them.
-  testTimeout: 60000,
 });
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: ["unit", "stack", "policies", "real"].map(project),
+  // A global option (ignored inside a project): real timers and servers; a file sets longer ones where it needs them.
+  testTimeout: 60000,
   // Jest's default on a 2-core machine is one worker (cores - 1), which runs the files one after
   // another although the real-server files mostly wait on their servers. Every such file has its
   // own loopback port range, so two run side by side.
