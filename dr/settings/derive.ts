@@ -1,6 +1,7 @@
 import { protectionFromConfig } from "./protection";
 import { CLOUDWATCH, POSTGRES, REGION_PROMOTION, ROUTE53, S3_REPLICATION, SENTINEL } from "../engine-facts";
 import type { DataClass, Scenario, StackConfig } from "../targets";
+import { STACK_DEFAULTS } from "../targets/defaults";
 import { everyHoursCron } from "./cron";
 import { clampPatroni, derivePatroniTimings } from "./patroni";
 import { deriveLlm } from "./llm";
@@ -40,7 +41,7 @@ export function deriveSettings(config: StackConfig): DrSettings {
     backup: {
       crossRegionReplication,
       replicationTimeControl,
-      logicalBackupSchedule: backupOverrides.logicalBackupSchedule ?? "0 2 * * *",
+      logicalBackupSchedule: backupOverrides.logicalBackupSchedule ?? STACK_DEFAULTS.backup.logicalBackupSchedule,
       // The drill must prove a dump before the last proven one expires: weekly only when dumps outlive a week.
       restoreDrillSchedule: backupOverrides.restoreDrillSchedule ?? (config.backup.retentionDays > 7 ? "0 4 * * 0" : "0 4 * * *"),
       retentionDays: config.backup.retentionDays,
@@ -107,7 +108,7 @@ function derivePostgres(config: StackConfig, classes: DataClass[], crossRegionRe
     maximumLagOnFailoverBytes,
     synchronousMode,
     synchronousModeStrict: false,
-    synchronousNodeCount: o.synchronousNodeCount ?? 1,
+    synchronousNodeCount: o.synchronousNodeCount ?? STACK_DEFAULTS.postgres.synchronousNodeCount,
     synchronousCommit,
     failsafeMode: o.failsafeMode ?? true,
     primaryStartTimeoutSeconds,
@@ -193,7 +194,7 @@ function deriveDns(config: StackConfig) {
   const o = config.dns.overrides;
   const rto = tightest(config.dataClasses, ["region-loss"], "rtoSeconds");
   const interval = o.healthCheckIntervalSeconds ?? (rto <= 15 * 60 ? 10 : 30);
-  const threshold = o.failureThreshold ?? 3;
+  const threshold = o.failureThreshold ?? STACK_DEFAULTS.dns.failureThreshold;
   const budget = Number.isFinite(rto) ? rto / 2 - interval * threshold - ROUTE53.resolverSlackSeconds - REGION_PROMOTION.standbyPromotionOverheadSeconds : ROUTE53.recommendedTtlSeconds;
   const ttl = o.ttlSeconds ?? Math.max(5, Math.min(ROUTE53.recommendedTtlSeconds, Math.floor(budget)));
   return {

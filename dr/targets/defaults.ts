@@ -127,21 +127,70 @@ export const DEFAULT_DATA_CLASSES: Record<string, DataClassDefault> = {
   },
 };
 
-/** Per-environment defaults for sizes that are not timing settings. */
+/**
+ * Per-environment defaults: sizes, retention, and which measured tests run unasked. The DR tests,
+ * the recovery probe and Chaos Mesh run by default in staging only: in prod a failover test is a
+ * decision, not a cron default.
+ */
 export const ENVIRONMENT_DEFAULTS = {
-  // Compliance-mode locks hold even against the account's administrators; staging uses governance
-  // mode so its buckets can still be emptied by a break-glass principal when the stack is torn down.
-  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10, dataSizeGiB: 50 },
-  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3, dataSizeGiB: 5 },
+  prod: { postgresInstances: 3, redisReplicas: 3, backupRetentionDays: 14, objectLockMode: "COMPLIANCE", objectLockDays: 10, dataSizeGiB: 50, probeEnabled: false, chaosEnabled: false },
+  staging: { postgresInstances: 2, redisReplicas: 3, backupRetentionDays: 7, objectLockMode: "GOVERNANCE", objectLockDays: 3, dataSizeGiB: 5, probeEnabled: true, chaosEnabled: true },
 } as const;
 
 /**
- * The recovery probe runs by default in staging only, like the DR tests it measures
- * (components/controller/schedule.ts drTestsEnabledByDefault): in prod it is a choice.
+ * Every other default of a stack key (docs/CONFIGURATION.md lists them), in one place. Timings
+ * are not here: they are derived from the targets (dr/settings), never defaulted.
  */
+export const STACK_DEFAULTS = {
+  owner: "platform-team",
+  /** The namespace the stack's workloads run in, in every cluster. */
+  namespace: "agent-dr",
+  postgres: {
+    enabled: true,
+    /** The operator is usually installed once per cluster by the platform, not by this stack. */
+    installOperator: false,
+    version: "15",
+    /** The volume holds twice the data (room for bloat and WAL), never less than this. */
+    minVolumeGiB: 10,
+    volumePerDataGiB: 2,
+    writeRateMiBPerSecond: 1,
+    standby: { streaming: true, maxLagSeconds: 10 },
+    /** One synchronous standby: RPO 0 for the classes that need it, one replica's latency on commit. */
+    synchronousNodeCount: 1,
+  },
+  redis: { enabled: true, sentinels: 3 },
+  backup: {
+    objectLockEnabled: true,
+    /** Daily at 02:00 UTC, outside business hours. */
+    logicalBackupSchedule: "0 2 * * *",
+  },
+  dns: { failureThreshold: 3 },
+  failover: {
+    regionPromotion: "manual",
+    /** How long on-call takes to act on a page, counted in every RTO that waits for a person. */
+    manualResponseMinutes: 10,
+    controller: { enabled: false, intervalSeconds: 10, failureThreshold: 3 },
+  },
+  llm: { replicas: 2, egressCidrs: ["0.0.0.0/0"] },
+  chaos: {
+    installChart: false,
+    /** Chaos Mesh release whose CRDs schemas/chaos-mesh/ holds. */
+    chartVersion: "2.8.3",
+    namespace: "chaos-mesh",
+  },
+  probe: {
+    /** One canary write per class a second: an outage is measured to about a second, at negligible load. */
+    writeIntervalMs: 1000,
+  },
+  signals: { prometheusOperator: false, runbookBaseUrl: "" },
+} as const;
+
+/** Chaos Mesh release whose CRDs schemas/chaos-mesh/ holds. */
+export const CHAOS_MESH_CHART_VERSION = STACK_DEFAULTS.chaos.chartVersion;
+
+/** The recovery probe runs by default where ENVIRONMENT_DEFAULTS says (staging), like the DR tests it measures. */
 export function probeEnabledByDefault(environment: "staging" | "prod"): boolean {
-  return environment === "staging";
+  return ENVIRONMENT_DEFAULTS[environment].probeEnabled;
 }
 
-/** One canary write per class a second: an outage is measured to about a second, at negligible load. */
-export const PROBE_DEFAULT_WRITE_INTERVAL_MS = 1000;
+export const PROBE_DEFAULT_WRITE_INTERVAL_MS = STACK_DEFAULTS.probe.writeIntervalMs;
