@@ -1,4 +1,4 @@
-import type { DrillTarget, Measured, Prediction } from "./types";
+import type { DrillTarget, Measured, Prediction, ScenarioResult } from "./types";
 
 /** "A clear margin" above a prediction: 25 % plus 2 s for timer granularity and scheduling on a busy box. */
 export const PREDICTION_MARGIN = { factor: 1.25, seconds: 2 } as const;
@@ -79,4 +79,12 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** What a scenario says about itself; judgedResult adds the verdict and the wall time. */
+export type ScenarioReport = Pick<ScenarioResult, "id" | "store" | "description" | "target" | "predicted" | "measured"> & Partial<Pick<ScenarioResult, "dataClass" | "timeline" | "expectedUnsafe">>;
+
+/** A scenario's result: its report, the verdict on it, and the seconds since it started (startedAtMs, Date.now()). */
+export function judgedResult(report: ScenarioReport, verdict: Verdict, startedAtMs: number): ScenarioResult {
+  return { ...report, ...verdict, expectedUnsafe: report.expectedUnsafe ?? false, wallSeconds: (Date.now() - startedAtMs) / 1000 };
 }

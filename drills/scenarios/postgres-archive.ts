@@ -1,4 +1,4 @@
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { pgWriteLoad } from "../postgres/load";
 import { archivePrediction } from "../postgres/predict";
@@ -8,7 +8,7 @@ import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { postgresClasses } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 interface ArchiverState {
   last_archived_wal: string | null;
@@ -24,11 +24,7 @@ interface ArchiverState {
  * reach S3 (none skipped), the archiver must catch up, and the front must have refused nothing.
  */
 export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
+  const { t0, pg, cluster, leader } = await startPostgresScenario(ctx);
   const c = postgresClasses(ctx.stack).async ?? postgresClasses(ctx.stack).sync;
   if (!c) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL data class`);
   await prepareDatabases(cluster, leader, pg, [c], ctx.sup);
@@ -125,18 +121,19 @@ export async function postgresArchive(ctx: DrillContext): Promise<ScenarioResult
     v.notes.push("the archiver reported no failure while S3 was down: the outage was not exercised");
   }
   return [
-    {
-      id: "postgres-archive-s3-outage",
-      store: "postgres",
-      dataClass: c.name,
-      description: `WAL archive lag under load (archive_timeout ${pg.archiveTimeoutSeconds} s, SigV4 PUT as walg with WAL-G's x-amz-server-side-encryption ${cluster.s3.walgHeaders.sse ?? "(none)"} through the S3 policy front to s3rver), then S3 down ${Math.round(measured.outageSeconds)} s while writing: every segment ${expected[0]}..${last} must arrive under ${cluster.walPrefix}`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    },
+    judgedResult(
+      {
+        id: "postgres-archive-s3-outage",
+        store: "postgres",
+        dataClass: c.name,
+        description: `WAL archive lag under load (archive_timeout ${pg.archiveTimeoutSeconds} s, SigV4 PUT as walg with WAL-G's x-amz-server-side-encryption ${cluster.s3.walgHeaders.sse ?? "(none)"} through the S3 policy front to s3rver), then S3 down ${Math.round(measured.outageSeconds)} s while writing: every segment ${expected[0]}..${last} must arrive under ${cluster.walPrefix}`,
+        target,
+        predicted,
+        measured,
+        timeline,
+      },
+      v,
+      t0,
+    ),
   ];
 }

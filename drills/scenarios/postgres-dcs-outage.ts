@@ -7,7 +7,7 @@ import { lossReport, presentIds } from "../postgres/load";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, postgresClasses } from "../../testbed/stack";
 import type { Prediction, ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 import { leaderLoad } from "./postgres-primary-loss";
 import { longestAckGap } from "./postgres-switchover";
 
@@ -73,19 +73,22 @@ export async function postgresDcsOutage(ctx: DrillContext): Promise<ScenarioResu
     const target = { rtoSeconds: row.target.rtoSeconds, rpoSeconds: row.target.rpoSeconds, source: `class ${c.name} instance-loss target (the DCS is one more instance that can be lost)` };
     const measured = { rtoSeconds: gap.seconds, lostAcknowledgedWrites: loss.lost.length, rpoSeconds: loss.rpoSeconds, acknowledgedWrites: loss.acknowledged, inDoubtCommitted: loss.inDoubtCommitted, outageSeconds: (upMs - downMs) / 1000, failsafeMode: failsafe };
     const v = judge(target, predicted, measured);
-    results.push({
-      id: failsafe ? "postgres-dcs-outage-failsafe" : "postgres-dcs-outage-no-failsafe",
-      store: "postgres",
-      dataClass: c.name,
-      description: `single-node etcd stopped for ${DCS_OUTAGE_SECONDS} s under load on ${c.database}, failsafe_mode ${failsafe}${failsafe === pg.failsafeMode ? " (as derived)" : " (the opposite of the derived setting)"}; RTO is the longest stretch without an acknowledged write`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    });
+    results.push(
+      judgedResult(
+        {
+          id: failsafe ? "postgres-dcs-outage-failsafe" : "postgres-dcs-outage-no-failsafe",
+          store: "postgres",
+          dataClass: c.name,
+          description: `single-node etcd stopped for ${DCS_OUTAGE_SECONDS} s under load on ${c.database}, failsafe_mode ${failsafe}${failsafe === pg.failsafeMode ? " (as derived)" : " (the opposite of the derived setting)"}; RTO is the longest stretch without an acknowledged write`,
+          target,
+          predicted,
+          measured,
+          timeline,
+        },
+        v,
+        t0,
+      ),
+    );
   }
   const leader = await cluster.waitHealthy(90000);
   await cluster.patchConfig(leader, { failsafe_mode: pg.failsafeMode });

@@ -1,12 +1,10 @@
 import * as path from "node:path";
-import type { DataClass } from "../../dr/targets";
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import { prepareDatabases } from "../postgres/databases";
 import { DRILL_TABLE } from "../postgres/load";
 import { AWS_CLI, refusalNotes } from "../../testbed/postgres/s3";
-import { postgresClasses } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 const SCRIPTS = path.resolve(__dirname, "../../components/postgres/scripts");
 
@@ -18,13 +16,7 @@ const SCRIPTS = path.resolve(__dirname, "../../components/postgres/scripts");
  * databases and checks tables and row counts. Any request production would refuse fails the drill.
  */
 export async function postgresLogicalBackup(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
-  const classes = postgresClasses(ctx.stack);
-  const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
+  const { t0, pg, cluster, leader, classes: targets } = await startPostgresScenario(ctx);
   const dbs = targets.map((c) => c.database as string);
   await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
   const rows: Record<string, number> = {};
@@ -103,17 +95,18 @@ export async function postgresLogicalBackup(ctx: DrillContext): Promise<Scenario
     v.notes.push(...refusalNotes(front));
   }
   return [
-    {
-      id: "postgres-logical-backup",
-      store: "postgres",
-      description: `components/postgres/scripts/logical-backup.sh (upload as logical-backup with the rendered CronJob env: ${uploadEnv.S3_SSE} ${uploadEnv.S3_SSE_KMS_KEY_ID}, s3://${uploadEnv.BACKUP_BUCKET}/${prefix}) and restore-verify.sh (download as restore-drill) against the local leader and S3 behind the policy front (${dbs.join(", ")})`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    },
+    judgedResult(
+      {
+        id: "postgres-logical-backup",
+        store: "postgres",
+        description: `components/postgres/scripts/logical-backup.sh (upload as logical-backup with the rendered CronJob env: ${uploadEnv.S3_SSE} ${uploadEnv.S3_SSE_KMS_KEY_ID}, s3://${uploadEnv.BACKUP_BUCKET}/${prefix}) and restore-verify.sh (download as restore-drill) against the local leader and S3 behind the policy front (${dbs.join(", ")})`,
+        target,
+        predicted,
+        measured,
+        timeline,
+      },
+      v,
+      t0,
+    ),
   ];
 }

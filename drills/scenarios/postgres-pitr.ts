@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { POSTGRES } from "../../dr/engine-facts";
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import { PG_BIN } from "../../testbed/postgres/patroni-cluster";
 import { archivePrediction } from "../postgres/predict";
 import { archivedPast } from "../postgres/wal";
@@ -11,7 +11,7 @@ import { refusalNotes } from "../../testbed/postgres/s3";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { postgresClasses } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 const MARK_ROWS = 1000;
 
@@ -41,11 +41,7 @@ function dirBytes(p: string): number {
  * after it must not; throughput = restored bytes / (download + extract + recovery) seconds.
  */
 export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
+  const { t0, pg, cluster, leader } = await startPostgresScenario(ctx);
   const sup = ctx.sup;
   const epoch = Date.now();
   const timeline: Timeline = { epoch, writes: {}, events: [] };
@@ -169,18 +165,19 @@ export async function postgresPitr(ctx: DrillContext): Promise<ScenarioResult[]>
     v.notes.push(...refusalNotes(front));
   }
   return [
-    {
-      id: "postgres-pitr",
-      store: "postgres",
-      dataClass: c?.name,
-      description: `base backup + archived WAL (${basePrefix}/, ${cluster.walPrefix}) through the S3 policy front as walg into a fresh instance, recovery_target_time ${targetTime}`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    },
+    judgedResult(
+      {
+        id: "postgres-pitr",
+        store: "postgres",
+        dataClass: c?.name,
+        description: `base backup + archived WAL (${basePrefix}/, ${cluster.walPrefix}) through the S3 policy front as walg into a fresh instance, recovery_target_time ${targetTime}`,
+        target,
+        predicted,
+        measured,
+        timeline,
+      },
+      v,
+      t0,
+    ),
   ];
 }

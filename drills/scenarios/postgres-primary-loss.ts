@@ -1,5 +1,5 @@
 import type { DataClass } from "../../dr/targets";
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import type { PatroniCluster } from "../../testbed/postgres/patroni-cluster";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { firstAckAfter, lossReport, pgWriteLoad, presentIds } from "../postgres/load";
@@ -10,7 +10,7 @@ import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, postgresClasses } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 /** A load writing to the current leader, found through Patroni's REST API like a client behind the Service. */
 export const LEADER_LOAD_INTERVAL_MS = 10;
@@ -39,13 +39,7 @@ export const PRIMARY_LOSS_IDS = ["postgres-primary-loss-sync", "postgres-primary
  * missing on the new leader; then the old member must rejoin as a streaming replica.
  */
 export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const classes = postgresClasses(ctx.stack);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
-  const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
+  const { t0, pg, cluster, leader, classes: targets } = await startPostgresScenario(ctx);
   await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
 
   const epoch = Date.now();
@@ -90,7 +84,7 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
     const first = firstAckAfter(load.attempts, killMs, leader);
     const present = await presentIds((sql, p) => cluster.query(newLeader, sql, p, c.database), run);
     const loss = lossReport(load.attempts, present, killMs);
-    const sync = c === classes.sync;
+    const sync = c === postgresClasses(ctx.stack).sync;
     const row = budgetRow(ctx.stack, c.name, "instance-loss");
     const node = nodeLossPrediction(pg);
     const predicted = {
@@ -125,19 +119,22 @@ export async function postgresPrimaryLoss(ctx: DrillContext): Promise<ScenarioRe
     const label = `${c.database} (${measured.synchronousCommit})`;
     timeline.writes[label] = load.attempts;
     if (first) timeline.events.push({ atMs: first.endMs, label: `first ack on ${newLeader} (${c.database})` });
-    results.push({
-      id: sync ? "postgres-primary-loss-sync" : "postgres-primary-loss-async",
-      store: "postgres",
-      dataClass: c.name,
-      description: `kill -9 of the leader's Patroni and PostgreSQL under load on ${c.database} (synchronous_commit ${measured.synchronousCommit}, synchronous_mode ${pg.synchronousMode})`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    });
+    results.push(
+      judgedResult(
+        {
+          id: sync ? "postgres-primary-loss-sync" : "postgres-primary-loss-async",
+          store: "postgres",
+          dataClass: c.name,
+          description: `kill -9 of the leader's Patroni and PostgreSQL under load on ${c.database} (synchronous_commit ${measured.synchronousCommit}, synchronous_mode ${pg.synchronousMode})`,
+          target,
+          predicted,
+          measured,
+          timeline,
+        },
+        v,
+        t0,
+      ),
+    );
   }
   await cluster.waitHealthy(60000);
   return results;

@@ -1,11 +1,10 @@
-import type { DataClass } from "../../dr/targets";
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import { clientRole, prepareDatabases } from "../postgres/databases";
 import { lossReport, pgWriteLoad, presentIds } from "../postgres/load";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
-import { budgetRow, postgresClasses } from "../../testbed/stack";
+import { budgetRow } from "../../testbed/stack";
 import type { Prediction, ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 /**
  * What the model says about a leader whose Patroni dies while its PostgreSQL keeps serving open
@@ -38,13 +37,10 @@ export function splitBrainPrediction(syncCommit: boolean, synchronousMode: boole
  * the old primary that the new leader does not have.
  */
 export async function postgresSplitBrain(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
-  const classes = postgresClasses(ctx.stack);
-  const targets = [classes.async, classes.sync].filter((c): c is DataClass => Boolean(c));
+  const start = await startPostgresScenario(ctx);
+  const { t0, pg, cluster, leader } = start;
+  // The asynchronous class first: its split brain is the one that loses writes.
+  const targets = [...start.classes].reverse();
   await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
 
   const epoch = Date.now();
@@ -107,19 +103,23 @@ export async function postgresSplitBrain(ctx: DrillContext): Promise<ScenarioRes
     };
     const v = judge(target, predicted, measured, expectedUnsafe);
     timeline.writes[`${c.database} (${commit}) on ${leader}`] = load.attempts;
-    results.push({
-      id: syncCommit && pg.synchronousMode ? "postgres-split-brain-sync" : "postgres-split-brain-async",
-      store: "postgres",
-      dataClass: c.name,
-      description: `only Patroni of the leader dies, a client keeps writing to its PostgreSQL (${c.database}, synchronous_commit ${commit}); watchdog off`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    });
+    results.push(
+      judgedResult(
+        {
+          id: syncCommit && pg.synchronousMode ? "postgres-split-brain-sync" : "postgres-split-brain-async",
+          store: "postgres",
+          dataClass: c.name,
+          description: `only Patroni of the leader dies, a client keeps writing to its PostgreSQL (${c.database}, synchronous_commit ${commit}); watchdog off`,
+          target,
+          predicted,
+          measured,
+          expectedUnsafe,
+          timeline,
+        },
+        v,
+        t0,
+      ),
+    );
   }
   await cluster.waitHealthy(90000);
   return results;

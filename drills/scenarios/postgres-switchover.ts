@@ -1,13 +1,12 @@
-import type { DataClass } from "../../dr/targets";
-import type { DrillContext } from "../context";
+import { startPostgresScenario, type DrillContext } from "../context";
 import { prepareDatabases } from "../postgres/databases";
 import { lossReport, presentIds } from "../postgres/load";
 import { switchoverPrediction } from "../postgres/predict";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
-import { budgetRow, postgresClasses } from "../../testbed/stack";
+import { budgetRow } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline, WriteAttempt } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 import { leaderLoad } from "./postgres-primary-loss";
 
 /** The longest stretch without an acknowledged write, from the last ack before `fromMs` onwards. */
@@ -24,13 +23,7 @@ export function longestAckGap(attempts: WriteAttempt[], fromMs: number): { secon
 
 /** Planned switchover through Patroni's REST API under load: write-unavailability window and zero loss. */
 export async function postgresSwitchover(ctx: DrillContext): Promise<ScenarioResult[]> {
-  const t0 = Date.now();
-  const pg = ctx.stack.settings.postgres;
-  if (!pg) throw new Error(`stack ${ctx.stack.name} has no PostgreSQL tier`);
-  const cluster = await ctx.postgres();
-  const leader = await cluster.waitHealthy(60000);
-  const classes = postgresClasses(ctx.stack);
-  const targets = [classes.sync, classes.async].filter((c): c is DataClass => Boolean(c));
+  const { t0, pg, cluster, leader, classes: targets } = await startPostgresScenario(ctx);
   await prepareDatabases(cluster, leader, pg, targets, ctx.sup);
   // In synchronous_mode only the sync standby may take over (patroni-drill.md section 7).
   const sync = await cluster.query(leader, "select application_name from pg_stat_replication where sync_state = 'sync' order by application_name");
@@ -74,7 +67,7 @@ export async function postgresSwitchover(ctx: DrillContext): Promise<ScenarioRes
     timeline.writes[`${c.database} (${pg.synchronousCommit[c.database as string] ?? "local"})`] = load.attempts;
   }
   timeline.events.push({ atMs: worstGap.toMs, label: `writes resume on ${candidate}` });
-  const c = classes.sync ?? classes.async;
+  const c = targets[0];
   const row = c ? budgetRow(ctx.stack, c.name, "instance-loss") : undefined;
   const target = { rtoSeconds: DRILL_TARGETS.postgresSwitchoverRtoSeconds, rpoSeconds: 0, source: `${DRILL_TARGETS_SOURCE} (planned switchover: at most ${DRILL_TARGETS.postgresSwitchoverRtoSeconds} s, no loss)` };
   const predicted = switchoverPrediction();
@@ -82,18 +75,19 @@ export async function postgresSwitchover(ctx: DrillContext): Promise<ScenarioRes
   const v = judge(target, predicted, measured);
   await cluster.waitHealthy(60000);
   return [
-    {
-      id: "postgres-switchover",
-      store: "postgres",
-      dataClass: row?.dataClass,
-      description: `planned switchover ${leader} -> ${candidate} (POST /switchover) under load on ${targets.map((t) => t.database).join(" and ")}; RTO is the longest stretch without an acknowledged write`,
-      target,
-      predicted,
-      measured,
-      ...v,
-      expectedUnsafe: false,
-      timeline,
-      wallSeconds: (Date.now() - t0) / 1000,
-    },
+    judgedResult(
+      {
+        id: "postgres-switchover",
+        store: "postgres",
+        dataClass: row?.dataClass,
+        description: `planned switchover ${leader} -> ${candidate} (POST /switchover) under load on ${targets.map((t) => t.database).join(" and ")}; RTO is the longest stretch without an acknowledged write`,
+        target,
+        predicted,
+        measured,
+        timeline,
+      },
+      v,
+      t0,
+    ),
   ];
 }

@@ -8,7 +8,7 @@ import { sleep, waitFor } from "../../testbed/runtime/procfs";
 import { budgetRow, redisClass } from "../../testbed/stack";
 import { DRILL_TARGETS, DRILL_TARGETS_SOURCE } from "../targets";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 const REDIS_LOAD_INTERVAL_MS = 2;
 
@@ -112,19 +112,20 @@ export async function redisPrimaryLoss(ctx: DrillContext): Promise<ScenarioResul
       v.notes.push(`the restarted redis-${primary} answered ROLE as master: a second primary`);
     }
     return [
-      {
-        id: "redis-primary-loss",
-        store: "redis",
-        dataClass: c.name,
-        description: `kill -9 of the Redis primary under SET load via Sentinel discovery (down-after ${r.downAfterMilliseconds} ms, quorum ${r.quorum}); old node restarted through role-discovery.sh`,
-        target,
-        predicted,
-        measured,
-        ...v,
-        expectedUnsafe: false,
-        timeline,
-        wallSeconds: (Date.now() - t0) / 1000,
-      },
+      judgedResult(
+        {
+          id: "redis-primary-loss",
+          store: "redis",
+          dataClass: c.name,
+          description: `kill -9 of the Redis primary under SET load via Sentinel discovery (down-after ${r.downAfterMilliseconds} ms, quorum ${r.quorum}); old node restarted through role-discovery.sh`,
+          target,
+          predicted,
+          measured,
+          timeline,
+        },
+        v,
+        t0,
+      ),
     ];
   } finally {
     await set.stop();

@@ -7,7 +7,7 @@ import { budgetRow, postgresClasses } from "../../testbed/stack";
 import type { DrillContext } from "../context";
 import { runRegionLossDrill } from "../region-loss";
 import type { ScenarioResult } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 /**
  * Region loss: two local regions (an etcd and a Patroni cluster each, the DR one a standby cluster
@@ -63,22 +63,24 @@ export async function regionLoss(ctx: DrillContext): Promise<ScenarioResult[]> {
   });
   const { detectionSeconds, runbookSeconds, ...measured } = report.measured;
   const v = judge(target, predicted, { ...measured, detectionSeconds, runbookSeconds });
-  const notes = [...report.notes, ...v.notes];
-  if (!report.controllerRun.ok) notes.push(`the controller's run failed at ${report.controllerRun.failedStep}: ${report.controllerRun.error ?? ""}`);
+  if (!report.controllerRun.ok) {
+    v.ok = false;
+    v.notes.push(`the controller's run failed at ${report.controllerRun.failedStep}: ${report.controllerRun.error ?? ""}`);
+  }
+  v.notes.unshift(...report.notes);
   return [
-    {
-      id: "region-loss",
-      store: "postgres",
-      dataClass: c.name,
-      description: `kill of the primary region's Patroni and PostgreSQL; the failover controller (automatic, every ${s.failover.controllerIntervalSeconds} s, threshold ${s.failover.controllerFailureThreshold}) runs promote-dr-region on the DR standby`,
-      target,
-      predicted,
-      measured: { ...measured, detectionSeconds, runbookSeconds },
-      ...v,
-      ok: v.ok && report.controllerRun.ok,
-      notes,
-      expectedUnsafe: false,
-      wallSeconds: (Date.now() - t0) / 1000,
-    },
+    judgedResult(
+      {
+        id: "region-loss",
+        store: "postgres",
+        dataClass: c.name,
+        description: `kill of the primary region's Patroni and PostgreSQL; the failover controller (automatic, every ${s.failover.controllerIntervalSeconds} s, threshold ${s.failover.controllerFailureThreshold}) runs promote-dr-region on the DR standby`,
+        target,
+        predicted,
+        measured: { ...measured, detectionSeconds, runbookSeconds },
+      },
+      v,
+      t0,
+    ),
   ];
 }
