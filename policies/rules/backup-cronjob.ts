@@ -1,10 +1,10 @@
-import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigSchema } from "@pulumi/policy";
 import { cronMaxGapSeconds } from "../../dr/settings/cron";
 import type { ObservedResource } from "../observe";
-import { configWithDefaults } from "../lib/config";
 import { dur } from "../lib/report";
 import { annotations, labels, num, TYPES } from "../lib/resources";
 import { JOB_KINDS, JOB_LABEL, VERIFIED_BY_RESTORE_ANNOTATION } from "../../contract/postgres";
+import { resourcePolicy } from "../lib/define";
 
 interface Config {
   logicalBackupRpoSeconds: number;
@@ -64,15 +64,11 @@ export function checkBackupCronJob(r: ObservedResource, config: Config, report: 
   }
 }
 
-export const backupCronJob: ResourceValidationPolicy = {
+export const backupCronJob = resourcePolicy<Config>({
   name: "backup-cronjob",
   description: "Backup CronJobs forbid concurrent runs; the logical backup verifies by restore and runs at least as often as the RPO it serves.",
-  enforcementLevel: "mandatory",
   severity: "high",
   configSchema,
-  validateResource: (args, report) => {
-    const r = { type: args.type, name: args.name, inputs: args.props };
-    if (!isBackupJob(r)) args.notApplicable("only CronJobs labelled agent-dr/job: logical-backup or restore-drill");
-    checkBackupCronJob(r, configWithDefaults<Config>(configSchema, args.getConfig()), report);
-  },
-};
+  skip: (r) => (isBackupJob(r) ? undefined : "only CronJobs labelled agent-dr/job: logical-backup or restore-drill"),
+  check: (r, report, config) => checkBackupCronJob(r, config, report),
+});

@@ -1,10 +1,10 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { cronMaxGapSeconds } from "../../dr/settings/cron";
 import { dur } from "../lib/report";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { labels, num, TYPES } from "../lib/resources";
 import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 import { bucketLabel, sideCars } from "./bucket-protection";
+import { stackPolicy } from "../lib/define";
 
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
@@ -81,14 +81,10 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
   }
 }
 
-export const backupVerification: StackValidationPolicy = {
+export const backupVerification = stackPolicy({
   name: "backup-verification",
   description: "The restore drill proves a dump before the last proven one expires or loses its Object Lock; prod backup buckets have Object Lock.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.bucket || r.type === TYPES.cronJob)) args.notApplicable("no backup bucket and no backup CronJob in the stack");
-    checkBackupVerification(resources, report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket || r.type === TYPES.cronJob) ? "no backup bucket and no backup CronJob in the stack" : undefined),
+  check: (rs, report) => checkBackupVerification(rs, report),
+});

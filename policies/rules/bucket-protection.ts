@@ -1,7 +1,7 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
+import { stackPolicy } from "../lib/define";
 
 /** Side-car resources of a bucket (v7 splits a bucket's settings into resources naming it). */
 export function sideCars(resources: StackResource[], type: string, bucket: StackResource): StackResource[] {
@@ -66,14 +66,10 @@ export function checkBucketProtection(resources: StackResource[], report: (m: st
   }
 }
 
-export const bucketProtection: StackValidationPolicy = {
+export const bucketProtection = stackPolicy({
   name: "bucket-protection",
   description: "Every S3 bucket of the stack is versioned, encrypted with SSE-KMS, blocks public access and denies non-TLS requests.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.bucket)) args.notApplicable("no S3 bucket in the stack");
-    checkBucketProtection(resources, report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket) ? "no S3 bucket in the stack" : undefined),
+  check: (rs, report) => checkBucketProtection(rs, report),
+});

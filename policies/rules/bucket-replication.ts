@@ -1,3 +1,4 @@
+import { stackPolicy } from "../lib/define";
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { S3_REPLICATION } from "../../dr/engine-facts";
 import { configWithDefaults } from "../lib/config";
@@ -76,15 +77,11 @@ export function checkBucketReplication(resources: StackResource[], config: Confi
   }
 }
 
-export const bucketReplication: StackValidationPolicy = {
+export const bucketReplication = stackPolicy<Config>({
   name: "bucket-replication",
   description: "Backup buckets replicate to another region (with Replication Time Control where an RPO needs it) whenever a data class must survive region loss.",
-  enforcementLevel: "mandatory",
   severity: "critical",
   configSchema,
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.bucket)) args.notApplicable("no S3 bucket in the stack");
-    checkBucketReplication(resources, configWithDefaults<Config>(configSchema, args.getConfig()), report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket) ? "no S3 bucket in the stack" : undefined),
+  check: (rs, report, config) => checkBucketReplication(rs, config, report),
+});

@@ -1,8 +1,8 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { ROUTE53, SENTINEL } from "../../dr/engine-facts";
 import { redisDirectives } from "../lib/conf-files";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { num, objectName, TYPES } from "../lib/resources";
+import { stackPolicy } from "../lib/define";
 
 /**
  * Failure detectors tuned so tight that an ordinary blip looks like a failure. A failover costs
@@ -49,16 +49,13 @@ export function checkDetectionStability(resources: StackResource[], report: (m: 
   }
 }
 
-export const detectionStability: StackValidationPolicy = {
+export const detectionStability = stackPolicy({
   name: "detection-stability",
   description: "Failure detectors do not flap: Sentinel down-after-milliseconds of at least two PING periods, Route53 and automatic failover-controller failure thresholds of at least 2.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.healthCheck || r.type === TYPES.deployment || (r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined))) {
-      args.notApplicable("no Sentinel config, no Route53 health check and no failover controller in the stack");
-    }
-    checkDetectionStability(resources, report);
-  },
-};
+  skip: (rs) =>
+    rs.some((r) => r.type === TYPES.healthCheck || r.type === TYPES.deployment || (r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined))
+      ? undefined
+      : "no Sentinel config, no Route53 health check and no failover controller in the stack",
+  check: (rs, report) => checkDetectionStability(rs, report),
+});

@@ -1,6 +1,6 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { TYPES } from "../lib/resources";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 /** Route53 answers with a PRIMARY record until its health check fails; without one it never fails over. */
 export function checkFailoverHealthCheck(r: ObservedResource, report: (m: string) => void): void {
@@ -12,13 +12,10 @@ export function checkFailoverHealthCheck(r: ObservedResource, report: (m: string
   }
 }
 
-export const failoverHealthCheck: ResourceValidationPolicy = {
+export const failoverHealthCheck = resourcePolicy({
   name: "failover-health-check",
   description: "Every PRIMARY Route53 failover record has a health check.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.record) args.notApplicable(`only ${TYPES.record}`);
-    checkFailoverHealthCheck({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: onlyType(TYPES.record),
+  check: (r, report) => checkFailoverHealthCheck(r, report),
+});

@@ -1,11 +1,10 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { maxRequestTimeoutFor } from "../../dr/budget";
 import { LLM } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
 import { observeLlm } from "../observe/llm";
-import { fromPolicyResources } from "../lib/policy-resources";
 import { environmentOf } from "../lib/resources";
 import { declaredClasses } from "../lib/targets";
+import { stackPolicy } from "../lib/define";
 
 /**
  * The LLM gateway's chain holds up when a provider fails: in prod more than one provider (a
@@ -38,14 +37,10 @@ export function checkLlmGatewayChain(resources: ObservedResource[], report: (m: 
   }
 }
 
-export const llmGatewayChain: StackValidationPolicy = {
+export const llmGatewayChain = stackPolicy({
   name: "llm-gateway-chain",
   description: "The LLM gateway fails over: in prod at least two providers and two pods per region, a per-attempt timeout within the llm-provider-outage RTO, and a degraded response with a hand-off as the last step.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!observeLlm(resources)) args.notApplicable("no LLM gateway is deployed");
-    checkLlmGatewayChain(resources, report);
-  },
-};
+  skip: (rs) => (!observeLlm(rs) ? "no LLM gateway is deployed" : undefined),
+  check: (rs, report) => checkLlmGatewayChain(rs, report),
+});

@@ -1,7 +1,7 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
+import { stackPolicy } from "../lib/define";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -72,14 +72,10 @@ export function checkDefaultDeny(resources: StackResource[], report: (m: string,
   }
 }
 
-export const networkDefaultDeny: StackValidationPolicy = {
+export const networkDefaultDeny = stackPolicy({
   name: "network-default-deny",
   description: "Every namespace the stack owns has a NetworkPolicy denying all ingress and egress to pods no other policy admits.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (ownedNamespaces(resources).length === 0) args.notApplicable("the stack owns no namespace");
-    checkDefaultDeny(resources, report);
-  },
-};
+  skip: (rs) => (ownedNamespaces(rs).length === 0 ? "the stack owns no namespace" : undefined),
+  check: (rs, report) => checkDefaultDeny(rs, report),
+});

@@ -1,7 +1,7 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as ipaddr from "ipaddr.js";
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
@@ -100,13 +100,10 @@ export function checkNetworkExposure(r: ObservedResource, report: (m: string) =>
   }
 }
 
-export const networkExposure: ResourceValidationPolicy = {
+export const networkExposure = resourcePolicy({
   name: "network-exposure",
   description: "NetworkPolicy ipBlocks admit only private peer ranges (RFC 1918/6598 IPv4, at most a VPC-sized IPv6 block); egress to public space only on TCP 443.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateResource: (args, report) => {
-    if (args.type !== NETWORK_POLICY) args.notApplicable(`only ${NETWORK_POLICY}`);
-    checkNetworkExposure({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: onlyType(NETWORK_POLICY),
+  check: (r, report) => checkNetworkExposure(r, report),
+});

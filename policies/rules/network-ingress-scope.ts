@@ -1,8 +1,8 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
 import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT } from "../../contract/postgres";
 import { REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
@@ -73,13 +73,10 @@ export function checkIngressScope(r: ObservedResource, report: (m: string) => vo
   }
 }
 
-export const networkIngressScope: ResourceValidationPolicy = {
+export const networkIngressScope = resourcePolicy({
   name: "network-ingress-scope",
   description: "No NetworkPolicy ingress rule opens a database, Patroni or exporter port to a whole namespace, to every namespace or to every source.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: (args, report) => {
-    if (args.type !== NETWORK_POLICY) args.notApplicable(`only ${NETWORK_POLICY}`);
-    checkIngressScope({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: onlyType(NETWORK_POLICY),
+  check: (r, report) => checkIngressScope(r, report),
+});

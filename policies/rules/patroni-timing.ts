@@ -1,8 +1,8 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { PATRONI } from "../../dr/engine-facts";
 import { patroniRuleHolds } from "../../dr/settings/patroni";
 import type { ObservedResource } from "../observe";
 import { num, objectName, TYPES } from "../lib/resources";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 /**
  * Patroni's rule loop_wait + 2 * retry_timeout <= ttl, and the floors Patroni 3.2+ applies without
@@ -30,13 +30,10 @@ export function checkPatroniTiming(r: ObservedResource, reportRaw: (m: string) =
   }
 }
 
-export const patroniTiming: ResourceValidationPolicy = {
+export const patroniTiming = resourcePolicy({
   name: "patroni-timing",
   description: "Patroni holds loop_wait + 2 * retry_timeout <= ttl and stays above its floors (ttl >= 20 s, loop_wait >= 1 s, retry_timeout >= 3 s).",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
-    checkPatroniTiming({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: onlyType(TYPES.postgresql),
+  check: (r, report) => checkPatroniTiming(r, report),
+});

@@ -1,10 +1,9 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { pgBool, pgNumber } from "../lib/conf-files";
 import { quantityBytes } from "../../dr/targets/quantity";
-import { fromPolicyResources } from "../lib/policy-resources";
 import { findPlanning } from "../lib/planning";
 import { num, objectName, TYPES } from "../lib/resources";
+import { stackPolicy } from "../lib/define";
 
 /** Spilo's max_wal_senders when the manifest does not set it. */
 const SPILO_MAX_WAL_SENDERS = 10;
@@ -100,17 +99,15 @@ function feedsStandby(all: ObservedResource[], r: ObservedResource): boolean {
   return !r.inputs.spec?.standby && all.some((o) => o !== r && o.type === TYPES.postgresql && typeof o.inputs.spec?.standby?.standby_host === "string");
 }
 
-export const postgresEngineSafety: StackValidationPolicy = {
+export const postgresEngineSafety = stackPolicy({
   name: "postgres-engine-safety",
   description: "PostgreSQL keeps fsync and full_page_writes on, data_sync_retry off and triggers on, has a WAL sender and a replication slot for every replica and a DR standby cluster that lag can not invalidate, replicas that apply WAL at once, shared_buffers inside the container's memory, a synchronous standby that can exist, and a replica Patroni may promote.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
+  skip: (rs) => (rs.some((r) => r.type === TYPES.postgresql) ? undefined : `no ${TYPES.postgresql} in the stack`),
+  check: (resources, report) => {
     const clusters = resources.filter((r) => r.type === TYPES.postgresql);
-    if (clusters.length === 0) args.notApplicable(`no ${TYPES.postgresql} in the stack`);
     const forFix = Math.max(...clusters.map((r) => walSendersNeeded(r, feedsStandby(clusters, r))));
     const rate = findPlanning(resources)?.postgres.writeRateBytesPerSecond;
     for (const r of clusters) checkPostgresEngineSafety(r, (m) => report(m, r.urn), feedsStandby(clusters, r), forFix, rate);
   },
-};
+});

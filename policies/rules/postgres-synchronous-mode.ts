@@ -1,7 +1,7 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { num, objectName, TYPES } from "../lib/resources";
 import { classesOn } from "../lib/targets";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 const IN_REGION = ["instance-loss", "zone-loss"] as const;
 
@@ -26,13 +26,10 @@ export function checkSynchronousMode(r: ObservedResource, reportRaw: (m: string)
   }
 }
 
-export const postgresSynchronousMode: ResourceValidationPolicy = {
+export const postgresSynchronousMode = resourcePolicy({
   name: "postgres-synchronous-mode",
   description: "A PostgreSQL cluster serving a class with RPO 0 (instance or zone loss) runs Patroni synchronous_mode with a standby.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
-    checkSynchronousMode({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: onlyType(TYPES.postgresql),
+  check: (r, report) => checkSynchronousMode(r, report),
+});

@@ -1,12 +1,12 @@
-import type { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigSchema } from "@pulumi/policy";
 import { archiveLossSeconds } from "../../dr/budget/archive";
 import { POSTGRES } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
-import { configWithDefaults } from "../lib/config";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { dur } from "../lib/report";
 import { objectName, TYPES } from "../lib/resources";
 import { classesOn, tightestTarget } from "../lib/targets";
+import { onlyType, resourcePolicy } from "../lib/define";
 
 interface Config {
   archiveUploadSeconds: number;
@@ -56,14 +56,11 @@ export function checkWalArchiving(r: ObservedResource, config: Config, reportRaw
   }
 }
 
-export const postgresWalArchiving: ResourceValidationPolicy = {
+export const postgresWalArchiving = resourcePolicy<Config>({
   name: "postgres-wal-archiving",
   description: "PostgreSQL archives WAL, and archive_timeout plus upload fits inside the smallest RPO the archive serves.",
-  enforcementLevel: "mandatory",
   severity: "critical",
   configSchema,
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.postgresql) args.notApplicable(`only ${TYPES.postgresql}`);
-    checkWalArchiving({ type: args.type, name: args.name, inputs: args.props }, configWithDefaults<Config>(configSchema, args.getConfig()), report);
-  },
-};
+  skip: onlyType(TYPES.postgresql),
+  check: (r, report, config) => checkWalArchiving(r, config, report),
+});

@@ -1,6 +1,6 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { known } from "../lib/unknown";
+import { stackPolicy } from "../lib/define";
 
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
@@ -115,14 +115,10 @@ export function checkRbac(resources: StackResource[], report: (m: string, urn?: 
   }
 }
 
-export const rbacLeastPrivilege: StackValidationPolicy = {
+export const rbacLeastPrivilege = stackPolicy({
   name: "rbac-least-privilege",
   description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete, no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === ROLE || r.type === CLUSTER_ROLE)) args.notApplicable("no Role in the stack");
-    checkRbac(resources, report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === ROLE || r.type === CLUSTER_ROLE) ? "no Role in the stack" : undefined),
+  check: (rs, report) => checkRbac(rs, report),
+});

@@ -1,10 +1,10 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { GUARD_SIDS } from "../../dr/settings/protection";
 import { bucketKeyOf } from "../observe/backup";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
 import { bucketLabel, sideCars } from "./bucket-protection";
+import { stackPolicy } from "../lib/define";
 
 /**
  * Per backup bucket, the protections that keep a recovery point alive when credentials are stolen
@@ -73,14 +73,10 @@ export function checkRecoveryPointProtection(resources: StackResource[], report:
   }
 }
 
-export const recoveryPointProtection: StackValidationPolicy = {
+export const recoveryPointProtection = stackPolicy({
   name: "recovery-point-protection",
   description: "Backup buckets keep recovery points out of reach of stolen credentials: object lock, bucket-policy denies of version destruction and lock bypass, a lock within the lifecycle, and keys with their own policies.",
-  enforcementLevel: "mandatory",
   severity: "critical",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.bucket)) args.notApplicable("no backup bucket in the stack");
-    checkRecoveryPointProtection(resources, (m, urn) => report(m, urn));
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket) ? "no backup bucket in the stack" : undefined),
+  check: (rs, report) => checkRecoveryPointProtection(rs, report),
+});

@@ -1,3 +1,4 @@
+import { stackPolicy } from "../lib/define";
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { computeBudget, BudgetRow } from "../../dr/budget";
 import { SCENARIOS } from "../../dr/targets";
@@ -45,15 +46,11 @@ export function checkRecoveryTargets(resources: ObservedResource[], config: Conf
   return rows;
 }
 
-export const recoveryTargets: StackValidationPolicy = {
+export const recoveryTargets = stackPolicy<Config>({
   name: "recovery-targets",
   description: "Every data class meets its RPO and RTO in every disaster scenario, by the budget model on the settings the resources hold.",
-  enforcementLevel: "mandatory",
   severity: "critical",
   configSchema,
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (declaredClasses(resources).length === 0) args.notApplicable("no resource declares recovery targets (agent-dr/recovery-targets)");
-    checkRecoveryTargets(resources, configWithDefaults<Config>(configSchema, args.getConfig()), report);
-  },
-};
+  skip: (rs) => (declaredClasses(rs).length === 0 ? "no resource declares recovery targets (agent-dr/recovery-targets)" : undefined),
+  check: (rs, report, config) => checkRecoveryTargets(rs, config, report),
+});

@@ -1,10 +1,10 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { SENTINEL } from "../../dr/engine-facts";
 import type { ObservedResource } from "../observe";
 import { lastDirective, redisDirectives } from "../lib/conf-files";
 import { dur } from "../lib/report";
 import { objectName, TYPES } from "../lib/resources";
 import { classesOn, tightestTarget } from "../lib/targets";
+import { resourcePolicy } from "../lib/define";
 
 const IN_REGION = ["instance-loss", "zone-loss"] as const;
 
@@ -40,13 +40,10 @@ export function checkRedisPersistence(r: ObservedResource, reportRaw: (m: string
   }
 }
 
-export const redisPersistence: ResourceValidationPolicy = {
+export const redisPersistence = resourcePolicy({
   name: "redis-persistence",
   description: "Redis runs AOF with an fsync policy inside the RPO wherever RDB snapshots alone would lose more than the RPO.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: (args, report) => {
-    if (args.type !== TYPES.configMap || args.props.data?.["redis.conf"] === undefined) args.notApplicable("only ConfigMaps holding redis.conf");
-    checkRedisPersistence({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: (r) => (r.type === TYPES.configMap && r.inputs.data?.["redis.conf"] !== undefined ? undefined : "only ConfigMaps holding redis.conf"),
+  check: (r, report) => checkRedisPersistence(r, report),
+});

@@ -1,7 +1,7 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { redisDirectives } from "../lib/conf-files";
 import { namespaceOf, num, objectName, TYPES } from "../lib/resources";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
+import { stackPolicy } from "../lib/define";
 
 /**
  * How many Sentinel processes run beside a config: replicas x containers running redis-sentinel in
@@ -57,14 +57,10 @@ export function checkSentinelQuorum(resources: StackResource[], report: (m: stri
   }
 }
 
-export const sentinelQuorum: StackValidationPolicy = {
+export const sentinelQuorum = stackPolicy({
   name: "sentinel-quorum",
   description: "Every Sentinel-monitored Redis primary has a quorum that is a majority of its Sentinels.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined)) args.notApplicable("no sentinel.conf in the stack");
-    checkSentinelQuorum(resources, report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined) ? "no sentinel.conf in the stack" : undefined),
+  check: (rs, report) => checkSentinelQuorum(rs, report),
+});

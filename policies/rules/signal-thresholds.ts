@@ -1,7 +1,7 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
 import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_THRESHOLD_TAG, DERIVED_WHY_ANNOTATION, HOLD_TIME_OVERRIDES, isLooser, OVERRIDE_VALUE_TAG, ruleGroupsOf } from "../../contract/signals";
-import { fromPolicyResources, StackResource } from "../lib/policy-resources";
+import { StackResource } from "../lib/policy-resources";
 import { objectName } from "../lib/resources";
+import { stackPolicy } from "../lib/define";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
@@ -53,14 +53,10 @@ export function checkSignalThresholds(resources: StackResource[], report: (m: st
   }
 }
 
-export const signalThresholds: StackValidationPolicy = {
+export const signalThresholds = stackPolicy({
   name: "signal-thresholds",
   description: "No alert threshold override pages later than what the recovery targets derive for that alert.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (!resources.some((r) => r.type === ALARM || ruleGroupsOf(r).length > 0)) args.notApplicable("no alert rules and no CloudWatch alarms in the stack");
-    checkSignalThresholds(resources, report);
-  },
-};
+  skip: (rs) => (!rs.some((r) => r.type === ALARM || ruleGroupsOf(r).length > 0) ? "no alert rules and no CloudWatch alarms in the stack" : undefined),
+  check: (rs, report) => checkSignalThresholds(rs, report),
+});

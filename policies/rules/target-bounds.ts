@@ -1,3 +1,4 @@
+import { stackPolicy } from "../lib/define";
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_DATA_CLASSES, parseDuration, Scenario, scenarioApplies, SCENARIOS } from "../../dr/targets";
 import type { ObservedResource } from "../observe";
@@ -104,15 +105,11 @@ export function checkTargetBounds(resources: ObservedResource[], config: Config,
   }
 }
 
-export const targetBounds: StackValidationPolicy = {
+export const targetBounds = stackPolicy<Config>({
   name: "target-bounds",
   description: "Declared recovery targets stay within the organisation's upper bounds for the environment (e.g. prod conversation_history RPO at most 60 s).",
-  enforcementLevel: "mandatory",
   severity: "high",
   configSchema,
-  validateStack: (args, report) => {
-    const resources = fromPolicyResources(args.resources);
-    if (environmentOf(resources) === undefined) args.notApplicable("no resource names its environment (label agent-dr/environment or tag environment)");
-    checkTargetBounds(resources, configWithDefaults<Config>(configSchema, args.getConfig()), report);
-  },
-};
+  skip: (rs) => (environmentOf(rs) === undefined ? "no resource names its environment (label agent-dr/environment or tag environment)" : undefined),
+  check: (rs, report, config) => checkTargetBounds(rs, config, report),
+});

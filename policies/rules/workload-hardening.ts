@@ -1,6 +1,6 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
+import { resourcePolicy } from "../lib/define";
 
 /** Where each workload kind keeps its pod spec. */
 const POD_SPEC: Record<string, (spec: any) => any> = {
@@ -88,14 +88,15 @@ export function checkWorkloadHardening(r: ObservedResource, report: (m: string) 
   for (const c of gaps.containers) report(`${name}, container ${c.name}: ${c.gaps.join("; ")}. Fix: ${FIX_CONTAINER}.`);
 }
 
-export const workloadHardening: ResourceValidationPolicy = {
+export const workloadHardening = resourcePolicy({
   name: "workload-hardening",
   description: "Every Job, CronJob and workload runs non-root with seccomp, no privilege escalation, no capabilities and a read-only root; Spilo pods as far as the operator offers.",
-  enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: (args, report) => {
-    if (!HARDENED_TYPES.includes(args.type)) args.notApplicable("only Pods, Jobs, CronJobs, Deployments, StatefulSets, DaemonSets, ReplicaSets, postgresql resources and Helm releases");
-    if (args.type === HELM_RELEASE && args.props.chart !== "postgres-operator") args.notApplicable("only the postgres-operator chart");
-    checkWorkloadHardening({ type: args.type, name: args.name, inputs: args.props }, report);
-  },
-};
+  skip: (r) =>
+    !HARDENED_TYPES.includes(r.type)
+      ? "only Pods, Jobs, CronJobs, Deployments, StatefulSets, DaemonSets, ReplicaSets, postgresql resources and Helm releases"
+      : r.type === HELM_RELEASE && r.inputs.chart !== "postgres-operator"
+        ? "only the postgres-operator chart"
+        : undefined,
+  check: (r, report) => checkWorkloadHardening(r, report),
+});

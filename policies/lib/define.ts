@@ -1,0 +1,70 @@
+import type { PolicyConfigSchema, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configWithDefaults } from "./config";
+import { fromPolicyResources, type StackResource } from "./policy-resources";
+
+/** A resource as a resource policy's check reads it: its type, name and inputs (the props the engine sent). */
+export interface CheckedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+interface Definition {
+  name: string;
+  description: string;
+  severity: "low" | "medium" | "high" | "critical";
+}
+
+/**
+ * Every policy of the pack is mandatory (the pack config may lower one) and says why a resource or a
+ * stack is not its business; these build the Pulumi policy objects around a rule's check, so each
+ * rule file holds only its check and what it applies to.
+ */
+export function resourcePolicy<C extends object = Record<string, never>>(
+  d: Definition & {
+    configSchema?: PolicyConfigSchema;
+    /** Why this resource is not applicable; undefined: check it. */
+    skip: (r: CheckedResource) => string | undefined;
+    check: (r: CheckedResource, report: ReportViolation, config: C) => void;
+  },
+): ResourceValidationPolicy {
+  return {
+    name: d.name,
+    description: d.description,
+    enforcementLevel: "mandatory",
+    severity: d.severity,
+    ...(d.configSchema ? { configSchema: d.configSchema } : {}),
+    validateResource: (args, report) => {
+      const r = { type: args.type, name: args.name, inputs: args.props };
+      const reason = d.skip(r);
+      if (reason !== undefined) args.notApplicable(reason);
+      d.check(r, report, (d.configSchema ? configWithDefaults<C>(d.configSchema, args.getConfig()) : {}) as C);
+    },
+  };
+}
+
+export function stackPolicy<C extends object = Record<string, never>>(
+  d: Definition & {
+    configSchema?: PolicyConfigSchema;
+    /** Why this stack is not applicable (it has nothing the policy judges); undefined: check it. */
+    skip: (resources: StackResource[]) => string | undefined;
+    check: (resources: StackResource[], report: ReportViolation, config: C) => void;
+  },
+): StackValidationPolicy {
+  return {
+    name: d.name,
+    description: d.description,
+    enforcementLevel: "mandatory",
+    severity: d.severity,
+    ...(d.configSchema ? { configSchema: d.configSchema } : {}),
+    validateStack: (args, report) => {
+      const resources = fromPolicyResources(args.resources);
+      const reason = d.skip(resources);
+      if (reason !== undefined) args.notApplicable(reason);
+      d.check(resources, report, (d.configSchema ? configWithDefaults<C>(d.configSchema, args.getConfig()) : {}) as C);
+    },
+  };
+}
+
+/** skip for a resource policy that judges one type. */
+export const onlyType = (type: string) => (r: CheckedResource) => (r.type === type ? undefined : `only ${type}`);
