@@ -4,6 +4,7 @@ import { DEFAULT_DATA_CLASSES, ENVIRONMENT_DEFAULTS, PROBE_DEFAULT_WRITE_INTERVA
 import { formatDuration, parseDuration } from "./durations";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import { ConfigError, ConfigProblem } from "./errors";
+import { DEGRADED_LABEL, GATEWAY_LABEL, UNKNOWN_LABEL } from "../../contract/llm-gateway";
 import { removedParameterProblem } from "./postgres-parameters";
 import { quantityBytes } from "./quantity";
 import { NETWORK_DEFAULTS, NetworkSettings, PRIVATE_IPV4_CIDRS } from "./network";
@@ -510,6 +511,8 @@ function llmProblems(cfg: RawStackConfig, problems: ConfigProblem[], key: (p: st
   providers.forEach((p, i) => {
     const first = providers.findIndex((q) => q.name === p.name);
     if (first !== i) problems.push({ key: key(`llm.providers[${i}].name`), value: p.name, expected: `expected a name no other provider has (providers[${first}] is already "${p.name}")` });
+    // The gateway meter labels its series by these names beside its own two (docs/LLM-GATEWAY.md, Signals).
+    if ([DEGRADED_LABEL, GATEWAY_LABEL, UNKNOWN_LABEL].includes(p.name)) problems.push({ key: key(`llm.providers[${i}].name`), value: p.name, expected: `expected another name: "${DEGRADED_LABEL}", "${GATEWAY_LABEL}" and "${UNKNOWN_LABEL}" are the gateway meter's own labels` });
     const same = providers.findIndex((q) => q.baseUrl === p.baseUrl && q.model === p.model);
     if (same !== i) problems.push({ key: key(`llm.providers[${i}].baseUrl`), value: p.baseUrl, expected: `expected another endpoint or model than providers[${same}] (the same endpoint and model fail together, so it is no fallback)` });
   });
