@@ -93,6 +93,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
               labels: baseLabels(config, "llm-gateway"),
               // The monthly LLM outage test joins the DR test schedule where the others run (staging by default), in the primary region.
               outageTest: drTestsEnabledByDefault(config.environment) && role === "primary",
+              prometheusOperator: config.signals.prometheusOperator,
             },
             { parent: this },
           ),

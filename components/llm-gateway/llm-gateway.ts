@@ -6,11 +6,12 @@ import { DataClass, LlmConfig, serializeTargets, TARGETS_ANNOTATION } from "../.
 import { NETWORK_DEFAULTS, NetworkSettings } from "../../dr/targets/network";
 import { declareNetworkPolicy } from "../network";
 import type { RegionCluster } from "../../contract/region-cluster";
+import { llmOutageRtoSeconds } from "../../dr/settings/llm";
 import { CONFIG_HEADER, DEGRADED_PORT, gatewayPodLabels, GATEWAY_PORT, llmGatewayNames, PROVIDER_NAMES_ANNOTATION } from "./render/names";
 import { gatewayNetworkPolicies } from "./render/network";
 import { renderPortkeyConfig } from "./render/portkey-config";
-import { gatewayDeploymentSpec } from "./render/workloads";
-import { degradedResponderScript, outageTestScript } from "./scripts";
+import { gatewayDeploymentSpec, gatewayPodMonitor, gatewayServiceSpec } from "./render/workloads";
+import { degradedResponderScript, gatewayMeterScript, outageTestScript } from "./scripts";
 import { LLM_OUTAGE_TEST, outageTestCronJobSpec } from "./render/outage-test";
 
 export interface LlmGatewayArgs {
@@ -28,14 +29,17 @@ export interface LlmGatewayArgs {
   prefix?: string;
   /** Run the monthly LLM outage test here (the DR test schedule: staging by default). */
   outageTest?: boolean;
+  /** The cluster runs the Prometheus operator: the meter is scraped through a PodMonitor instead of prometheus.io annotations. */
+  prometheusOperator?: boolean;
 }
 
 /** Label of the gateway's objects naming the region they serve (the policy pack counts regions by it). */
 export const LLM_REGION_LABEL = "agent-dr/region";
 
 /**
- * The LLM gateway of one region: the Portkey AI gateway with the degraded responder beside it,
- * a Service for the agent API, the routing Secret the agent API sends as Portkey's config header
+ * The LLM gateway of one region: the Portkey AI gateway behind its meter (the reverse proxy that
+ * counts what Portkey's answers say: docs/LLM-GATEWAY.md, Signals), the degraded responder beside
+ * them, a Service for the agent API (to the meter), the routing Secret the agent API sends as Portkey's config header
  * (the fallback chain, API keys inside), the hand-off webhook Secret, a disruption budget and the
  * NetworkPolicies. Everything is rendered by ./render; the drill runs the same chain and script.
  */
@@ -68,29 +72,41 @@ export class LlmGateway extends pulumi.ComponentResource {
       child,
     );
 
-    const dependsOn: pulumi.Resource[] = [route];
-    let checksum = "none";
+    const meterScript = gatewayMeterScript();
+    const meter = new k8s.core.v1.ConfigMap(`${name}-meter`, { metadata: meta(names.meter), data: { "gateway-meter.mjs": meterScript } }, child);
+    const dependsOn: pulumi.Resource[] = [route, meter];
+    const hash = createHash("sha256").update(meterScript);
     if (args.settings.degradedResponse && args.llm.degraded) {
       const handoff = new k8s.core.v1.Secret(`${name}-handoff`, { metadata: meta(names.handoff), type: "Opaque", stringData: { url: pulumi.secret(args.llm.degraded.handoffWebhook) } }, child);
       const script = degradedResponderScript();
-      checksum = createHash("sha256").update(script).update(args.llm.degraded.message).digest("hex");
+      hash.update(script).update(args.llm.degraded.message);
       const degraded = new k8s.core.v1.ConfigMap(`${name}-degraded`, { metadata: meta(names.degraded), data: { "degraded-responder.mjs": script } }, child);
       dependsOn.push(handoff, degraded);
     }
+    const checksum = hash.digest("hex");
+    const rto = llmOutageRtoSeconds(args.dataClasses);
 
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
         metadata: ns.apply((namespace) => ({ name: names.deployment, namespace, labels, annotations: { [TARGETS_ANNOTATION]: serializeTargets(args.dataClasses) } })),
-        spec: gatewayDeploymentSpec({ settings: args.settings, names, prefix, configChecksum: checksum, ...(args.llm.degraded ? { degradedMessage: args.llm.degraded.message } : {}) }),
+        spec: gatewayDeploymentSpec({
+          settings: args.settings,
+          names,
+          prefix,
+          configChecksum: checksum,
+          prometheusOperator: args.prometheusOperator ?? false,
+          ...(Number.isFinite(rto) ? { rtoSeconds: rto } : {}),
+          ...(args.llm.degraded ? { degradedMessage: args.llm.degraded.message } : {}),
+        }),
       },
       { ...child, dependsOn },
     );
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      { metadata: meta(names.service), spec: { type: "ClusterIP", selector: gatewayPodLabels(prefix), ports: [{ name: "http", port: GATEWAY_PORT, targetPort: "http" }] } },
-      child,
-    );
+    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(names.service), spec: gatewayServiceSpec(prefix) }, child);
+    if (args.prometheusOperator) {
+      const pm = ns.apply((namespace) => gatewayPodMonitor(prefix, namespace, labels));
+      new k8s.apiextensions.CustomResource(`${name}-podmonitor`, { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: pm.metadata, spec: pm.spec }, child);
+    }
     // Drains take one gateway at a time; with two replicas spread over zones one always serves.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(names.pdb), spec: { maxUnavailable: 1, selector: { matchLabels: gatewayPodLabels(prefix) } } }, child);
     for (const p of gatewayNetworkPolicies(prefix, args.llm.egressCidrs, args.network ?? NETWORK_DEFAULTS, labels)) {

@@ -22,6 +22,16 @@ export function chainWorstSeconds(l: LlmGatewaySettings): number {
 }
 
 /**
+ * The longest one request may take through the gateway by the budget: the chain's worst case, or
+ * the RTO where that is shorter (the budget row then already fails: a request beyond the target is
+ * a breach whatever the model says). What the gateway meter's p99 is held to.
+ */
+export function requestLatencyBudget(l: LlmGatewaySettings, rtoSeconds: number): { seconds: number; chainWorstSeconds: number; providerWorstSeconds: number; exceedsTarget: boolean } {
+  const chain = chainWorstSeconds(l);
+  return { seconds: Math.min(chain, rtoSeconds), chainWorstSeconds: chain, providerWorstSeconds: providerWorstSeconds(l.requestTimeoutSeconds, l.retries), exceedsTarget: chain > rtoSeconds };
+}
+
+/**
  * The largest per-attempt timeout with which the chain still answers within `rtoSeconds`, at the
  * given retries; below the smallest timeout we accept, undefined.
  */

@@ -1,5 +1,5 @@
 import { LLM, PORTKEY } from "../engine-facts";
-import type { LlmConfig, StackConfig } from "../targets";
+import type { DataClass, LlmConfig, StackConfig } from "../targets";
 import type { LlmGatewaySettings } from "./types";
 
 /**
@@ -21,6 +21,11 @@ export function providerWorstSeconds(requestTimeoutSeconds: number, retries: num
   return (retries + 1) * requestTimeoutSeconds + retryBackoffSeconds(retries);
 }
 
+/** The tightest llm-provider-outage RTO of the classes the gateway serves (Infinity when none is bounded). */
+export function llmOutageRtoSeconds(dataClasses: readonly DataClass[]): number {
+  return Math.min(...dataClasses.filter((c) => c.store === "llm-gateway").map((c) => c.targets["llm-provider-outage"].rtoSeconds));
+}
+
 /**
  * The per-attempt timeout and retries from the target: the chain's providers share the RTO left
  * after the degraded step, each worst case (retries + 1) x timeout + backoff. One retry absorbs a
@@ -28,8 +33,7 @@ export function providerWorstSeconds(requestTimeoutSeconds: number, retries: num
  * none is made. Overrides replace the derived values (the budget then judges them).
  */
 export function deriveLlm(config: StackConfig, llm: LlmConfig): LlmGatewaySettings {
-  const classes = config.dataClasses.filter((c) => c.store === "llm-gateway");
-  const rto = Math.min(...classes.map((c) => c.targets["llm-provider-outage"].rtoSeconds));
+  const rto = llmOutageRtoSeconds(config.dataClasses);
   const n = llm.providers.length;
   const share = Number.isFinite(rto) ? (rto - (llm.degraded ? LLM.degradedStepSeconds : 0)) / n : Infinity;
   const timeoutFor = (retries: number) => (share - retryBackoffSeconds(retries)) / (retries + 1);

@@ -3,6 +3,7 @@
  * stack shows (a DR cluster that is the primary's, an OIDC provider of another region, a lock that
  * outlives its retention, a promotion nobody would perform, settings that would be ignored).
  */
+import { DEGRADED_LABEL, GATEWAY_LABEL, UNKNOWN_LABEL } from "../../contract/llm-gateway";
 import { ENVIRONMENT_DEFAULTS, STACK_DEFAULTS } from "./defaults";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import type { ConfigProblem } from "./errors";
@@ -199,6 +200,8 @@ export function llmProblems(cfg: RawStackConfig, problems: ConfigProblem[], key:
   providers.forEach((p, i) => {
     const first = providers.findIndex((q) => q.name === p.name);
     if (first !== i) problems.push({ key: key(`llm.providers[${i}].name`), value: p.name, expected: `expected a name no other provider has (providers[${first}] is already "${p.name}")` });
+    // The gateway meter labels its series by these names beside its own two (docs/LLM-GATEWAY.md, Signals).
+    if ([DEGRADED_LABEL, GATEWAY_LABEL, UNKNOWN_LABEL].includes(p.name)) problems.push({ key: key(`llm.providers[${i}].name`), value: p.name, expected: `expected another name: "${DEGRADED_LABEL}", "${GATEWAY_LABEL}" and "${UNKNOWN_LABEL}" are the gateway meter's own labels` });
     const same = providers.findIndex((q) => q.baseUrl === p.baseUrl && q.model === p.model);
     if (same !== i) problems.push({ key: key(`llm.providers[${i}].baseUrl`), value: p.baseUrl, expected: `expected another endpoint or model than providers[${same}] (the same endpoint and model fail together, so it is no fallback)` });
   });

@@ -219,6 +219,9 @@ export const SIGNAL_ALERTS = [
   "Route53HealthCheckFailing",
   "LlmDegradedResponses",
   "LlmHandoffFailing",
+  "LlmProviderFailing",
+  "LlmFallbackActive",
+  "LlmLatencyP99AboveBudget",
   "RecoveryMeasuredAboveTarget",
   "RecoveryMeasuredAbovePrediction",
 ] as const;

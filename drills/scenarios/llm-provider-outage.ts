@@ -2,6 +2,9 @@ import { llmSwitchSeconds } from "../../dr/budget";
 import type { DrillContext } from "../context";
 import { LocalGateway, llmDrillPorts } from "../llm/gateway";
 import { ChatAttempt, ChatLoad } from "../llm/load";
+import { bucketIndex, histogramQuantile, MeterReading, readMeter } from "../llm/meter-metrics";
+import { meterTargetNames } from "../../components/llm-gateway/render/meter";
+import { llmOutageRtoSeconds } from "../../dr/settings/llm";
 import { ProviderMode, ProviderStandIn } from "../llm/standin";
 import { HandoffQueue } from "../llm/webhook";
 import { sleep, waitFor } from "../../testbed/runtime/procfs";
@@ -42,12 +45,12 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
   const queue = new HandoffQueue(ports.webhook);
   // The stack's chain, its providers pointed at the stand-ins: timeouts, retries and statuses as deployed.
   const settings = { ...l, providers: l.providers.map((p, i) => ({ ...p, baseUrl: standins[i].baseUrl })) };
-  const gateway = new LocalGateway(ctx.sup, settings, ports, { message: DRILL_MESSAGE, webhookUrl: queue.url });
+  const gateway = new LocalGateway(ctx.sup, settings, ports, { message: DRILL_MESSAGE, webhookUrl: queue.url }, llmOutageRtoSeconds(ctx.stack.config.dataClasses));
   let load: ChatLoad | undefined;
   try {
     for (const s of standins) await s.start();
     await queue.start();
-    ctx.progress(`starting the Portkey gateway on :${ports.gateway} (chain ${l.providers.map((p) => p.name).join(" -> ")}${l.degradedResponse ? " -> degraded" : ""}; per-attempt timeout ${l.requestTimeoutSeconds} s, ${l.retries} retr${l.retries === 1 ? "y" : "ies"})`);
+    ctx.progress(`starting the Portkey gateway behind its meter on :${ports.gateway} (chain ${l.providers.map((p) => p.name).join(" -> ")}${l.degradedResponse ? " -> degraded" : ""}; per-attempt timeout ${l.requestTimeoutSeconds} s, ${l.retries} retr${l.retries === 1 ? "y" : "ies"})`);
     await gateway.start();
 
     const epoch = Date.now();
@@ -103,12 +106,14 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     await load.stop();
     // Hand-offs are posted before the answer is sent; a short grace covers the webhook's own bookkeeping.
     await sleep(200);
+    // What the meter counted of the same requests, scraped as Prometheus would, before the monthly test's own requests.
+    const meter = readMeter(await gateway.scrapeMeter());
 
     // The monthly staging test's script, as shipped, against this gateway: the primary "black-holed"
     // by a closed loopback port (refused), then every provider.
     ctx.progress("the monthly LLM outage test script against the gateway");
     const routeFile = ctx.sup.writeFile("llm-route.json", JSON.stringify(gateway.config), 0o644);
-    const testEnv = Object.fromEntries(outageTestEnv(l, gateway.url, routeFile, `http://127.0.0.1:${ports.degraded - 1}/v1`).map((e) => [e.name, e.value]));
+    const testEnv = Object.fromEntries(outageTestEnv(l, gateway.url, routeFile, `http://127.0.0.1:${ports.closed}/v1`).map((e) => [e.name, e.value]));
     let outageTestOutput = "";
     const outageTestPassed = await ctx.sup
       .run(process.execPath, [OUTAGE_TEST_FILE], { env: testEnv, timeoutMs: 120_000 })
@@ -128,6 +133,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     const lost = all.filter((a) => !a.ok).length;
     const added = Object.values(perMode).flatMap((m) => m.added);
     const longestWait = Math.max(...all.map((a) => a.endMs - a.startMs)) / 1000;
+    const metered = compareMeter(meter, all, meterTargetNames(l), primary.name);
 
     for (const [label, served] of [[`answered by ${primary.name}`, primary.name], [`answered by ${standby.name}`, standby.name], ["degraded response + hand-off", "degraded"]] as const) {
       timeline.writes[label] = all.filter((a) => a.servedBy === served);
@@ -165,6 +171,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
       handoffsMissing: handoffMissing.length,
       outageRequestsNotDegraded: notDegradedInOutage.length,
       monthlyTestScriptPassed: outageTestPassed,
+      ...metered.measured,
     };
     const v = judge(target, predicted, measured);
     const fail = (note: string) => {
@@ -178,6 +185,7 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     if (notDegradedInOutage.length > 0) fail(`${notDegradedInOutage.length} request(s) in the total outage were not answered with the degraded response`);
     if (handoffMissing.length > 0) fail(`${handoffMissing.length} degraded response(s) without a hand-off at the webhook`);
     for (const m of PRIMARY_FAULTS) if (perMode[m].added.length === 0) fail(`${m}: no request was answered by ${standby.name}`);
+    for (const m of metered.mismatches) fail(`gateway meter: ${m}`);
     if (!outageTestPassed) fail(`the monthly LLM outage test script failed against the gateway: ${outageTestOutput.slice(0, 500)}`);
     return [
       {
@@ -200,6 +208,56 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     for (const s of standins) await s.stop().catch(() => undefined);
     await queue.stop().catch(() => undefined);
   }
+}
+
+/**
+ * The meter's counts against what the clients observed of the same requests (who answered, from
+ * the body; how long, from the client's clock): per answering target, fallbacks and degraded
+ * answers must be equal exactly; the p99 the histogram gives must fall in the client's p99's
+ * bucket or the next one.
+ */
+export function compareMeter(meter: MeterReading, attempts: ChatAttempt[], targets: string[], primary: string): { measured: Record<string, number | boolean>; mismatches: string[] } {
+  const mismatches: string[] = [];
+  const measured: Record<string, number | boolean> = {};
+  const same = (what: string, client: number, metered: number) => {
+    if (client !== metered) mismatches.push(`${what}: the clients saw ${client}, the meter counted ${metered}`);
+  };
+  measured.clientRequests = attempts.length;
+  measured.meterRequests = meter.requests;
+  same("requests", attempts.length, meter.requests);
+  for (const t of targets) {
+    const client = attempts.filter((a) => a.ok && a.servedBy === t).length;
+    measured[`clientAnsweredBy_${t}`] = client;
+    measured[`meterAnsweredBy_${t}`] = meter.answeredBy[t] ?? 0;
+    same(`answered by ${t}`, client, meter.answeredBy[t] ?? 0);
+  }
+  const clientFailed = attempts.filter((a) => !a.ok).length;
+  measured.meterNotOk = meter.notOk;
+  same("answers other than 2xx", clientFailed, meter.notOk);
+  const clientFallbacks = attempts.filter((a) => a.ok && a.servedBy !== primary).length;
+  measured.clientFallbacks = clientFallbacks;
+  measured.meterFallbacks = meter.fallbacks;
+  same("fallbacks", clientFallbacks, meter.fallbacks);
+  if (meter.responderDegraded !== undefined) {
+    measured.responderDegraded = meter.responderDegraded;
+    same("degraded answers (the responder's own count)", attempts.filter((a) => a.servedBy === "degraded").length, meter.responderDegraded);
+  }
+  for (const [p, n] of Object.entries(meter.attempts)) measured[`meterAttempts_${p}`] = n;
+  for (const [p, n] of Object.entries(meter.failures)) measured[`meterFailures_${p}`] = n;
+  const seconds = attempts.map((a) => (a.endMs - a.startMs) / 1000);
+  const bounds = meter.buckets.filter((b) => Number.isFinite(b.le)).map((b) => b.le).sort((a, b) => a - b);
+  const clientP99 = percentile(seconds, 99);
+  const meterP99 = histogramQuantile(0.99, meter.buckets);
+  const ms = (x: number) => Math.round(x * 1000) / 1000;
+  measured.clientP50Seconds = ms(percentile(seconds, 50));
+  measured.clientP99Seconds = ms(clientP99);
+  // Prometheus interpolates inside a bucket: the estimate is as coarse as the bucket it lands in.
+  measured.meterP50Seconds = ms(histogramQuantile(0.5, meter.buckets));
+  measured.meterP99Seconds = ms(meterP99);
+  measured.p99BucketsApart = Math.abs(bucketIndex(bounds, clientP99) - bucketIndex(bounds, meterP99));
+  if (!(measured.p99BucketsApart <= 1)) mismatches.push(`p99: the clients measured ${clientP99.toFixed(2)} s, the meter's histogram gives ${meterP99.toFixed(2)} s, ${measured.p99BucketsApart} buckets apart (bounds ${bounds.join(", ")})`);
+  measured.meterMatchesClients = mismatches.length === 0;
+  return { measured, mismatches };
 }
 
 function summarize(as: ChatAttempt[]): string {

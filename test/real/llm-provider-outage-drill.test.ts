@@ -1,7 +1,7 @@
 /**
- * The llm-provider-outage drill for real: the Portkey gateway (npm 1.15.2) with the prod chain,
- * the degraded responder script as shipped, two OpenAI-compatible stand-ins and a hand-off webhook
- * on loopback ports 25150-25159 (apart from the full drill suite's 25100-25109). Wall time about
+ * The llm-provider-outage drill for real: the Portkey gateway (npm 1.15.2) with the prod chain
+ * behind the gateway meter, the meter and degraded responder scripts as shipped, two
+ * OpenAI-compatible stand-ins and a hand-off webhook on loopback ports 25150-25159 (apart from the full drill suite's 25100-25109). Wall time about
  * 40 s. A setup failure (the package missing, a port in use) fails the tests; nothing is skipped.
  */
 import * as fs from "node:fs";
@@ -41,6 +41,7 @@ describe("llm-provider-outage on the real Portkey gateway (prod chain)", () => {
     expect(r.measured.clientVisibleFailuresWhileStandbyUp).toBe(0);
     expect(r.measured.lostAcknowledgedWrites).toBe(0);
     expect(r.measured.requests).toBeGreaterThan(50);
+    if (process.env.PRINT_LLM_DRILL) process.stdout.write(`${JSON.stringify(r.measured, null, 1)}\n`);
   });
 
   it("fails over in every mode within the predicted bound, and comes back to the primary", () => {
@@ -62,6 +63,29 @@ describe("llm-provider-outage on the real Portkey gateway (prod chain)", () => {
     expect(m.outageRequestsNotDegraded).toBe(0);
     expect(m.handoffsMissing).toBe(0);
     expect(m.handoffsReceived).toBe(m.degradedResponses);
+  });
+
+  it("the meter counted exactly what the clients saw: per answering target, fallbacks, degraded answers; its p99 within a bucket of theirs", () => {
+    const m = result().measured;
+    expect(m.meterMatchesClients).toBe(true);
+    expect(m.meterRequests).toBe(m.clientRequests);
+    expect(m.meterRequests).toBe(m.requests);
+    for (const t of ["openai", "mistral", "degraded"]) {
+      expect(m[`meterAnsweredBy_${t}`]).toBe(m[`clientAnsweredBy_${t}`]);
+      expect(m[`clientAnsweredBy_${t}`] as number).toBeGreaterThan(0);
+    }
+    expect(m.meterAnsweredBy_degraded).toBe(m.degradedResponses);
+    expect(m.responderDegraded).toBe(m.degradedResponses);
+    expect(m.meterFallbacks).toBe(m.clientFallbacks);
+    expect(m.meterFallbacks).toBe((m.clientAnsweredBy_mistral as number) + (m.clientAnsweredBy_degraded as number));
+    expect(m.meterNotOk).toBe(0);
+    // Every request tried openai first; each it failed went on to mistral, each mistral failed to the degraded step.
+    expect(m.meterAttempts_openai).toBe(m.requests);
+    expect(m.meterFailures_openai).toBe(m.meterFallbacks);
+    expect(m.meterAttempts_mistral).toBe(m.meterFallbacks);
+    expect(m.meterFailures_mistral).toBe(m.clientAnsweredBy_degraded);
+    expect(m.meterFailures_gateway).toBe(0);
+    expect(m.p99BucketsApart as number).toBeLessThanOrEqual(1);
   });
 
   it("puts target, prediction and measurement in the report with a timeline chart", async () => {

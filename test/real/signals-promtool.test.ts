@@ -8,6 +8,8 @@ import { parseStackConfig, StackConfig } from "../../dr/targets";
 import { rawConfigOf } from "../../offline/plan";
 import { readStackFile, stackFilePath } from "../../offline/stack-files";
 import { AlertRule, alertRules, renderRulesFile, ruleGroups, ruleLabels } from "../../components/signals/render";
+import { meterLatencyBuckets } from "../../components/llm-gateway/render/meter";
+import { llmOutageRtoSeconds } from "../../dr/settings/llm";
 
 /**
  * Every alert rule of the staging and prod stacks is unit-tested by the real promtool: for each
@@ -50,7 +52,7 @@ const sel = (labels: Record<string, string>, name: string) =>
     .join(",")}}`;
 
 /** Series and expectations per alert: just past the threshold it fires, at it (or when healthy) it does not. */
-function casesFor(r: AlertRule, settings: DrSettings, step: number): Case[] {
+function casesFor(r: AlertRule, settings: DrSettings, step: number, config: StackConfig): Case[] {
   const T = r.threshold;
   const F = r.forSeconds;
   const after = (t: number) => Math.floor(t / step) * step + step; // first evaluation strictly after t
@@ -204,6 +206,57 @@ function casesFor(r: AlertRule, settings: DrSettings, step: number): Case[] {
         { name: "hand-offs delivered, none failed", series: [s("agent_dr_llm_handoffs_total", { ...gw, result: "delivered" }, `0+1x${n(e)}`), s("agent_dr_llm_handoffs_total", { ...gw, result: "failed" }, constant(3, e))], evalTime: e, fires: [] },
       ];
     }
+    case "LlmProviderFailing": {
+      // Per target: failures over attempts; both from the second sample on, so it fires a hold time later.
+      const meter = { instance: "llm-gateway-0:8791", job: "llm-gateway" };
+      const e = forFires + step;
+      const per = (provider: string, failed: number, tried: number) => [
+        s("agent_dr_llm_provider_failures_total", { ...meter, provider }, `0+${failed}x${n(e)}`),
+        s("agent_dr_llm_provider_attempts_total", { ...meter, provider }, `0+${tried}x${n(e)}`),
+      ];
+      return [
+        { name: "openai fails 6 of 10, mistral none of what reaches it: openai alone", series: [...per("openai", 6, 10), ...per("mistral", 0, 6)], evalTime: e, fires: [{ provider: "openai" }] },
+        { name: "the degraded step failing pages too", series: [...per("openai", 4, 4), ...per("mistral", 4, 4), ...per("degraded", 4, 4)], evalTime: e, fires: [{ provider: "openai" }, { provider: "mistral" }, { provider: "degraded" }] },
+        { name: "failing for less than the hold time", series: per("openai", 6, 10), evalTime: e - step, fires: [] },
+        { name: "exactly half failed", series: per("openai", 1, 2), evalTime: e, fires: [] },
+        { name: "no traffic", series: per("openai", 0, 0), evalTime: e, fires: [] },
+      ];
+    }
+    case "LlmFallbackActive": {
+      const meter = { instance: "llm-gateway-0:8791", job: "llm-gateway" };
+      const e = forFires + step;
+      const traffic = (primary: number, fallback: number) => [
+        s("agent_dr_llm_requests_total", { ...meter, target: "openai", status_class: "2xx" }, `0+${primary}x${n(e)}`),
+        s("agent_dr_llm_requests_total", { ...meter, target: "mistral", status_class: "2xx" }, `0+${fallback}x${n(e)}`),
+        s("agent_dr_llm_fallbacks_total", { ...meter, target: "mistral" }, `0+${fallback}x${n(e)}`),
+      ];
+      return [
+        { name: "3 of 100 requests fall back", series: traffic(97, 3), evalTime: e, fires: [{}] },
+        { name: "falling back for less than the hold time", series: traffic(97, 3), evalTime: e - step, fires: [] },
+        { name: "1 of 200 requests falls back: below what reaches the p99", series: traffic(199, 1), evalTime: e, fires: [] },
+        { name: "no fallback", series: traffic(100, 0), evalTime: e, fires: [] },
+      ];
+    }
+    case "LlmLatencyP99AboveBudget": {
+      // The histogram with the bounds the meter is rendered with; the threshold is one of them.
+      const meter = { instance: "llm-gateway-0:8791", job: "llm-gateway" };
+      const bounds = meterLatencyBuckets(settings.llm!, llmOutageRtoSeconds(config.dataClasses));
+      expect(bounds).toContain(T);
+      const e = forFires + step;
+      /** Per step: `fast` requests of 0.1 s at most and `slow` ones in (above, next bound]. */
+      const histogram = (fast: number, slow: number, above: number, stream = "false") => [
+        ...bounds.map((b) => s("agent_dr_llm_request_duration_seconds_bucket", { ...meter, stream, le: String(b) }, `0+${b < 0.1 ? 0 : b <= above ? fast : fast + slow}x${n(e)}`)),
+        s("agent_dr_llm_request_duration_seconds_bucket", { ...meter, stream, le: "+Inf" }, `0+${fast + slow}x${n(e)}`),
+      ];
+      const below = bounds.filter((b) => b < T).pop()!;
+      return [
+        { name: "3 of 100 requests beyond the budget", series: histogram(97, 3, T), evalTime: e, fires: [{}] },
+        { name: "beyond the budget for less than the hold time", series: histogram(97, 3, T), evalTime: e - step, fires: [] },
+        { name: "3 of 100 requests just within the budget (the bucket ending at it)", series: histogram(97, 3, below), evalTime: e, fires: [] },
+        { name: "1 of 100 beyond the budget: the p99 is not", series: histogram(99, 1, T), evalTime: e, fires: [] },
+        { name: "long streamed answers do not count", series: [...histogram(100, 0, T), ...histogram(50, 50, T, "true")], evalTime: e, fires: [] },
+      ];
+    }
     case "RecoveryMeasuredAboveTarget":
     case "RecoveryMeasuredAbovePrediction": {
       // The probe's gauges: measured against its companion (the target, or the budget's prediction), per class and scenario.
@@ -242,7 +295,7 @@ function seriesName(x: Series): string {
 }
 
 /** Write one rules file (this rule alone, annotations dropped: they are templates checked by `check rules`) and its test file. */
-function writeRuleTest(dir: string, idx: number, r: AlertRule, env: string, settings: DrSettings): { file: string; cases: number } {
+function writeRuleTest(dir: string, idx: number, r: AlertRule, env: string, settings: DrSettings, config: StackConfig): { file: string; cases: number } {
   const step = intervalFor(r);
   const ruleFile = path.join(dir, `rule-${idx}.yml`);
   const labels = ruleLabels(r, env);
@@ -250,7 +303,7 @@ function writeRuleTest(dir: string, idx: number, r: AlertRule, env: string, sett
     ruleFile,
     YAML.stringify({ groups: [{ name: `g${idx}`, rules: [{ alert: r.alert, expr: r.expr, ...(r.forSeconds > 0 ? { for: `${r.forSeconds}s` } : {}), labels }] }] }),
   );
-  const cases = casesFor(r, settings, step);
+  const cases = casesFor(r, settings, step, config);
   expect(cases.some((c) => c.fires.length > 0)).toBe(true);
   expect(cases.some((c) => c.fires.length === 0)).toBe(true);
   const test = {
@@ -291,7 +344,7 @@ describe.each(["staging", "prod"])("alert rules of %s under the real promtool", 
     const files: string[] = [];
     let cases = 0;
     rules.forEach((r, i) => {
-      const w = writeRuleTest(dir, i, r, env, settings);
+      const w = writeRuleTest(dir, i, r, env, settings, config);
       files.push(w.file);
       cases += w.cases;
     });
@@ -306,10 +359,28 @@ describe.each(["staging", "prod"])("alert rules of %s under the real promtool", 
     const r = rules.find((x) => x.alert === "RecoveryMeasuredAboveTarget")!;
     const loose: AlertRule = { ...r, expr: r.expr.replace(/ > on /g, " >= on ") };
     expect(loose.expr).not.toBe(r.expr);
-    const w = writeRuleTest(dir, 998, loose, env, settings);
+    const w = writeRuleTest(dir, 998, loose, env, settings, config);
     const res = spawnSync(PROMTOOL, ["test", "rules", w.file], { cwd: dir, encoding: "utf8" });
     expect(`${res.stdout}${res.stderr}`).toMatch(/measured exactly at the limit/);
     expect(res.status).not.toBe(0);
+  });
+
+  it("the gateway meter's rules are pinned: >= at half, a looser fallback ratio, a budget one bucket lower each fail their cases", () => {
+    const run = (r: AlertRule, idx: number) => spawnSync(PROMTOOL, ["test", "rules", writeRuleTest(dir, idx, r, env, settings, config).file], { cwd: dir, encoding: "utf8" });
+    const failing = rules.find((x) => x.alert === "LlmProviderFailing")!;
+    const atHalf = run({ ...failing, expr: failing.expr.replace(" > 0.5", " >= 0.5") }, 995);
+    expect(`${atHalf.stdout}${atHalf.stderr}`).toMatch(/exactly half failed/);
+    expect(atHalf.status).not.toBe(0);
+    const fallback = rules.find((x) => x.alert === "LlmFallbackActive")!;
+    const looser = run({ ...fallback, expr: fallback.expr.replace(" > 0.01", " > 0.001") }, 996);
+    expect(`${looser.stdout}${looser.stderr}`).toMatch(/1 of 200 requests falls back/);
+    expect(looser.status).not.toBe(0);
+    const latency = rules.find((x) => x.alert === "LlmLatencyP99AboveBudget")!;
+    // Prod and staging: the chain's 27 s; one bucket lower is two failing providers' 22 s.
+    expect(latency.threshold).toBe(27);
+    const lower = run({ ...latency, expr: latency.expr.replace(/ > 27$/, " > 22") }, 997);
+    expect(`${lower.stdout}${lower.stderr}`).toMatch(/just within the budget/);
+    expect(lower.status).not.toBe(0);
   });
 
   it("a wrong threshold is caught: the same tests against rules shifted by one step fail", () => {
@@ -317,7 +388,7 @@ describe.each(["staging", "prod"])("alert rules of %s under the real promtool", 
     const r = rules.find((x) => x.alert === "PostgresWalArchiveBehind")!;
     const shifted: AlertRule = { ...r, expr: r.expr.replace(`> ${r.threshold} `, `> ${r.threshold + intervalFor(r)} `) };
     expect(shifted.expr).not.toBe(r.expr);
-    const w = writeRuleTest(dir, 999, { ...shifted, threshold: r.threshold }, env, settings);
+    const w = writeRuleTest(dir, 999, { ...shifted, threshold: r.threshold }, env, settings, config);
     const res = spawnSync(PROMTOOL, ["test", "rules", w.file], { cwd: dir, encoding: "utf8" });
     expect(res.status).not.toBe(0);
   });

@@ -67,10 +67,47 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
         expect(c.livenessProbe).toBeDefined();
         expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
       }
-      expect(d.template.spec.containers.map((c: any) => c.image)).toEqual(["docker.io/portkeyai/gateway:1.15.2", expect.stringMatching(/^docker\.io\/library\/node:22/)]);
+      expect(d.template.spec.containers.map((c: any) => c.image)).toEqual(["docker.io/portkeyai/gateway:1.15.2", expect.stringMatching(/^docker\.io\/library\/node:22/), expect.stringMatching(/^docker\.io\/library\/node:22/)]);
       expect(kind(rs, "kubernetes:policy/v1:PodDisruptionBudget")[0].inputs.spec.maxUnavailable).toBe(1);
       const [gw] = kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
       expect(gw.inputs.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }]);
+    }
+  });
+
+  it("puts the meter in front of Portkey: the Service's port is the meter's, Prometheus reaches only its metrics port, the chain's names reach it as env", () => {
+    for (const g of gateways) {
+      const rs = childrenOf(run.resources, g);
+      const pod = kind(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template;
+      const byName = Object.fromEntries(pod.spec.containers.map((c: any) => [c.name, c]));
+      expect(Object.keys(byName)).toEqual(["gateway", "meter", "degraded"]);
+      // The Service's targetPort names a port of the meter container, the one the meter listens on.
+      const svc = kind(rs, "kubernetes:core/v1:Service")[0].inputs.spec;
+      expect(svc.ports).toEqual([{ name: "http", port: 8787, targetPort: "http" }]);
+      const owner = pod.spec.containers.filter((c: any) => c.ports.some((p: any) => p.name === svc.ports[0].targetPort));
+      expect(owner.map((c: any) => c.name)).toEqual(["meter"]);
+      const env = Object.fromEntries(byName.meter.env.map((e: any) => [e.name, e.value]));
+      expect(env).toEqual({
+        PORT: "8787",
+        HOST: "0.0.0.0",
+        UPSTREAM_URL: "http://127.0.0.1:8789",
+        METRICS_PORT: "8791",
+        TARGETS: "openai,mistral,degraded",
+        FAILOVER_STATUS_CODES: "408,429,500,502,503,504",
+        LATENCY_BUCKETS: "0.05,0.1,0.25,0.5,1,2.5,5,11,22,27,30,60",
+        RELAY_METRICS_URL: "http://127.0.0.1:8790/metrics",
+      });
+      expect(byName.gateway.command).toContain("--port=8789");
+      expect(byName.gateway.ports).toEqual([{ name: "portkey", containerPort: 8789 }]);
+      expect(byName.meter.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
+      // Scraped through prometheus.io annotations (no Prometheus operator in these stacks), on the meter's metrics port.
+      expect(pod.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "8791", "prometheus.io/path": "/metrics" });
+      const meterCm = kind(rs, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "llm-gateway-meter")!;
+      expect(meterCm.inputs.data["gateway-meter.mjs"]).toMatch(/x-portkey-last-used-option-index/);
+      expect(pod.spec.volumes.find((v: any) => v.name === "meter").configMap.name).toBe("llm-gateway-meter");
+      const [gw] = kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
+      const ingressPorts = gw.inputs.spec.ingress.map((r: any) => r.ports.map((p: any) => p.port));
+      expect(ingressPorts).toEqual([[8787], [8791]]);
+      expect(gw.inputs.spec.ingress[1].from[0].namespaceSelector).toBeDefined();
     }
   });
 });

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { POSTGRES, S3_REPLICATION } from "../../dr/engine-facts";
 import { deriveSettings } from "../../dr/settings";
 import { parseStackConfig } from "../../dr/targets";
@@ -21,6 +22,7 @@ const TOPIC = "aws:sns/topic:Topic";
 const SUB = "aws:sns/topicSubscription:TopicSubscription";
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
 const PROM_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 
 const settingsOf = (stack: string, patch: Record<string, unknown> = {}) => {
   const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith(stack, patch))), stack);
@@ -127,7 +129,7 @@ describe("Signals in the prod stack (mock run)", () => {
     const dr = rules.find((c) => c.inputs.metadata.labels["agent-dr/region"] === "us-west-2")!;
     const alerts = YAML.parse(dr.inputs.data[RULES_KEY]).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
     // The standby cluster's, and the DR region's LLM gateway's (it serves the agent API there too).
-    expect(alerts.sort()).toEqual(["LlmDegradedResponses", "LlmHandoffFailing", "PostgresStandbyClusterLagHigh", "PostgresStandbyClusterNotStreaming"]);
+    expect(alerts.sort()).toEqual(["LlmDegradedResponses", "LlmFallbackActive", "LlmHandoffFailing", "LlmLatencyP99AboveBudget", "LlmProviderFailing", "PostgresStandbyClusterLagHigh", "PostgresStandbyClusterNotStreaming"]);
     const primary = rules.find((c) => c.inputs.metadata.labels["agent-dr/region"] === "us-east-1")!;
     for (const g of YAML.parse(primary.inputs.data[RULES_KEY]).groups) {
       for (const r of g.rules) {
@@ -193,8 +195,12 @@ describe("Signals follow config (mock runs)", () => {
     // A broken object is refused by the same schema (the check can fail).
     const bad = { ...rules[0].inputs, spec: { groups: [{ name: "x", rules: [{ alert: "A" }] }] } };
     expect(() => new PrometheusRule(bad as any).validate()).toThrow(/expr/);
-    // kubernetes-models has no PrometheusRule (a CRD we do not vendor); everything else still validates.
-    expect(validateK8sObjects(resources.filter((r) => r.type !== PROM_RULE))).toEqual([]);
+    // The LLM gateways' meters are scraped through a PodMonitor each (both regions), valid for the operator's schema.
+    const monitors = byType(resources, POD_MONITOR);
+    expect(monitors.map((m) => m.inputs.metadata.labels["agent-dr/region"]).sort()).toEqual(["us-east-1", "us-west-2"]);
+    for (const m of monitors) expect(() => new PodMonitor({ ...m.inputs, metadata: { name: m.name, ...m.inputs.metadata } } as any).validate()).not.toThrow();
+    // kubernetes-models has no PrometheusRule or PodMonitor (CRDs we do not vendor); everything else still validates.
+    expect(validateK8sObjects(resources.filter((r) => r.type !== PROM_RULE && r.type !== POD_MONITOR))).toEqual([]);
 
     const subs = byType(resources, SUB);
     expect(subs).toHaveLength(1);

@@ -1,13 +1,29 @@
-import type { DrSettings } from "../../../dr/settings";
+import { requestLatencyBudget } from "../../../dr/budget/llm";
+import { retryBackoffSeconds, type DrSettings } from "../../../dr/settings";
 import type { StackConfig } from "../../../dr/targets";
+import { LLM_METER_METRICS } from "../../../contract/llm-gateway";
 import { alertGuideLink, overrideOf, tightestTarget } from "./grouping";
 import { AlertRule, formatSeconds } from "./model";
 
+/** The quantile of the request latency held to the budget. */
+export const LLM_LATENCY_QUANTILE = 0.99;
 /**
- * Alerts on the LLM gateway's last step, from the degraded responder's own metrics (Portkey 1.15.2
- * exports none): users getting the degraded answer for longer than the llm-provider-outage RTO
- * (every provider is down past the target), and hand-offs that reached no person. Evaluated by
- * the Prometheus of every region that runs a gateway.
+ * A target failing more than this share of the requests it is tried on is down, not flaky: its
+ * own retries already absorb single errors (a request counts against it only when every attempt
+ * failed), so more failed than served means it serves nobody reliably.
+ */
+export const LLM_PROVIDER_DOWN_RATIO = 0.5;
+/** Rates over one minute: a few scrapes at any usual interval, short against the RTOs the gateway has. */
+const RATE_WINDOW = "1m";
+
+/**
+ * Alerts on the LLM gateway. From the degraded responder's own metrics: users getting the degraded
+ * answer for longer than the llm-provider-outage RTO (every provider is down past the target), and
+ * hand-offs that reached no person. From the gateway meter's (Portkey 1.15.2 exports none; the
+ * meter reads its answers' headers): a target of the chain failing most requests for longer than
+ * the RTO, fallbacks frequent enough to reach the p99 user for longer than the RTO, and the p99
+ * latency above the budget's worst case per request. Evaluated by the Prometheus of every region
+ * that runs a gateway.
  */
 export function llmRules(config: StackConfig, settings: DrSettings): AlertRule[] {
   const l = settings.llm;
@@ -27,6 +43,21 @@ export function llmRules(config: StackConfig, settings: DrSettings): AlertRule[]
   const degradedFor = degradedOverride ?? tightest.t.seconds;
   const handoffOverride = overrideOf(config, "LlmHandoffFailing");
   const handoffWindow = handoffOverride ?? 300;
+  const M = LLM_METER_METRICS;
+  const rto = formatSeconds(tightest.t.seconds);
+  const budget = requestLatencyBudget(l, tightest.t.seconds);
+  const failingOverride = overrideOf(config, "LlmProviderFailing");
+  const failingFor = failingOverride ?? tightest.t.seconds;
+  const fallbackOverride = overrideOf(config, "LlmFallbackActive");
+  const fallbackFor = fallbackOverride ?? tightest.t.seconds;
+  const fallbackRatio = Math.round((1 - LLM_LATENCY_QUANTILE) * 1e6) / 1e6;
+  const latencyOverride = overrideOf(config, "LlmLatencyP99AboveBudget");
+  const latencyLimit = latencyOverride ?? budget.seconds;
+  const n = l.providers.length;
+  const chainWhy =
+    `${n} provider(s) x ${budget.providerWorstSeconds} s (${l.retries + 1} attempt(s) x ${l.requestTimeoutSeconds} s per-attempt timeout + ${retryBackoffSeconds(l.retries)} s retry backoff)` +
+    ` + ${budget.chainWorstSeconds - n * budget.providerWorstSeconds} s degraded step = ${budget.chainWorstSeconds} s`;
+  const quantile = `p${Math.round(LLM_LATENCY_QUANTILE * 100)}`;
   return sources.flatMap((source): AlertRule[] => [
     {
       alert: "LlmDegradedResponses",
@@ -69,6 +100,76 @@ export function llmRules(config: StackConfig, settings: DrSettings): AlertRule[]
           : `One lost hand-off is a request lost: the degraded step promises a person, so any failure pages (window ${formatSeconds(handoffWindow)}).`,
       runbook,
       overridden: handoffOverride !== undefined,
+    },
+    {
+      alert: "LlmProviderFailing",
+      source,
+      dataClasses,
+      target: tightest.t,
+      classTargets,
+      mechanism: "llm-gateway",
+      severity: "critical",
+      threshold: failingFor,
+      unit: "seconds",
+      forSeconds: failingFor,
+      expr:
+        `sum by (provider) (increase(${M.providerFailures}[${RATE_WINDOW}])) / sum by (provider) (increase(${M.providerAttempts}[${RATE_WINDOW}]))` +
+        ` > ${LLM_PROVIDER_DOWN_RATIO}`,
+      summary: `LLM target {{ $labels.provider }} has failed most of the requests it was tried on for more than ${formatSeconds(failingFor)}`,
+      description:
+        `{{ $value | humanizePercentage }} of the requests tried on {{ $labels.provider }} in the last ${RATE_WINDOW} failed after its retries. A provider: the chain has lost a step and every request pays up to ${budget.providerWorstSeconds} s for it; ` +
+        `"degraded" or "gateway": users get errors.`,
+      why:
+        failingOverride !== undefined
+          ? `agent-dr:signals.overrides.LlmProviderFailing = ${failingFor}s`
+          : `A target that failed more than ${LLM_PROVIDER_DOWN_RATIO * 100}% of its requests (after its own ${l.retries} retr${l.retries === 1 ? "y" : "ies"}) is down, not flaky; for longer than the ${rto} llm-provider-outage RTO the chain has run a step short for a whole target's time (each request paying up to the budget's ${budget.providerWorstSeconds} s per failing provider).`,
+      runbook,
+      overridden: failingOverride !== undefined,
+    },
+    {
+      alert: "LlmFallbackActive",
+      source,
+      dataClasses,
+      target: tightest.t,
+      classTargets,
+      mechanism: "llm-gateway",
+      severity: "warning",
+      threshold: fallbackFor,
+      unit: "seconds",
+      forSeconds: fallbackFor,
+      expr: `sum(increase(${M.fallbacks}[${RATE_WINDOW}])) / sum(increase(${M.requests}[${RATE_WINDOW}])) > ${fallbackRatio}`,
+      summary: `More than ${fallbackRatio * 100}% of the LLM requests have been answered by a later target than ${l.providers[0].name} for more than ${formatSeconds(fallbackFor)}`,
+      description: `{{ $value | humanizePercentage }} of the requests in the last ${RATE_WINDOW} fell back: each paid a failed provider's cost first (up to ${budget.providerWorstSeconds} s per provider).`,
+      why:
+        fallbackOverride !== undefined
+          ? `agent-dr:signals.overrides.LlmFallbackActive = ${fallbackFor}s`
+          : `Above ${fallbackRatio * 100}% (1 - the ${quantile} the latency budget watches) the ${quantile} user pays a failed provider's cost, up to ${budget.providerWorstSeconds} s each; for longer than the ${rto} llm-provider-outage RTO it is no blip.`,
+      runbook,
+      overridden: fallbackOverride !== undefined,
+    },
+    {
+      alert: "LlmLatencyP99AboveBudget",
+      source,
+      dataClasses,
+      target: tightest.t,
+      classTargets,
+      mechanism: "llm-gateway",
+      severity: "critical",
+      threshold: latencyLimit,
+      unit: "seconds",
+      forSeconds: tightest.t.seconds,
+      // Streamed answers last as long as the answer is long: their full duration is no failover measure.
+      expr: `histogram_quantile(${LLM_LATENCY_QUANTILE}, sum by (le) (rate(${M.duration}_bucket{stream="false"}[${RATE_WINDOW}]))) > ${latencyLimit}`,
+      summary: `The ${quantile} latency through the LLM gateway is above the ${formatSeconds(latencyLimit)} the budget allows a request`,
+      description: `${quantile} of non-streamed requests over the last ${RATE_WINDOW}: {{ $value | humanizeDuration }}, for more than ${rto}.`,
+      why:
+        latencyOverride !== undefined
+          ? `agent-dr:signals.overrides.LlmLatencyP99AboveBudget = ${latencyLimit}s`
+          : budget.exceedsTarget
+            ? `The budget's worst case per request, ${chainWhy}, exceeds the ${rto} llm-provider-outage RTO (the budget row fails): the threshold is the RTO, beyond which a request breaks the target whatever the model says.`
+            : `The budget's worst case per request is the chain's: ${chainWhy}, within the ${rto} RTO; a ${quantile} above it means requests take longer than every provider failing in the slowest way would (a timeout not holding, or a saturated gateway). Held for the RTO.`,
+      runbook,
+      overridden: latencyOverride !== undefined,
     },
   ]);
 }
