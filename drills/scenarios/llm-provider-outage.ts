@@ -12,7 +12,7 @@ import { outageTestEnv } from "../../components/llm-gateway/render/outage-test";
 import { OUTAGE_TEST_FILE } from "../../components/llm-gateway/scripts";
 import { budgetRow } from "../../testbed/stack";
 import type { ScenarioResult, Timeline } from "../types";
-import { judge } from "../verdict";
+import { judge, judgedResult } from "../verdict";
 
 /** Failure modes of the primary provider, in the order the drill injects them. */
 export const PRIMARY_FAULTS: ReadonlyArray<Exclude<ProviderMode, "ok">> = ["5xx", "429", "hang", "refused"];
@@ -188,19 +188,20 @@ export async function llmProviderOutage(ctx: DrillContext): Promise<ScenarioResu
     for (const m of metered.mismatches) fail(`gateway meter: ${m}`);
     if (!outageTestPassed) fail(`the monthly LLM outage test script failed against the gateway: ${outageTestOutput.slice(0, 500)}`);
     return [
-      {
-        id: "llm-provider-outage",
-        store: "llm-gateway",
-        dataClass: c.name,
-        description: `Portkey ${l.providers.map((p) => p.name).join(" -> ")}${l.degradedResponse ? " -> degraded" : ""} (per-attempt timeout ${l.requestTimeoutSeconds} s, ${l.retries} retr${l.retries === 1 ? "y" : "ies"}); ${primary.name} fails with ${PRIMARY_FAULTS.join(", ")} in turn under 4 clients, then every provider fails`,
-        target,
-        predicted,
-        measured,
-        ...v,
-        expectedUnsafe: false,
-        timeline,
-        wallSeconds: (Date.now() - t0) / 1000,
-      },
+      judgedResult(
+        {
+          id: "llm-provider-outage",
+          store: "llm-gateway",
+          dataClass: c.name,
+          description: `Portkey ${l.providers.map((p) => p.name).join(" -> ")}${l.degradedResponse ? " -> degraded" : ""} (per-attempt timeout ${l.requestTimeoutSeconds} s, ${l.retries} retr${l.retries === 1 ? "y" : "ies"}); ${primary.name} fails with ${PRIMARY_FAULTS.join(", ")} in turn under 4 clients, then every provider fails`,
+          target,
+          predicted,
+          measured,
+          timeline,
+        },
+        v,
+        t0,
+      ),
     ];
   } finally {
     if (load) await load.stop().catch(() => undefined);
