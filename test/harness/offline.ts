@@ -75,3 +75,29 @@ export async function planStack(stack: string, patch: Record<string, unknown> = 
 export function byType(resources: CapturedResource[], type: string): CapturedResource[] {
   return resources.filter((r) => r.type === type);
 }
+
+/** Resources below a component, by URN ancestry. */
+export function childrenOf(resources: CapturedResource[], component: CapturedResource): CapturedResource[] {
+  const out: CapturedResource[] = [];
+  const walk = (urn: string) => {
+    for (const r of resources) if (r.parent === urn) (out.push(r), walk(r.urn));
+  };
+  walk(component.urn);
+  return out;
+}
+
+/**
+ * runStack and planStack that run each distinct (stack, patch) once per test file: mock runs cost
+ * seconds each on a loaded machine, and a file asks for the same one in several tests.
+ */
+export function runsOncePerFile() {
+  const memo = <T>(fn: (stack: string, patch?: Record<string, unknown>) => Promise<T>) => {
+    const cache = new Map<string, Promise<T>>();
+    return (stack: string, patch: Record<string, unknown> = {}) => {
+      const key = `${stack} ${JSON.stringify(patch)}`;
+      if (!cache.has(key)) cache.set(key, fn(stack, patch));
+      return cache.get(key)!;
+    };
+  };
+  return { runStack: memo(runStack), planStack: memo(planStack) };
+}

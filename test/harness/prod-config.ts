@@ -21,3 +21,21 @@ export const PROD_RAW = {
   signals: { onCallSubscriber: "the on-call pager" },
   failover: { corruptionNoticedMinutes: 15 },
 };
+
+/**
+ * The Patroni settings both shipped stacks derive, as worked values (not recomputed): ttl 20 s is
+ * Patroni's floor, loop_wait 5 s and retry_timeout 7 s keep loop_wait + 2 x retry_timeout <= ttl,
+ * maximum_lag_on_failover is 40 MiB ((60 s tightest asynchronous RPO - 20 s ttl) x the planned 1 MiB/s of WAL),
+ * synchronous mode with one standby for the RPO-0 class, failsafe on, and primary_start_timeout a
+ * quarter of the tightest instance-loss RTO (5 min: 75 s).
+ */
+export const SHIPPED_PATRONI = {
+  ttl: 20,
+  loop_wait: 5,
+  retry_timeout: 7,
+  maximum_lag_on_failover: 41943040,
+  synchronous_mode: true,
+  synchronous_node_count: 1,
+  failsafe_mode: true,
+  primary_start_timeout: 75,
+} as const;

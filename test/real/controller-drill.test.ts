@@ -1,32 +1,22 @@
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { AddressInfo } from "net";
 import type { Alert } from "../../runbooks/controller/alerts";
 import { webhookAlerter } from "../../runbooks/controller/alerts";
 import { RegionLossReport, runRegionLossDrill } from "../../drills/region-loss";
 import { testPortBase } from "../../testbed/ports";
+import { startAlertReceiver, type AlertReceiver } from "../harness/alert-receiver";
 
 // Drill `region-loss` on real servers: two etcd + two one-member Patroni/PostgreSQL 15 clusters
 // (the DR one a standby cluster) on 127.0.0.1:23700-23740, the controller at a 1 s interval with
 // threshold 3. Run twice: once to measure, once with a failing step. Wall time about 80 s.
-let receiver: http.Server;
-const received: Alert[] = [];
+let receiver: AlertReceiver<Alert>;
 let report: RegionLossReport;
 let faulty: RegionLossReport;
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`;
+  receiver = await startAlertReceiver<Alert>("/alerts");
+  const url = receiver.url;
   report = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, basePort: testPortBase(23700) });
   faulty = await runRegionLossDrill({ intervalMs: 1000, failureThreshold: 3, injectPoolerFailure: true, alert: webhookAlerter(url), basePort: testPortBase(23700) });
   const out = path.join(os.tmpdir(), "region-loss-report.json");
@@ -34,7 +24,7 @@ beforeAll(async () => {
   process.stdout.write(`region-loss report (${out}):\n${JSON.stringify(report.measured)}\n`);
 }, 300_000);
 
-afterAll(() => new Promise((r) => receiver.close(r)));
+afterAll(() => receiver.close());
 
 test("killing Patroni and PostgreSQL of every primary-region member makes the controller run promote-dr-region after the threshold", () => {
   // Three failed checks one second apart: the first fails at most 1 s after the kill, the third 2 s later.
@@ -65,10 +55,10 @@ test("the failing step rolls back the completed steps and alerts; the fixed re-r
   expect(faulty.controllerRun.ok).toBe(false);
   expect(faulty.controllerRun.failedStep).toBe("reconnect-pooler");
   expect(faulty.controllerRun.rolledBack).toEqual([{ name: "switch-endpoint", outcome: "rolled-back" }]);
-  const kinds = received.map((a) => a.kind);
+  const kinds = receiver.received.map((a) => a.kind);
   expect(kinds[0]).toBe("failover-start");
-  expect(received.filter((a) => a.kind === "step-failed" && a.step === "reconnect-pooler")).toHaveLength(3);
-  expect(received[received.length - 1]).toMatchObject({ kind: "failover-end", ok: false, step: "reconnect-pooler", component: "postgres-region" });
+  expect(receiver.received.filter((a) => a.kind === "step-failed" && a.step === "reconnect-pooler")).toHaveLength(3);
+  expect(receiver.received[receiver.received.length - 1]).toMatchObject({ kind: "failover-end", ok: false, step: "reconnect-pooler", component: "postgres-region" });
   expect(faulty.rerun?.ok).toBe(true);
   expect(faulty.rerun?.steps.find((s) => s.name === "promote-standby")?.outcome).toBe("skipped");
   expect(faulty.rerun?.steps.find((s) => s.name === "switch-endpoint")?.outcome).toBe("ok");

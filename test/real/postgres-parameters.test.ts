@@ -19,6 +19,7 @@ import { testPortBase } from "../../testbed/ports";
 import { renderPostgresParameters, parameterProblems } from "../../components/postgres/render/parameters";
 import { renderPatroniDynamicConfig } from "../../components/postgres/render/patroni";
 import { runStack, stackFileWith } from "../harness/offline";
+import { SHIPPED_PATRONI } from "../harness/prod-config";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const PORT = testPortBase(21020);
@@ -50,16 +51,7 @@ describe.each(["staging", "prod"])("%s", (stack) => {
 
   test("the Patroni dynamic config carries the settings and the same parameters", () => {
     const d = renderPatroniDynamicConfig(pg, config.postgres.overrides.parameters);
-    expect(d).toMatchObject({
-      ttl: pg.patroni.ttlSeconds,
-      loop_wait: pg.patroni.loopWaitSeconds,
-      retry_timeout: pg.patroni.retryTimeoutSeconds,
-      maximum_lag_on_failover: pg.maximumLagOnFailoverBytes,
-      synchronous_mode: pg.synchronousMode,
-      synchronous_node_count: pg.synchronousNodeCount,
-      failsafe_mode: pg.failsafeMode,
-      primary_start_timeout: pg.primaryStartTimeoutSeconds,
-    });
+    expect(d).toMatchObject(SHIPPED_PATRONI);
     expect(d.postgresql.parameters).toEqual(params);
     expect(d.loop_wait + 2 * d.retry_timeout).toBeLessThanOrEqual(d.ttl);
   });

@@ -3,19 +3,9 @@ import { bucketName } from "../../components/backup/names";
 import { replicationRule, RTC_MINUTES } from "../../components/backup/replication";
 import type { CapturedResource } from "../../offline/capture";
 import { observeReplication } from "../../policies/observe/backup";
-import { byType, planStack as planStackOnce, runStack as runStackOnce, stackFileWith } from "../harness/offline";
+import { byType, runsOncePerFile, stackFileWith } from "../harness/offline";
 
-/** Each distinct (stack, patch) runs once per file: mock runs cost seconds each on a loaded machine. */
-const memo = <T>(fn: (stack: string, patch?: Record<string, unknown>) => Promise<T>) => {
-  const cache = new Map<string, Promise<T>>();
-  return (stack: string, patch: Record<string, unknown> = {}) => {
-    const key = `${stack} ${JSON.stringify(patch)}`;
-    if (!cache.has(key)) cache.set(key, fn(stack, patch));
-    return cache.get(key)!;
-  };
-};
-const runStack = memo(runStackOnce);
-const planStack = memo(planStackOnce);
+const { runStack, planStack } = runsOncePerFile();
 import { parseStackConfig } from "../../dr/targets";
 import { deriveSettings } from "../../dr/settings";
 import { computeBudget } from "../../dr/budget";

@@ -8,19 +8,9 @@ import { rawConfigOf } from "../../offline/plan";
 import { readStackFile, stackFilePath } from "../../offline/stack-files";
 import { observeSettings } from "../../policies/observe";
 import { observeDns } from "../../policies/observe/dns";
-import { byType, planStack as planStackOnce, runStack as runStackOnce, stackFileWith } from "../harness/offline";
+import { byType, runsOncePerFile, stackFileWith } from "../harness/offline";
 
-/** Each distinct (stack, patch) runs once per file: mock runs cost seconds each on a loaded machine. */
-const memo = <T>(fn: (stack: string, patch?: Record<string, unknown>) => Promise<T>) => {
-  const cache = new Map<string, Promise<T>>();
-  return (stack: string, patch: Record<string, unknown> = {}) => {
-    const key = `${stack} ${JSON.stringify(patch)}`;
-    if (!cache.has(key)) cache.set(key, fn(stack, patch));
-    return cache.get(key)!;
-  };
-};
-const runStack = memo(runStackOnce);
-const planStack = memo(planStackOnce);
+const { runStack, planStack } = runsOncePerFile();
 
 const HC = "aws:route53/healthCheck:HealthCheck";
 const REC = "aws:route53/record:Record";

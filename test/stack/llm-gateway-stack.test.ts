@@ -6,20 +6,11 @@
  */
 import type { CapturedResource } from "../../offline/capture";
 import { CONFIG_HEADER } from "../../components/llm-gateway/render/names";
-import { byType, runStack } from "../harness/offline";
+import { byType, childrenOf, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 
 const COMPONENT = "agent-dr:llm-gateway:LlmGateway";
 
-function childrenOf(resources: CapturedResource[], component: CapturedResource): CapturedResource[] {
-  const out: CapturedResource[] = [];
-  const walk = (urn: string) => {
-    for (const r of resources) if (r.parent === urn) (out.push(r), walk(r.urn));
-  };
-  walk(component.urn);
-  return out;
-}
-const kind = (rs: CapturedResource[], type: string) => rs.filter((r) => r.type === type);
 
 describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) => {
   let run: Awaited<ReturnType<typeof runStack>>;
@@ -31,7 +22,7 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
 
   it("runs in every region the agent API runs in", () => {
     expect(run.error).toBeUndefined();
-    const regions = gateways.map((g) => kind(childrenOf(run.resources, g), "kubernetes:apps/v1:Deployment")[0].inputs.metadata.labels["agent-dr/region"]);
+    const regions = gateways.map((g) => byType(childrenOf(run.resources, g), "kubernetes:apps/v1:Deployment")[0].inputs.metadata.labels["agent-dr/region"]);
     expect(regions.sort()).toEqual(stack === "prod" ? ["us-east-1", "us-west-2"] : ["us-east-1"]);
   });
 
@@ -42,7 +33,7 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   it("keeps the chain and its keys in Secrets, as Pulumi secrets, and nowhere else", () => {
     for (const g of gateways) {
       const rs = childrenOf(run.resources, g);
-      const secrets = kind(rs, "kubernetes:core/v1:Secret");
+      const secrets = byType(rs, "kubernetes:core/v1:Secret");
       expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(["llm-gateway-handoff", "llm-gateway-route"]);
       for (const s of secrets) expect(s.secretInputs).toContain("stringData");
       const route = secrets.find((s) => s.inputs.metadata.name === "llm-gateway-route")!;
@@ -59,7 +50,7 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   it("runs hardened: two pods spread over zones, probes, a disruption budget, egress on 443 only", () => {
     for (const g of gateways) {
       const rs = childrenOf(run.resources, g);
-      const d = kind(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec;
+      const d = byType(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec;
       expect(d.replicas).toBeGreaterThanOrEqual(2);
       expect(d.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
       for (const c of d.template.spec.containers) {
@@ -68,8 +59,8 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
         expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
       }
       expect(d.template.spec.containers.map((c: any) => c.image)).toEqual(["docker.io/portkeyai/gateway:1.15.2", expect.stringMatching(/^docker\.io\/library\/node:22/), expect.stringMatching(/^docker\.io\/library\/node:22/)]);
-      expect(kind(rs, "kubernetes:policy/v1:PodDisruptionBudget")[0].inputs.spec.maxUnavailable).toBe(1);
-      const [gw] = kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
+      expect(byType(rs, "kubernetes:policy/v1:PodDisruptionBudget")[0].inputs.spec.maxUnavailable).toBe(1);
+      const [gw] = byType(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
       expect(gw.inputs.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }]);
     }
   });
@@ -77,11 +68,11 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   it("puts the meter in front of Portkey: the Service's port is the meter's, Prometheus reaches only its metrics port, the chain's names reach it as env", () => {
     for (const g of gateways) {
       const rs = childrenOf(run.resources, g);
-      const pod = kind(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template;
+      const pod = byType(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template;
       const byName = Object.fromEntries(pod.spec.containers.map((c: any) => [c.name, c]));
       expect(Object.keys(byName)).toEqual(["gateway", "meter", "degraded"]);
       // The Service's targetPort names a port of the meter container, the one the meter listens on.
-      const svc = kind(rs, "kubernetes:core/v1:Service")[0].inputs.spec;
+      const svc = byType(rs, "kubernetes:core/v1:Service")[0].inputs.spec;
       expect(svc.ports).toEqual([{ name: "http", port: 8787, targetPort: "http" }]);
       const owner = pod.spec.containers.filter((c: any) => c.ports.some((p: any) => p.name === svc.ports[0].targetPort));
       expect(owner.map((c: any) => c.name)).toEqual(["meter"]);
@@ -101,10 +92,10 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
       expect(byName.meter.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
       // Scraped through prometheus.io annotations (no Prometheus operator in these stacks), on the meter's metrics port.
       expect(pod.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "8791", "prometheus.io/path": "/metrics" });
-      const meterCm = kind(rs, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "llm-gateway-meter")!;
+      const meterCm = byType(rs, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "llm-gateway-meter")!;
       expect(meterCm.inputs.data["gateway-meter.mjs"]).toMatch(/x-portkey-last-used-option-index/);
       expect(pod.spec.volumes.find((v: any) => v.name === "meter").configMap.name).toBe("llm-gateway-meter");
-      const [gw] = kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
+      const [gw] = byType(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((n) => n.inputs.metadata.name === "llm-gateway");
       const ingressPorts = gw.inputs.spec.ingress.map((r: any) => r.ports.map((p: any) => p.port));
       expect(ingressPorts).toEqual([[8787], [8791]]);
       expect(gw.inputs.spec.ingress[1].from[0].namespaceSelector).toBeDefined();

@@ -9,24 +9,13 @@ import { checkConfWithServer } from "../../testbed/redis/conf-check";
 import { deriveSettings } from "../../dr/settings";
 import { parseStackConfig, parseTargets, TARGETS_ANNOTATION } from "../../dr/targets";
 import { observeRedis } from "../../policies/observe/redis";
-import { byType, planStack, runStack } from "../harness/offline";
+import { byType, childrenOf, planStack, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 
 const COMPONENT = "agent-dr:redis:RedisSentinel";
 
-/** Resources below a component, by URN ancestry. */
-function childrenOf(resources: CapturedResource[], component: CapturedResource): CapturedResource[] {
-  const out: CapturedResource[] = [];
-  const walk = (urn: string) => {
-    for (const r of resources) if (r.parent === urn) (out.push(r), walk(r.urn));
-  };
-  walk(component.urn);
-  return out;
-}
-
-const kind = (rs: CapturedResource[], type: string) => rs.filter((r) => r.type === type);
 const role = (rs: CapturedResource[], podRole: string) =>
-  kind(rs, "kubernetes:apps/v1:StatefulSet").find((r) => r.inputs.spec.selector.matchLabels["agent-dr/redis-role"] === podRole)!;
+  byType(rs, "kubernetes:apps/v1:StatefulSet").find((r) => r.inputs.spec.selector.matchLabels["agent-dr/redis-role"] === podRole)!;
 
 describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) => {
   let run: Awaited<ReturnType<typeof runStack>>;
@@ -39,7 +28,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   it("runs one set in the primary region, and one in the DR region for prod", () => {
     expect(run.error).toBeUndefined();
     expect(sets).toHaveLength(stack === "prod" ? 2 : 1);
-    const roles = sets.map((c) => kind(childrenOf(run.resources, c), "kubernetes:core/v1:ConfigMap")[0].inputs.metadata.labels["agent-dr/region-role"]);
+    const roles = sets.map((c) => byType(childrenOf(run.resources, c), "kubernetes:core/v1:ConfigMap")[0].inputs.metadata.labels["agent-dr/region-role"]);
     expect(roles.sort()).toEqual(stack === "prod" ? ["dr", "primary"] : ["primary"]);
     const out = run.outputs.redis as any;
     expect(out.masterName).toBe("agent-redis");
@@ -53,12 +42,12 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     for (const set of sets) {
       const rs = childrenOf(run.resources, set);
       expect(validateK8sObjects(rs)).toEqual([]);
-      expect(kind(rs, "kubernetes:apps/v1:StatefulSet")).toHaveLength(2);
-      expect(kind(rs, "kubernetes:core/v1:Service")).toHaveLength(3);
+      expect(byType(rs, "kubernetes:apps/v1:StatefulSet")).toHaveLength(2);
+      expect(byType(rs, "kubernetes:core/v1:Service")).toHaveLength(3);
       // The nodes, the Sentinels, and the egress of labelled clients of the namespace.
-      expect(kind(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(3);
-      expect(kind(rs, "kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(2);
-      expect(kind(rs, "random:index/randomPassword:RandomPassword")).toHaveLength(2);
+      expect(byType(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(3);
+      expect(byType(rs, "kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(2);
+      expect(byType(rs, "random:index/randomPassword:RandomPassword")).toHaveLength(2);
       // Children use the region's provider.
       for (const r of rs.filter((x) => x.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/pulumi:providers:kubernetes/);
     }
@@ -82,7 +71,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
       expect(sts.inputs.spec.volumeClaimTemplates[0].metadata.name).toBe("data");
       expect(sts.inputs.spec.template.metadata.annotations["agent-dr/config-sha256"]).toMatch(/^[0-9a-f]{64}$/);
     }
-    const headless = kind(rs, "kubernetes:core/v1:Service").filter((s) => s.inputs.spec.clusterIP === "None");
+    const headless = byType(rs, "kubernetes:core/v1:Service").filter((s) => s.inputs.spec.clusterIP === "None");
     expect(headless.map((s) => s.inputs.metadata.name).sort()).toEqual(["agent-redis-headless", "agent-redis-sentinel-headless"]);
     for (const s of headless) expect(s.inputs.spec.publishNotReadyAddresses).toBe(true);
     expect(redis.inputs.spec.serviceName).toBe("agent-redis-headless");
@@ -90,7 +79,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     const env = Object.fromEntries(redis.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.ANNOUNCE_HOST).toBe("$(POD_NAME).agent-redis-headless.agent-dr.svc.cluster.local");
     expect(env.SENTINELS.split(",")).toEqual([0, 1, 2].map((j) => `agent-redis-sentinel-${j}.agent-redis-sentinel-headless.agent-dr.svc.cluster.local:26379`));
-    const pdbs = kind(rs, "kubernetes:policy/v1:PodDisruptionBudget").map((p) => p.inputs.spec);
+    const pdbs = byType(rs, "kubernetes:policy/v1:PodDisruptionBudget").map((p) => p.inputs.spec);
     expect(pdbs).toContainEqual(expect.objectContaining({ maxUnavailable: 1 }));
     expect(pdbs).toContainEqual(expect.objectContaining({ minAvailable: 2 }));
   });
@@ -98,11 +87,11 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   it("keeps the passwords in a Secret (as Pulumi secrets), never in the ConfigMap", () => {
     for (const set of sets) {
       const rs = childrenOf(run.resources, set);
-      const secret = kind(rs, "kubernetes:core/v1:Secret")[0];
+      const secret = byType(rs, "kubernetes:core/v1:Secret")[0];
       expect(secret.secretInputs).toContain("stringData");
       const passwords: string[] = Object.values(secret.inputs.stringData);
       expect(passwords).toHaveLength(2);
-      const cm = kind(rs, "kubernetes:core/v1:ConfigMap")[0];
+      const cm = byType(rs, "kubernetes:core/v1:ConfigMap")[0];
       const text = JSON.stringify(cm.inputs);
       for (const p of passwords) {
         expect(p.length).toBeGreaterThan(0);
@@ -114,7 +103,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("labels the ConfigMap for the policy pack and annotates the targets of the Redis classes", () => {
-    const cm = kind(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0];
+    const cm = byType(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0];
     expect(cm.inputs.metadata.labels["agent-dr/config"]).toBe("redis");
     const classes = parseTargets(cm.inputs.metadata.annotations[TARGETS_ANNOTATION]);
     expect(classes.map((c) => c.name)).toEqual(["session_state"]);
@@ -122,7 +111,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("ships configs the real redis-server and redis-sentinel accept, and shellcheck-clean scripts", () => {
-    const data = kind(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
+    const data = byType(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
     expect(checkConfWithServer(data["redis.conf"], "redis").error).toBeUndefined();
     expect(checkConfWithServer(data["sentinel.conf"], "sentinel").error).toBeUndefined();
     for (const script of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh"]) {
@@ -133,7 +122,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("reads back exactly the derived settings from the resources", () => {
-    const config = parseStackConfig(require("../../offline/plan").rawConfigOf(require("../../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../Pulumi.${stack}.yaml`))), stack);
+    const config = parseStackConfig(require("../../offline/plan").rawConfigOf(require("../../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../../Pulumi.${stack}.yaml`))), stack);
     expect(observeRedis(run.resources)).toEqual(deriveSettings(config).redis);
   });
 });

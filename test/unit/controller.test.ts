@@ -1,31 +1,22 @@
-import * as http from "http";
 import { AddressInfo } from "net";
 import { ActionSet, MemoryJournal, Runbook } from "../../runbooks/engine";
 import { Alert, webhookAlerter } from "../../runbooks/controller/alerts";
 import { ComponentWatch, FailoverController } from "../../runbooks/controller/controller";
 import { controllerServer } from "../../runbooks/controller/http";
+import { startAlertReceiver, type AlertReceiver } from "../harness/alert-receiver";
 
 // Short real intervals; alerts go to a real HTTP receiver on 127.0.0.1 (ephemeral port).
-let receiver: http.Server;
+let receiver: AlertReceiver<Alert>;
 let webhookUrl: string;
-let received: Alert[] = [];
+let received: Alert[];
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startAlertReceiver<Alert>("/hook");
+  webhookUrl = receiver.url;
+  received = receiver.received;
 });
-afterAll(() => new Promise((r) => receiver.close(r)));
-beforeEach(() => {
-  received = [];
-});
+afterAll(() => receiver.close());
+beforeEach(() => receiver.clear());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -230,7 +221,7 @@ test("one-off runs (CLI, DR test CronJobs) alert only on final failure, with the
     ["failover-end", "second"],
   ]);
   expect(received[1].rtoSeconds).toBeGreaterThan(0);
-  received = [];
+  receiver.clear();
   const ok = fixture();
   await runRunbook(ok.watch.runbook(), { actions: ok.actions, onEvent: failureAlerts(webhookUrl, "db", () => undefined) });
   expect(received).toEqual([]);
