@@ -11,7 +11,7 @@ import type { RunResult } from "../runbooks/engine";
 import type { JournalEntry } from "../runbooks/engine";
 import { LocalExecutor } from "../runbooks/executors/local/executor";
 import type { RunbookTargets } from "../contract/runbooks";
-import { startTwoRegions } from "../testbed/postgres/two-regions";
+import { LOCAL_CLUSTERS, localRegionTargets, startTwoRegions } from "../testbed/postgres/two-regions";
 
 export interface RegionLossOptions {
   /** First of the ports the topology uses (base..base+40; default 23700). */
@@ -55,8 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<RegionLossReport> {
   const log = opts.log ?? (() => undefined);
-  const primaryCluster = "agent-pg-local";
-  const drCluster = "agent-pg-local-dr";
+  const { primary: primaryCluster, dr: drCluster } = LOCAL_CLUSTERS;
   const base = opts.basePort ?? 23700;
   const regions = await startTwoRegions({ primaryCluster, drCluster, basePort: base, ...(opts.dcs ? { dcs: opts.dcs } : {}) });
   // The stand-in for the primary region's API health check.
@@ -78,15 +77,7 @@ export async function runRegionLossDrill(opts: RegionLossOptions = {}): Promise<
       endpoint: { ...regions.topology.endpoint!, healthUrls: { primary: [`http://127.0.0.1:${apiHealthPort}/healthz`], dr: regions.topology.endpoint!.healthUrls.dr } },
       poolerRestart: { [drCluster]: opts.injectPoolerFailure ? ["/bin/false"] : ["/bin/true"] },
     });
-    const targets: RunbookTargets = {
-      stack: "local",
-      environment: "prod",
-      regions: { primary: "local-a", dr: "local-b" },
-      namespaces: { primary: "local", dr: "local" },
-      contexts: {},
-      postgres: { cluster: primaryCluster, standbyCluster: drCluster, poolerSuffix: "-pooler" },
-      failoverEndpoint: { name: "api.local", zoneId: "local" },
-    };
+    const targets: RunbookTargets = localRegionTargets({ failoverEndpoint: { name: "api.local", zoneId: "local" } });
     const leaderOf = async (cluster: string) => {
       const s = await ex.postgresStatus({ region: cluster === primaryCluster ? "primary" : "dr", cluster }, AbortSignal.timeout(2000));
       if (!s.leader) throw new Error(`no leader in ${cluster}`);

@@ -6,6 +6,7 @@ import type { StackConfig } from "../dr/targets";
 import { PACK_NAME, policies as packPolicies } from "../policies/pack";
 import type { CapturedResource } from "./capture";
 import { PROJECT_ROOT } from "./stack-files";
+import { resourceView } from "./policy-view";
 
 export interface Violation {
   policy: string;
@@ -93,13 +94,6 @@ export type PolicyMetadata = Pick<policy.Policy, "name" | "enforcementLevel" | "
 
 class NotApplicable extends Error {}
 
-const OPTIONS: policy.PolicyResourceOptions = {
-  protect: false,
-  ignoreChanges: [],
-  aliases: [],
-  additionalSecretOutputs: [],
-  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-};
 
 /** The provider a captured resource names ("<urn>::<id>"), as the engine passes it to the analyzer. */
 function providerOf(r: CapturedResource, resources: CapturedResource[]) {
@@ -108,8 +102,6 @@ function providerOf(r: CapturedResource, resources: CapturedResource[]) {
   const p = resources.find((x) => x.urn === urn);
   return p ? { type: p.type, props: p.inputs, urn: p.urn, name: p.name } : undefined;
 }
-
-const isType = (type: string) => (cls: any) => cls?.__pulumiType === type;
 
 /**
  * Evaluate the whole pack on captured resources as the CLI does in a preview: Analyze (resource
@@ -146,40 +138,12 @@ export async function evaluatePack(
     if ("validateResource" in p && p.validateResource) {
       const validations = [p.validateResource].flat();
       for (const r of resources) {
-        const props = (policy as any).unknownCheckingProxy(r.inputs);
-        const provider = providerOf(r, resources);
-        const args: policy.ResourceValidationArgs = {
-          type: r.type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts: { ...OPTIONS, ...(r.parent ? { parent: r.parent } : {}) },
-          ...(provider ? { provider } : {}),
-          stackTags: new Map(),
-          isType: isType(r.type),
-          asType: ((cls: any) => (isType(r.type)(cls) ? props : undefined)) as policy.ResourceValidationArgs["asType"],
-          getConfig,
-          notApplicable,
-        };
+        // The same view as a stack policy gets; only asType's declared type differs between the two.
+        const args = { ...resourceView(r, providerOf(r, resources)), stackTags: new Map(), getConfig, notApplicable } as policy.ResourceValidationArgs;
         for (const v of validations) await run(p, r.urn, (report) => v(args, report));
       }
     } else if ("validateStack" in p) {
-      const policyResources: policy.PolicyResource[] = resources.map((r) => {
-        const props = (policy as any).unknownCheckingProxy(r.inputs);
-        const provider = providerOf(r, resources);
-        return {
-          type: r.type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts: { ...OPTIONS, ...(r.parent ? { parent: r.parent } : {}) },
-          ...(provider ? { provider } : {}),
-          dependencies: [],
-          propertyDependencies: {},
-          isType: isType(r.type),
-          asType: ((cls: any) => (isType(r.type)(cls) ? props : undefined)) as policy.PolicyResource["asType"],
-        };
-      });
+      const policyResources: policy.PolicyResource[] = resources.map((r) => ({ ...resourceView(r, providerOf(r, resources)), dependencies: [], propertyDependencies: {} }));
       const byUrn = new Map(policyResources.map((pr) => [pr.urn, pr]));
       resources.forEach((r, i) => {
         const parent = r.parent ? byUrn.get(r.parent) : undefined;

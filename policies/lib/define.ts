@@ -20,6 +20,18 @@ interface Definition {
  * stack is not its business; these build the Pulumi policy objects around a rule's check, so each
  * rule file holds only its check and what it applies to.
  */
+/** The policy object's fixed part: every policy is mandatory (the pack config may lower one). */
+const frame = (d: Definition & { configSchema?: PolicyConfigSchema }) => ({
+  name: d.name,
+  description: d.description,
+  enforcementLevel: "mandatory" as const,
+  severity: d.severity,
+  ...(d.configSchema ? { configSchema: d.configSchema } : {}),
+});
+
+/** The policy's config as the engine sent it, with the schema's defaults where a key was not sent. */
+const configOf = <C extends object>(schema: PolicyConfigSchema | undefined, given: object): C => (schema ? configWithDefaults<C>(schema, given) : {}) as C;
+
 export function resourcePolicy<C extends object = Record<string, never>>(
   d: Definition & {
     configSchema?: PolicyConfigSchema;
@@ -29,16 +41,12 @@ export function resourcePolicy<C extends object = Record<string, never>>(
   },
 ): ResourceValidationPolicy {
   return {
-    name: d.name,
-    description: d.description,
-    enforcementLevel: "mandatory",
-    severity: d.severity,
-    ...(d.configSchema ? { configSchema: d.configSchema } : {}),
+    ...frame(d),
     validateResource: (args, report) => {
       const r = { type: args.type, name: args.name, inputs: args.props };
       const reason = d.skip(r);
       if (reason !== undefined) args.notApplicable(reason);
-      d.check(r, report, (d.configSchema ? configWithDefaults<C>(d.configSchema, args.getConfig()) : {}) as C);
+      d.check(r, report, configOf<C>(d.configSchema, args.getConfig()));
     },
   };
 }
@@ -52,16 +60,12 @@ export function stackPolicy<C extends object = Record<string, never>>(
   },
 ): StackValidationPolicy {
   return {
-    name: d.name,
-    description: d.description,
-    enforcementLevel: "mandatory",
-    severity: d.severity,
-    ...(d.configSchema ? { configSchema: d.configSchema } : {}),
+    ...frame(d),
     validateStack: (args, report) => {
       const resources = fromPolicyResources(args.resources);
       const reason = d.skip(resources);
       if (reason !== undefined) args.notApplicable(reason);
-      d.check(resources, report, (d.configSchema ? configWithDefaults<C>(d.configSchema, args.getConfig()) : {}) as C);
+      d.check(resources, report, configOf<C>(d.configSchema, args.getConfig()));
     },
   };
 }

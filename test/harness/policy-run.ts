@@ -6,16 +6,10 @@
  */
 import * as policy from "@pulumi/policy";
 import { policies } from "../../policies/pack";
+import { resourceView } from "../../offline/policy-view";
 
 class NotApplicable extends Error {}
 
-const OPTS: policy.PolicyResourceOptions = {
-  protect: false,
-  ignoreChanges: [],
-  aliases: [],
-  additionalSecretOutputs: [],
-  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-};
 
 export interface Res {
   type: string;
@@ -33,31 +27,25 @@ export const policyByName = (name: string) => {
   return p;
 };
 const urnOf = (r: Res) => `urn:pulumi:prod::agent-dr::${r.type}::${r.name}`;
-const providerOf = (r: Res) =>
+const providerOf = (r: Res): policy.PolicyProviderResource | undefined =>
   r.provider
-    ? { provider: { type: "pulumi:providers:kubernetes", props: {}, urn: r.provider, name: r.provider.split("::").pop()! } }
+    ? { type: "pulumi:providers:kubernetes", props: {}, urn: r.provider, name: r.provider.split("::").pop()! }
     : r.region
-      ? { provider: { type: "pulumi:providers:aws", props: { region: r.region }, urn: `urn:pulumi:prod::agent-dr::pulumi:providers:aws::${r.region}`, name: r.region } }
-      : {};
+      ? { type: "pulumi:providers:aws", props: { region: r.region }, urn: `urn:pulumi:prod::agent-dr::pulumi:providers:aws::${r.region}`, name: r.region }
+      : undefined;
+/** What the runtime shows a policy (offline/policy-view.ts, as the plan runs the pack). */
+const viewOf = (r: Res) => resourceView({ ...r, urn: urnOf(r) }, providerOf(r));
 
 export async function runResource(name: string, r: Res, config: Record<string, unknown> = {}): Promise<{ messages: string[]; notApplicable: boolean }> {
   const p = policyByName(name) as policy.ResourceValidationPolicy;
-  const props = (policy as any).unknownCheckingProxy(r.inputs);
-  const args: policy.ResourceValidationArgs = {
-    type: r.type,
-    props,
-    urn: urnOf(r),
-    name: r.name,
-    opts: OPTS,
+  const args = {
+    ...viewOf(r),
     stackTags: new Map(),
-    isType: (c: any) => c.__pulumiType === r.type,
-    asType: ((c: any) => (c.__pulumiType === r.type ? props : undefined)) as any,
     getConfig: <T extends object>() => config as T,
     notApplicable: (reason?: string): never => {
       throw new NotApplicable(reason);
     },
-    ...providerOf(r),
-  };
+  } as policy.ResourceValidationArgs;
   const messages: string[] = [];
   try {
     for (const f of [p.validateResource ?? []].flat()) await f(args, (m) => messages.push(m));
@@ -70,21 +58,7 @@ export async function runResource(name: string, r: Res, config: Record<string, u
 
 export async function runStackPolicy(name: string, resources: Res[], config: Record<string, unknown> = {}): Promise<{ messages: string[]; urns: Array<string | undefined>; notApplicable: boolean }> {
   const p = policyByName(name) as policy.StackValidationPolicy;
-  const prs: policy.PolicyResource[] = resources.map((r) => {
-    const props = (policy as any).unknownCheckingProxy(r.inputs);
-    return {
-      type: r.type,
-      props,
-      urn: urnOf(r),
-      name: r.name,
-      opts: OPTS,
-      dependencies: [],
-      propertyDependencies: {},
-      ...providerOf(r),
-      isType: (c: any) => c.__pulumiType === r.type,
-      asType: ((c: any) => (c.__pulumiType === r.type ? props : undefined)) as any,
-    } as policy.PolicyResource;
-  });
+  const prs: policy.PolicyResource[] = resources.map((r) => ({ ...viewOf(r), dependencies: [], propertyDependencies: {} }));
   const out: Array<{ message: string; urn?: string }> = [];
   try {
     await p.validateStack(

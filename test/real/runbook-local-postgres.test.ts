@@ -4,19 +4,12 @@ import { buildRunbook } from "../../runbooks/definitions";
 import { MemoryJournal, runRunbook } from "../../runbooks/engine";
 import { LocalExecutor } from "../../runbooks/executors/local/executor";
 import { testPortBase } from "../../testbed/ports";
-import { startTwoRegions, TwoRegionTopology } from "../../testbed/postgres/two-regions";
+import { LOCAL_CLUSTERS, localRegionTargets, startTwoRegions, TwoRegionTopology } from "../../testbed/postgres/two-regions";
 import type { RunbookTargets } from "../../contract/runbooks";
 
 // Real etcd + Patroni 3.0.2 + PostgreSQL 15: a two-member primary cluster and a DR standby
 // cluster on 127.0.0.1:23800-23832. Wall time about 40 s.
-const targets: RunbookTargets = {
-  stack: "local",
-  environment: "prod",
-  regions: { primary: "local-a", dr: "local-b" },
-  namespaces: { primary: "local", dr: "local" },
-  contexts: {},
-  postgres: { cluster: "agent-pg-local", standbyCluster: "agent-pg-local-dr", poolerSuffix: "-pooler" },
-};
+const targets: RunbookTargets = localRegionTargets();
 
 let topo: TwoRegionTopology;
 let ex: LocalExecutor;
@@ -30,7 +23,7 @@ async function primaryLeaderPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  topo = await startTwoRegions({ primaryCluster: "agent-pg-local", drCluster: "agent-pg-local-dr", primaryMembers: 2, basePort: testPortBase(23800) });
+  topo = await startTwoRegions({ primaryCluster: LOCAL_CLUSTERS.primary, drCluster: LOCAL_CLUSTERS.dr, primaryMembers: 2, basePort: testPortBase(23800) });
   ex = new LocalExecutor(topo.topology);
   const c = new Client({ host: "127.0.0.1", port: await primaryLeaderPort(), user: "postgres", password: "local-drill-super", database: "postgres" });
   await c.connect();
@@ -49,7 +42,7 @@ test("promote-dr-region refuses while the primary region still takes writes, and
   expect(r.failedStep).toBe("confirm-primary-lost");
   expect(r.error).toMatch(/still has a writable leader pg-a\d; refusing to promote the standby/);
   expect(journal.entries.filter((e) => e.step === "promote-standby")).toHaveLength(0);
-  const dr = await ex.postgresStatus({ region: "dr", cluster: "agent-pg-local-dr" }, AbortSignal.timeout(5000));
+  const dr = await ex.postgresStatus({ region: "dr", cluster: LOCAL_CLUSTERS.dr }, AbortSignal.timeout(5000));
   expect(dr.standby).toBe(true);
 }, 120_000);
 
@@ -76,16 +69,16 @@ test("restore-point-in-time is refused locally with the reason, before anything 
 }, 60_000);
 
 test("postgres-switchover moves the leader to the other member, which takes writes, and the old leader rejoins", async () => {
-  const before = await ex.postgresStatus({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000));
+  const before = await ex.postgresStatus({ region: "primary", cluster: LOCAL_CLUSTERS.primary }, AbortSignal.timeout(5000));
   const r = await runRunbook(buildRunbook("postgres-switchover", targets), { actions: actionsFor(ex) });
   expect(r.error).toBeUndefined();
   // await-writable may find the new leader already writable (then it is skipped as done).
   expect(r.steps.map((s) => s.outcome)).toEqual(["ok", "ok", expect.stringMatching(/^(ok|skipped)$/), "ok", "ok"]);
-  const after = await ex.postgresStatus({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000));
+  const after = await ex.postgresStatus({ region: "primary", cluster: LOCAL_CLUSTERS.primary }, AbortSignal.timeout(5000));
   expect(after.leader).toBeDefined();
   expect(after.leader).not.toBe(before.leader);
   expect(r.steps[1].output).toContain(`leader ${before.leader} -> ${after.leader}`);
-  expect(await ex.writeProbe({ region: "primary", cluster: "agent-pg-local" }, AbortSignal.timeout(5000))).toMatch(new RegExp(`write committed on ${after.leader}`));
+  expect(await ex.writeProbe({ region: "primary", cluster: LOCAL_CLUSTERS.primary }, AbortSignal.timeout(5000))).toMatch(new RegExp(`write committed on ${after.leader}`));
   expect(after.members.filter((m) => m.name !== after.leader).map((m) => m.name)).toEqual([before.leader]);
 }, 120_000);
 

@@ -4,6 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import type { LocalTopology } from "../../runbooks/executors/local/topology";
+import type { RunbookTargets } from "../../contract/runbooks";
+import { standbyClusterName } from "../../contract/postgres";
 import { alive, killPid, serverDir, serverFile, startServer, stopPid } from "../processes";
 import { childrenOf, waitFor } from "../runtime/procfs";
 
@@ -214,4 +216,20 @@ export async function startTwoRegions(opts: { primaryCluster: string; drCluster:
     await stop();
     throw e;
   }
+}
+
+/** The local two regions' clusters: named as the stack names them (the DR standby by standbyClusterName). */
+export const LOCAL_CLUSTERS = { primary: "agent-pg-local", dr: standbyClusterName("agent-pg-local") } as const;
+
+/** Runbook targets for the local two regions: what targetsFromConfig gives a stack, for LOCAL_CLUSTERS. */
+export function localRegionTargets(extra: Partial<RunbookTargets> = {}): RunbookTargets {
+  return {
+    stack: "local",
+    environment: "prod",
+    regions: { primary: "local-a", dr: "local-b" },
+    namespaces: { primary: "local", dr: "local" },
+    contexts: {},
+    postgres: { cluster: LOCAL_CLUSTERS.primary, standbyCluster: LOCAL_CLUSTERS.dr, poolerSuffix: "-pooler" },
+    ...extra,
+  };
 }
