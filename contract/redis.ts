@@ -45,9 +45,17 @@ export function podFqdn(statefulSet: string, ordinal: number, headless: string, 
   return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.${clusterDomain}`;
 }
 
-/** Pod labels; `agent-dr/redis-role` tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB). */
+/** The label that tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB, the policy pack). */
+export const REDIS_ROLE_LABEL = "agent-dr/redis-role";
+
+/** Pod labels; REDIS_ROLE_LABEL tells Redis nodes from Sentinels. */
 export function podLabels(prefix: string, role: "redis" | "sentinel"): Record<string, string> {
-  return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, "agent-dr/redis-role": role };
+  return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, [REDIS_ROLE_LABEL]: role };
+}
+
+/** The Redis StatefulSet's pods (`<statefulSet>-<ordinal>`, ordinals below its replicas): the only pods the Redis primary kill may delete. */
+export function redisPodNames(prefix: string, servers: number): string[] {
+  return Array.from({ length: servers }, (_, k) => `${redisNames(prefix).redis}-${k}`);
 }
 
 /** Label a client pod carries to be let through the NetworkPolicy to Redis and the Sentinels. */
