@@ -296,6 +296,51 @@ describe("rbac-least-privilege", () => {
       expect.stringMatching(/create on pods\/exec: runs commands in/),
     ]);
   });
+  describe("the Redis primary kill's pod delete", () => {
+    const killInput: ControllerRenderInput = { ...controllerInput, redisKillPods: ["agent-redis-0", "agent-redis-1", "agent-redis-2"] };
+    const statefulSet = (name: string, role: "redis" | "sentinel", provider = PRIMARY): Res => ({
+      type: "kubernetes:apps/v1:StatefulSet",
+      name,
+      provider,
+      inputs: { metadata: { name, namespace: "agent-dr" }, spec: role === "redis" ? redisStatefulSetSpec(redisInput as any) : sentinelStatefulSetSpec(redisInput as any) },
+    });
+    const tier = () => [statefulSet("agent-redis", "redis"), statefulSet("agent-redis-sentinel", "sentinel")];
+    const withPodRule = (rule: any) => {
+      const role = renderDrTestsRole(killInput);
+      role.rules = role.rules.map((r: any) => (r.verbs.includes("delete") && r.resources.includes("pods") ? rule : r));
+      return [asRes(role), asRes(renderRoleBinding(DR_TESTS_NAME, killInput)), ...renderDrTestsAdmission(killInput).map((o) => asRes(o)), ...tier()];
+    };
+    const podDelete = (resourceNames?: string[]) => ({ apiGroups: [""], resources: ["pods"], ...(resourceNames ? { resourceNames } : {}), verbs: ["delete"] });
+
+    test("compliant: delete named to the Redis StatefulSet's pods, as rendered", async () => {
+      const rules = renderDrTestsRole(killInput).rules;
+      expect(rules.filter((r: any) => r.resources.includes("pods"))).toEqual([
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        podDelete(["agent-redis-0", "agent-redis-1", "agent-redis-2"]),
+      ]);
+      expect(await runStackPolicy("rbac-least-privilege", withPodRule(podDelete(["agent-redis-0", "agent-redis-1", "agent-redis-2"])))).toEqual({ messages: [], urns: [], notApplicable: false });
+    });
+
+    test.each<[string, any, RegExp]>([
+      ["without resourceNames (every pod of the namespace)", podDelete(), /^Role agent-dr-dr-tests: delete on pods: delete without resourceNames reaches every pods of the namespace/],
+      [
+        "on the Postgres pods",
+        podDelete(["agent-pg-staging-0", "agent-pg-staging-1"]),
+        /^Role agent-dr-dr-tests: delete on pods: agent-pg-staging-0, agent-pg-staging-1 are not a pod of a Redis StatefulSet of the stack in agent-dr \(agent-redis-0, agent-redis-1, agent-redis-2\): .*Fix: resourceNames of the Redis StatefulSet's pods only/,
+      ],
+      ["on a Sentinel's pod", podDelete(["agent-redis-0", "agent-redis-sentinel-0"]), /^Role agent-dr-dr-tests: delete on pods: agent-redis-sentinel-0 is not a pod of a Redis StatefulSet/],
+      ["beyond the StatefulSet's replicas", podDelete(["agent-redis-3"]), /^Role agent-dr-dr-tests: delete on pods: agent-redis-3 is not a pod of a Redis StatefulSet/],
+    ])("violating: delete %s", async (_what, rule, message) => {
+      expect((await runStackPolicy("rbac-least-privilege", withPodRule(rule))).messages).toEqual([expect.stringMatching(message)]);
+    });
+
+    test("violating: the right names, but the Redis StatefulSet is in another cluster (or absent)", async () => {
+      const os = withPodRule(podDelete(["agent-redis-0"]));
+      os.find((o) => o.name === "agent-redis")!.provider = DR;
+      expect((await runStackPolicy("rbac-least-privilege", os)).messages).toEqual([expect.stringMatching(/^Role agent-dr-dr-tests: delete on pods: agent-redis-0 is not a pod of a Redis StatefulSet of the stack in agent-dr \(none\)/)]);
+    });
+  });
+
   test("the Roles the stack renders: no delete but of the restore test's clone, no Job but the restore drill's", () => {
     const rules = renderDrTestsRole(controllerInput).rules;
     const deletes = rules.filter((r: any) => r.verbs.includes("delete"));
@@ -368,6 +413,22 @@ describe("the whole plans", () => {
     const spilo = rs.find((r) => r.type === NP && r.inputs.metadata.name === "postgres-spilo")!;
     spilo.inputs.spec.ingress.push({ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9187 }] });
     expect(await mine("staging", rs)).toEqual([expect.stringMatching(/^mandatory network-ingress-scope: NetworkPolicy postgres-spilo: ingress on 9187 \(postgres_exporter\) from every pod of every namespace/)]);
+  });
+  test("staging with the Redis primary kill's delete widened to the Postgres pods, or to every pod: rbac-least-privilege fails", async () => {
+    const widen = (rule: any) => {
+      const rs = structuredClone(stacks.staging);
+      const role = rs.find((r) => r.type === ROLE && r.inputs.metadata.name === DR_TESTS_NAME)!;
+      const i = role.inputs.rules.findIndex((r: any) => r.resources.includes("pods") && r.verbs.includes("delete"));
+      expect(role.inputs.rules[i].resourceNames).toEqual(["agent-redis-0", "agent-redis-1", "agent-redis-2"]);
+      role.inputs.rules[i] = rule;
+      return rs;
+    };
+    expect(await mine("staging", widen({ apiGroups: [""], resources: ["pods"], resourceNames: ["agent-redis-0", "agent-pg-staging-0"], verbs: ["delete"] }))).toEqual([
+      expect.stringMatching(/^mandatory rbac-least-privilege: Role agent-dr-dr-tests: delete on pods: agent-pg-staging-0 is not a pod of a Redis StatefulSet of the stack in agent-dr \(agent-redis-0, agent-redis-1, agent-redis-2\)/),
+    ]);
+    expect(await mine("staging", widen({ apiGroups: [""], resources: ["pods"], verbs: ["delete"] }))).toEqual([
+      expect.stringMatching(/^mandatory rbac-least-privilege: Role agent-dr-dr-tests: delete on pods: delete without resourceNames reaches every pods of the namespace/),
+    ]);
   });
   test("staging without the admission policy of the DR tests' Jobs: rbac-least-privilege fails", async () => {
     const rs = structuredClone(stacks.staging).filter((r) => !r.name.endsWith("jobs-from-cronjob"));
