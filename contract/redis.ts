@@ -53,6 +53,15 @@ export function podLabels(prefix: string, role: "redis" | "sentinel"): Record<st
   return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, [REDIS_ROLE_LABEL]: role };
 }
 
+/**
+ * Key the Redis primary kill sets on the primary it is about to kill, with that server's address
+ * (host:port, as Sentinel names it) and a short expiry: the preStop hook (components/redis/scripts/
+ * pre-stop.sh) of the server it names hands nothing over, so the kill stays unplanned even where
+ * the kubelet runs preStop for a deletion with grace period 0 (Kubernetes 1.27 and later).
+ */
+export const UNPLANNED_KILL_KEY = "agent-dr:unplanned-kill";
+export const UNPLANNED_KILL_TTL_SECONDS = 120;
+
 /** The Redis StatefulSet's pods (`<statefulSet>-<ordinal>`, ordinals below its replicas): the only pods the Redis primary kill may delete. */
 export function redisPodNames(prefix: string, servers: number): string[] {
   return Array.from({ length: servers }, (_, k) => `${redisNames(prefix).redis}-${k}`);

@@ -12,9 +12,11 @@ import { DRILL_TARGETS } from "../drills/targets";
 import { presentKeyIds } from "../probe/redis-writer";
 import { firstAckAfter, lossReport } from "../probe/loss";
 import { sleep, waitFor } from "../testbed/runtime/procfs";
+import { killPrimaryAndAwaitFailover } from "../runbooks/executors/sentinel";
+import { UNPLANNED_KILL_KEY } from "../contract/redis";
 
 // Real redis-server x3 + redis-sentinel x3 on 127.0.0.1:23600-23612 (AGENT_DR_DRILL_PORT_BASE moves them), configured
-// by the Redis tier's renderers with the prod stack's settings and started through its scripts. Wall time about 60 s.
+// by the Redis tier's renderers with the prod stack's settings and started through its scripts. Wall time about 90 s.
 const BASE = testPortBase(23600);
 const targets: RunbookTargets = {
   stack: "local",
@@ -81,27 +83,32 @@ function restartOnExit(delayMs: number) {
   const exits: Array<{ node: number; exitMs: number; restartMs?: number }> = [];
   const pending: Array<Promise<void>> = [];
   let stopped = false;
+  const scan = () => {
+    for (let i = 0; i < 3; i++) {
+      if (set.isRunning(`node-${i}`) || exits.some((e) => e.node === i && e.restartMs === undefined)) continue;
+      const e: { node: number; exitMs: number; restartMs?: number } = { node: i, exitMs: Date.now() };
+      exits.push(e);
+      pending.push(
+        sleep(delayMs).then(() => {
+          set.startNode(i);
+          e.restartMs = Date.now();
+        }),
+      );
+    }
+  };
   const loop = (async () => {
     while (!stopped) {
-      for (let i = 0; i < 3; i++) {
-        if (set.isRunning(`node-${i}`) || exits.some((e) => e.node === i && e.restartMs === undefined)) continue;
-        const e: { node: number; exitMs: number; restartMs?: number } = { node: i, exitMs: Date.now() };
-        exits.push(e);
-        pending.push(
-          sleep(delayMs).then(() => {
-            set.startNode(i);
-            e.restartMs = Date.now();
-          }),
-        );
-      }
+      scan();
       await sleep(20);
     }
   })();
   return {
     exits,
+    // A last look first: a kill just before stop() is still answered with a restart.
     stop: async () => {
       stopped = true;
       await loop;
+      scan();
       await Promise.all(pending);
     },
   };
@@ -188,6 +195,56 @@ test("redis-primary-kill when the killed server is back before Sentinel notices:
   expect((await ex.redisStatus(ref)).primary).toBe(before.primary);
   // Leave the set whole for the next test: both replicas back on the (same) primary.
   await waitFor("two online replicas on the primary", 60_000, async () => ((await ex.redisStatus(ref)).replicas.length === 2 ? true : undefined), 200);
+}, 90_000);
+
+/**
+ * The Kubernetes kill as a kubelet of 1.27 or later carries out a deletion with grace period 0: it
+ * still runs the container's preStop hook (with about a second), then stops the container. Here
+ * the hook is the tier's pre-stop.sh, then SIGKILL; the runbook's mark must keep the hook from
+ * handing over.
+ */
+const kubeletKill = (dropMark: boolean) => async (address: string) => {
+  const i = portOf(address) - BASE;
+  if (dropMark) set.cli("redis", portOf(address), "DEL", UNPLANNED_KILL_KEY);
+  const hook = set.preStop(i).trim().split("\n").pop()!.replace(/^\S+ pre-stop: /, "");
+  await set.killNode(i);
+  return `preStop: ${hook}; SIGKILL`;
+};
+const sentinelAccess = () => ({ sentinels: [0, 1, 2].map((j) => ({ host: "127.0.0.1", port: set.sentinelPort(j) })), password: set.redisPassword, sentinelPassword: set.sentinelPassword });
+const wholeAgain = () =>
+  waitFor("two online replicas on the primary", 60_000, async () => ((await ex.redisStatus(ref)).replicas.length === 2 ? true : undefined), 200).catch(async (e) => {
+    console.log(JSON.stringify({ status: await ex.redisStatus(ref), roles: [0, 1, 2].map((i) => set.role(i)), sentinels: set.sentinelPrimaries(), logs: [0, 1, 2].map((i) => set.log(`node-${i}`).split("\n").slice(-15)) }, null, 1));
+    throw e;
+  });
+
+test("the kill as a current kubelet carries out a grace-0 deletion (preStop, then the stop): the marked primary hands nothing over, Sentinel fails over on its own", async () => {
+  const before = await ex.redisStatus(ref);
+  const statefulSet = restartOnExit(settings.downAfterMilliseconds + 2000);
+  let out: string;
+  try {
+    out = await killPrimaryAndAwaitFailover(sentinelAccess(), "agent-redis", kubeletKill(false), AbortSignal.timeout(60_000), sleep);
+  } finally {
+    await statefulSet.stop();
+  }
+  expect(out).toMatch(new RegExp(`preStop: the Redis primary kill marked this node \\(${before.primary.replace(/\./g, "\\.")}\\): no hand-over`));
+  expect(out).toMatch(/the Sentinels failed over on their own \(no SENTINEL FAILOVER sent\)/);
+  const after = await ex.redisStatus(ref);
+  expect(after.primary).not.toBe(before.primary);
+  // The mark is removed from the new primary; it named the killed server only.
+  expect(set.cli("redis", portOf(after.primary), "EXISTS", UNPLANNED_KILL_KEY)).toEqual(["0"]);
+  await wholeAgain();
+}, 90_000);
+
+test("without the mark the same preStop hands over, and the kill fails: the new primary came sooner than Sentinel could have noticed a dead one", async () => {
+  const statefulSet = restartOnExit(settings.downAfterMilliseconds + 2000);
+  try {
+    await expect(killPrimaryAndAwaitFailover(sentinelAccess(), "agent-redis", kubeletKill(true), AbortSignal.timeout(60_000), sleep)).rejects.toThrow(
+      /the Sentinels named 127\.0\.0\.1:\d+ [\d.]+ s after the kill, sooner than down-after-milliseconds 5000 lets them notice a dead primary: something handed over/,
+    );
+  } finally {
+    await statefulSet.stop();
+  }
+  await wholeAgain();
 }, 90_000);
 
 test("automatic redis-failover after the primary is killed: ends with a writable primary, skipping the failover if Sentinel already did it", async () => {

@@ -48,7 +48,7 @@ export function redisPrimaryKill(t: RunbookTargets, args: RunbookArgs = {}): Run
     {
       name: "kill-primary",
       description:
-        "Ask every Sentinel which server is the primary (all that answer name the same one, at least the quorum and a majority), check it answers ROLE master, kill it with no hand-over (Kubernetes: delete its pod with grace period 0; locally: kill -9), then wait, sending no SENTINEL FAILOVER, until the Sentinels agree on another primary. Not retried: a second attempt would kill the new primary.",
+        "Ask every Sentinel which server is the primary (all that answer name the same one, at least the quorum and a majority), check it answers ROLE master, mark it (agent-dr:unplanned-kill: its preStop hook then hands nothing over), kill it (Kubernetes: delete its pod with grace period 0; locally: kill -9), then wait, sending no SENTINEL FAILOVER, until the Sentinels agree on another primary; fail if that came sooner than down-after allows (a hand-over) or the killed server resumed as primary (its restart beat Sentinel's detection). Not retried: a second attempt would kill the new primary.",
       action: "redis.killPrimary",
       params: ref,
       timeoutSeconds: 180,

@@ -1,4 +1,5 @@
 import Redis from "ioredis";
+import { UNPLANNED_KILL_KEY, UNPLANNED_KILL_TTL_SECONDS } from "../../contract/redis";
 import type { RedisStatus } from "./types";
 
 export interface SentinelAccess {
@@ -249,7 +250,8 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /**
  * The unplanned primary loss: the server the Sentinels agree on (judgeAgreement) and that answers
- * ROLE master is killed by `kill` (no hand-over), then this waits, sending no SENTINEL FAILOVER,
+ * ROLE master is marked (UNPLANNED_KILL_KEY: its preStop hook hands nothing over) and killed by
+ * `kill` (no hand-over), then this waits, sending no SENTINEL FAILOVER,
  * until the server is gone (no answer, or another run_id: restarted) and the Sentinels agree on
  * another primary that answers as one. Fails when the new primary was named sooner than
  * down-after allows (something handed over: not the unplanned path), or when the killed server
@@ -267,6 +269,13 @@ export async function killPrimaryAndAwaitFailover(
   const before = await serverInfo(a, target, "server");
   const role = before ? await serverInfo(a, target, "replication") : undefined;
   if (!before || role?.role !== "master") throw new Error(`${agreed.detail}, but it answers ${role ? `role ${role.role}` : "nothing"}; not killing`);
+  // The mark that keeps the server's own preStop hook from handing over (pre-stop.sh).
+  const [host, port] = split(target);
+  try {
+    await withClient(host, port, a.password, (c) => c.set(UNPLANNED_KILL_KEY, target, "EX", UNPLANNED_KILL_TTL_SECONDS));
+  } catch (e) {
+    throw new Error(`${agreed.detail}, but it refused the kill mark ${UNPLANNED_KILL_KEY} (${(e as Error).message}); not killing a primary that takes no writes`);
+  }
   const killedAt = Date.now();
   const how = await kill(target, signal);
   let goneMs: number | undefined;
@@ -285,6 +294,9 @@ export async function killPrimaryAndAwaitFailover(
             `the Sentinels named ${s.primary} ${secs(elapsed)} s after the kill, sooner than down-after-milliseconds ${agreed.downAfterMs} lets them notice a dead primary: something handed over (a SENTINEL FAILOVER, e.g. the pod's preStop hook), so this run did not measure the unplanned failover`,
           );
         }
+        // The mark replicated to the new primary; it names the killed server, so it is inert there, but it is ours to remove.
+        const [newHost, newPort] = split(s.primary);
+        await withClient(newHost, newPort, a.password, (c) => c.del(UNPLANNED_KILL_KEY)).catch(() => undefined);
         return `${agreed.detail}; ${how}; it stopped answering ${secs(goneMs)} s after the kill; the Sentinels failed over on their own (no SENTINEL FAILOVER sent) to ${s.primary} ${secs(elapsed)} s after the kill (down-after-milliseconds ${agreed.downAfterMs})`;
       }
       if (s.sentinelsAgree && s.primary === target && s.primaryRole === "master" && elapsed > agreed.downAfterMs + RESUMED_GRACE_MS) {

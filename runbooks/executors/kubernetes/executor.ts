@@ -271,8 +271,10 @@ export class KubernetesExecutor implements DrExecutor {
   /**
    * Delete the pod of the Redis server at `address` (redisPodOfAddress) with grace period 0, as
    * Chaos Mesh's pod-kill does: the API server removes the pod at once and the kubelet stops the
-   * container without running its preStop hook (which would hand over by SENTINEL FAILOVER). The
-   * uid precondition deletes exactly the pod looked at, never a replacement of the same name.
+   * container within a second or two. Kubelets since 1.27 still run the preStop hook then, which
+   * would hand over by SENTINEL FAILOVER; the server is marked first (UNPLANNED_KILL_KEY), so its
+   * hook hands nothing over. The uid precondition deletes exactly the pod looked at, never a
+   * replacement of the same name.
    */
   async killRedisServer(region: RegionRole, address: string, signal: AbortSignal): Promise<string> {
     const { client, namespace } = this.cluster(region);
