@@ -35,7 +35,7 @@ export function renderPlan(p: PlanResult): string {
   }
   lines.push("", "In-cluster tests of each data class (faults are measured by the recovery probe; scenario, when):");
   for (const c of p.measuredTests) {
-    const tests = c.tests.map((t) => `${t.name} (${t.kind === "fault" ? t.scenario : `DR test, ${t.scenario}`}) ${t.cadence}`);
+    const tests = c.tests.map((t) => `${t.name} (${t.kind === "fault" ? `${t.scenario}${t.injectedBy === "dr-test" ? ", by a DR test CronJob" : ""}` : `DR test, ${t.scenario}`}) ${t.cadence}`);
     lines.push(`  ${c.dataClass}: ${tests.length ? tests.join(", ") : "none scheduled"}`);
   }
   lines.push("", p.access.summary);

@@ -30,6 +30,7 @@ const program = new Command()
   .option("--planned", "redis-failover: always fail over (default for the CLI)")
   .option("--unplanned", "redis-failover: the controller's mode (only when the primary is not answering)")
   .option("--force", "promote-dr-region: skip the check that the primary region has no writable leader")
+  .option("--in-fault-window", "redis-primary-kill: act only inside the window of the scheduled redis-primary-kill fault (the DR test CronJob)")
   .option("--write", "docs: write docs/runbooks/*.md")
   .option("--check", "docs: exit 1 when docs/runbooks/ differs from the definitions")
   .parse();
@@ -48,6 +49,7 @@ type Opts = {
   planned?: boolean;
   unplanned?: boolean;
   force?: boolean;
+  inFaultWindow?: boolean;
   write?: boolean;
   check?: boolean;
 };
@@ -90,6 +92,7 @@ async function run(): Promise<number> {
       ...(opts.candidate ? { candidate: opts.candidate } : {}),
       planned: !opts.unplanned,
       ...(opts.force ? { force: true } : {}),
+      ...(opts.inFaultWindow ? { inFaultWindow: true } : {}),
     };
     runbook = buildRunbook(name, targets, args);
   } catch (e) {

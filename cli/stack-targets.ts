@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { parseStackConfig, StackConfig, CONFIG_NAMESPACE } from "../dr/targets";
 import { readStackFile, stackFilePath } from "../offline/stack-files";
 import type { RunbookTargets } from "../contract/runbooks";
-import { targetsFromConfig } from "../dr/targets/runbook-targets";
+import { stackRunbookTargets } from "../components/controller/targets";
 
 /** The validated config of a stack file (Pulumi.<stack>.yaml unless a file is given). */
 export function stackConfig(stack: string, file?: string): StackConfig {
@@ -18,8 +18,9 @@ export function stackConfig(stack: string, file?: string): StackConfig {
   return parseStackConfig(raw, stack);
 }
 
+/** The stack's runbook targets, with its scheduled faults, as the stack writes them into the targets ConfigMap. */
 export function targetsForStack(stack: string, file?: string): RunbookTargets {
-  return targetsFromConfig(stackConfig(stack, file));
+  return stackRunbookTargets(stackConfig(stack, file));
 }
 
 /** The targets file the stack mounts into the controller and DR test pods (components/controller/render.ts). */

@@ -5,7 +5,7 @@ import type { StackConfig } from "../dr/targets";
 import { BackupBuckets } from "./backup";
 import { drTestsEnabledByDefault, FailoverController } from "./controller";
 import { FailoverDns } from "./dns";
-import { FaultSchedules, stackFaultSchedule, stackFaultTargets } from "./chaos";
+import { FAULT_INJECTORS, FaultSchedules, stackFaultSchedule, stackFaultTargets } from "./chaos";
 import { LlmGateway } from "./llm-gateway";
 import { NamespaceNetwork } from "./network";
 import { buildPostgresTier, PostgresTier } from "./postgres/tier";
@@ -124,9 +124,10 @@ export class AgentPlatform extends pulumi.ComponentResource {
       );
     }
 
-    // The measured DR tests: faults on the tiers above, in the primary region only.
+    // The measured DR tests: faults on the tiers above, in the primary region only. The faults no
+    // Chaos Mesh selector can target are injected by the DR test CronJobs above (FAULT_INJECTORS).
     const faults = stackFaultSchedule(config);
-    if (config.chaos.enabled && faults.length > 0) {
+    if (config.chaos.enabled && faults.some((f) => FAULT_INJECTORS[f.fault] === "chaos-mesh")) {
       this.faultSchedules = new FaultSchedules(
         `${name}-chaos`,
         {

@@ -45,9 +45,26 @@ export function podFqdn(statefulSet: string, ordinal: number, headless: string, 
   return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.${clusterDomain}`;
 }
 
-/** Pod labels; `agent-dr/redis-role` tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB). */
+/** The label that tells Redis nodes from Sentinels (selectors, NetworkPolicy, PDB, the policy pack). */
+export const REDIS_ROLE_LABEL = "agent-dr/redis-role";
+
+/** Pod labels; REDIS_ROLE_LABEL tells Redis nodes from Sentinels. */
 export function podLabels(prefix: string, role: "redis" | "sentinel"): Record<string, string> {
-  return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, "agent-dr/redis-role": role };
+  return { "app.kubernetes.io/name": REDIS_PREFIX, "app.kubernetes.io/instance": prefix, [REDIS_ROLE_LABEL]: role };
+}
+
+/**
+ * Key the Redis primary kill sets on the primary it is about to kill, with that server's address
+ * (host:port, as Sentinel names it) and a short expiry: the preStop hook (components/redis/scripts/
+ * pre-stop.sh) of the server it names hands nothing over, so the kill stays unplanned even where
+ * the kubelet runs preStop for a deletion with grace period 0 (Kubernetes 1.27 and later).
+ */
+export const UNPLANNED_KILL_KEY = "agent-dr:unplanned-kill";
+export const UNPLANNED_KILL_TTL_SECONDS = 120;
+
+/** The Redis StatefulSet's pods (`<statefulSet>-<ordinal>`, ordinals below its replicas): the only pods the Redis primary kill may delete. */
+export function redisPodNames(prefix: string, servers: number): string[] {
+  return Array.from({ length: servers }, (_, k) => `${redisNames(prefix).redis}-${k}`);
 }
 
 /** Label a client pod carries to be let through the NetworkPolicy to Redis and the Sentinels. */

@@ -1,6 +1,7 @@
 import type { ActionContext, ActionImpl, ActionSet } from "./engine";
 import type { CloneSpec, DrExecutor, PgRef, RedisRef } from "./executors/types";
 import type { RegionRole } from "../contract/runbooks";
+import { faultWindowAt } from "./fault-window";
 
 /** Every action a runbook may name; the generated docs list the ones each runbook uses. */
 export const ACTION_NAMES = [
@@ -18,6 +19,8 @@ export const ACTION_NAMES = [
   "redis.failover",
   "redis.awaitWritable",
   "redis.awaitReplicas",
+  "redis.killPrimary",
+  "fault.assertInWindow",
   "backup.verifyRestore",
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
@@ -187,13 +190,28 @@ export function actionsFor(ex: DrExecutor): ActionSet {
       run: (p, ctx) => until(ctx, `a writable primary of ${p.master}`, () => ex.redisWriteProbe(redis(p), ctx.signal)),
     },
     "redis.awaitReplicas": {
-      describe: (p) => `wait until the primary of ${p.master} (${p.region} region) has at least ${p.minReplicas} connected replica(s)`,
+      describe: (p) => `wait until the primary of ${p.master} (${p.region} region) has at least ${p.minReplicas} online replica(s) (connected and done syncing)`,
       run: (p, ctx) =>
-        until(ctx, `${p.minReplicas} replica(s) on the new primary`, async () => {
+        until(ctx, `${p.minReplicas} online replica(s) on the new primary`, async () => {
           const s = await ex.redisStatus(redis(p), ctx.signal);
-          if (s.connectedReplicas < Number(p.minReplicas)) throw new Error(`${s.connectedReplicas} connected replica(s) on ${s.primary}`);
-          return `${s.connectedReplicas} replica(s) connected to ${s.primary}`;
+          // connected_slaves counts a replica still in its full sync too: redundancy is back once it is online.
+          if (s.replicas.length < Number(p.minReplicas)) throw new Error(`${s.replicas.length} online of ${s.connectedReplicas} connected replica(s) on ${s.primary}`);
+          return `${s.replicas.length} replica(s) online on ${s.primary}: ${s.replicas.join(", ")}`;
         }),
+    },
+    "redis.killPrimary": {
+      describe: (p) =>
+        `kill the primary of ${p.master} (${p.region} region) that the Sentinels agree on, with no hand-over, and wait for the Sentinels' own failover to another server (no SENTINEL FAILOVER)`,
+      run: (p, ctx) => ex.redisKillPrimary(redis(p), ctx.signal),
+    },
+    "fault.assertInWindow": {
+      describe: (p) => `check that now is within ${p.durationSeconds} s (less ${p.marginSeconds} s) of the latest start of fault ${p.fault} (cron "${p.schedule}" UTC), the window the recovery probe attributes to it`,
+      run: async (p) => {
+        const w = faultWindowAt({ schedule: String(p.schedule), durationSeconds: Number(p.durationSeconds) }, new Date(), Number(p.marginSeconds));
+        const where = `${w.secondsIn.toFixed(0)} s after ${p.fault} started at ${w.firedAt.toISOString()} (window ${p.durationSeconds} s, ${p.marginSeconds} s kept in hand)`;
+        if (!w.inside) throw new Error(`${where}: outside the fault's window; not injecting it (the recovery probe would report the outage as unplanned)`);
+        return where;
+      },
     },
     "backup.verifyRestore": {
       describe: (p) => `restore the latest logical backup of ${where(p)} into a fresh database and check it`,

@@ -38,6 +38,14 @@ const DOC_ARGS: Record<RunbookName, { args: RunbookArgs; usage: string[]; option
     usage: ["npm run runbook -- redis-failover --stack staging --planned", "npm run runbook -- redis-failover --local topology.json --planned"],
     options: ["`--planned` (default for the CLI): always fail over and wait for every replica. Without it (the controller's mode) the failover step is skipped when Sentinel already reports a working primary, and the replica wait is left out."],
   },
+  "redis-primary-kill": {
+    args: {},
+    usage: ["npm run runbook -- redis-primary-kill --stack staging --dry-run", "npm run runbook -- redis-primary-kill --local topology.json"],
+    options: [
+      "`--in-fault-window` (the scheduled DR test): first check that now is inside the window of the `redis-primary-kill` fault the targets list (the recovery probe's schedule), with 30 s left; outside it nothing is killed and the run fails.",
+      "In Kubernetes it asks each Sentinel pod by its IP and deletes a pod, so it runs in the cluster (`--in-cluster`, the DR test CronJob `dr-test-redis-primary-kill`, whose Role may delete only the Redis StatefulSet's pods).",
+    ],
+  },
   "postgres-switchover": {
     args: {},
     usage: ["npm run runbook -- postgres-switchover --stack staging", "npm run runbook -- postgres-switchover --local topology.json --candidate pg1"],

@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FaultScheduleEntry } from "../../contract/probe";
-import { chaosMeshValues, FaultTargets, faultScheduleName, renderFaultSchedules } from "./render";
+import { chaosMeshValues, FaultTargets, renderFaultSchedules } from "./render";
 
 /** Chaos Mesh's chart repository. */
 export const CHAOS_MESH_REPO = "https://charts.chaos-mesh.org";
 
 export interface FaultSchedulesArgs {
   provider: k8s.Provider;
-  /** The scheduled faults (faultSchedule): the same list the recovery probe's config carries. */
+  /** The scheduled faults (faultSchedule): the same list the recovery probe's config carries; those Chaos Mesh can not inject (faultChaos) get no Schedule. */
   faults: FaultScheduleEntry[];
   targets: FaultTargets;
   /** Install Chaos Mesh by its Helm chart, namespace-scoped to targets.namespace. */
@@ -46,7 +46,7 @@ export class FaultSchedules extends pulumi.ComponentResource {
       // The CRDs come with the chart: a Schedule applied before them would be refused.
       new k8s.apiextensions.CustomResource(`${name}-${s.metadata.name}`, s as k8s.apiextensions.CustomResourceArgs, { ...child, ...(chart ? { dependsOn: [chart] } : {}) });
     }
-    this.scheduleNames = args.faults.map((f) => faultScheduleName(f.fault));
+    this.scheduleNames = schedules.map((s) => s.metadata.name as string);
     this.registerOutputs({ scheduleNames: this.scheduleNames });
   }
 }

@@ -1,6 +1,6 @@
 export { FaultSchedules, CHAOS_MESH_REPO } from "./fault-schedules";
 export type { FaultSchedulesArgs } from "./fault-schedules";
-export { faultSchedule, FAULT_CADENCE, UNSCHEDULABLE_FAULTS } from "./schedule";
+export { faultSchedule, FAULT_CADENCE, FAULT_INJECTORS } from "./schedule";
 export type { DeployedTiers } from "./schedule";
 export { renderFaultSchedules, faultChaos, faultScheduleName, chaosMeshValues, providerHost, CHAOS_API_VERSION, FAULT_LABEL } from "./render";
 export type { FaultTargets } from "./render";

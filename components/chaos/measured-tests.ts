@@ -12,6 +12,7 @@ const LLM_OUTAGE_TEST_LABEL = "agent-dr/dr-schedule";
 const RUNBOOK_TEST_SCOPE: Record<string, { store: string; scenario: string }> = {
   "backup-restore": { store: "postgres", scenario: "logical-corruption" },
   "sentinel-failover": { store: "redis", scenario: "instance-loss" },
+  "redis-primary-kill": { store: "redis", scenario: "instance-loss" },
   "postgres-switchover": { store: "postgres", scenario: "instance-loss" },
   "dump-restore": { store: "postgres", scenario: "logical-corruption" },
   [LLM_OUTAGE_TEST.name]: { store: "llm-gateway", scenario: "llm-provider-outage" },
@@ -20,8 +21,10 @@ const RUNBOOK_TEST_SCOPE: Record<string, { store: string; scenario: string }> = 
 /** One scheduled in-cluster test that exercises a class's store. */
 export interface MeasuredTest {
   name: string;
-  /** fault: a Chaos Mesh Schedule the recovery probe measures; dr-test: a DR test CronJob (a runbook or the LLM outage test) that checks its own outcome. */
+  /** fault: a scheduled fault the recovery probe measures; dr-test: a DR test CronJob (a runbook or the LLM outage test) that checks its own outcome. */
   kind: "fault" | "dr-test";
+  /** A fault's injector: a Chaos Mesh Schedule, or a DR test CronJob (the Redis primary kill: no selector picks the primary). */
+  injectedBy?: "chaos-mesh" | "dr-test";
   scenario: string;
   /** 5-field cron, UTC. */
   schedule: string;
@@ -59,11 +62,18 @@ function scheduledTests(resources: ResourceLike[]): Array<MeasuredTest & { store
     if (!schedule) continue;
     if (r.type === "kubernetes:chaos-mesh.org/v1alpha1:Schedule" && labels[FAULT_LABEL] in CHAOS_FAULTS) {
       const f = CHAOS_FAULTS[labels[FAULT_LABEL] as ChaosFault];
-      found.push({ name: labels[FAULT_LABEL], kind: "fault", scenario: f.scenario, store: f.store, schedule, cadence: describeCadence(schedule) });
+      found.push({ name: labels[FAULT_LABEL], kind: "fault", injectedBy: "chaos-mesh", scenario: f.scenario, store: f.store, schedule, cadence: describeCadence(schedule) });
       continue;
     }
     if (r.type !== "kubernetes:batch/v1:CronJob") continue;
     const test = labels[DR_TEST_LABEL] ?? labels[LLM_OUTAGE_TEST_LABEL];
+    // A DR test that injects a scheduled fault is listed as that fault: the probe measures it.
+    const injects = runbooks.get(test)?.fault;
+    if (injects && labels[FAULT_LABEL] === injects) {
+      const f = CHAOS_FAULTS[injects];
+      found.push({ name: injects, kind: "fault", injectedBy: "dr-test", scenario: f.scenario, store: f.store, schedule, cadence: describeCadence(schedule) });
+      continue;
+    }
     const scope = test ? RUNBOOK_TEST_SCOPE[test] : undefined;
     // A CronJob the labels call a DR test but this list does not know is not shown as measuring anything.
     if (!scope || (labels[DR_TEST_LABEL] && !runbooks.has(test))) continue;

@@ -62,7 +62,7 @@ export function faultChaos(entry: FaultScheduleEntry, t: FaultTargets): { type: 
       };
     }
     case "redis-primary-kill":
-      return "the Redis tier labels no pod with its role, so no selector picks the primary";
+      return "the Redis tier labels no pod with its role, so no selector picks the primary: the DR test CronJob redis-primary-kill injects it (components/controller)";
     case "llm-provider-egress-block": {
       if (!t.llmGateway) return "no LLM gateway in this stack";
       return {
@@ -88,7 +88,8 @@ export function faultScheduleName(fault: ChaosFault): string {
 }
 
 /**
- * The Chaos Mesh Schedule of each scheduled fault: concurrencyPolicy Forbid (a late run never
+ * The Chaos Mesh Schedule of each scheduled fault Chaos Mesh injects (faultChaos; the others are
+ * the DR test CronJobs'): concurrencyPolicy Forbid (a late run never
  * stacks on a running one), a short history, and a starting deadline so a controller that was down
  * at the time does not inject hours late, outside the window the probe attributes to the fault.
  */

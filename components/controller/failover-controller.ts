@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../dr/targets";
-import { targetsFromConfig } from "../../dr/targets/runbook-targets";
+import { stackRunbookTargets } from "./targets";
 import { irsaTrustPolicy } from "../backup/iam-documents";
 import { partitionOf } from "../backup/names";
 import type { RegionCluster } from "../../contract/region-cluster";
-import { redisNames } from "../../contract/redis";
+import { redisNames, redisPodNames, REDIS_PREFIX } from "../../contract/redis";
 import { baseLabels, baseTags } from "../tags";
 import { route53ControllerPolicy } from "./iam";
 import { declareNetworkPolicy } from "../network";
@@ -53,10 +53,13 @@ export class FailoverController extends pulumi.ComponentResource {
   constructor(name: string, args: FailoverControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agent-dr:controller:FailoverController", name, {}, opts);
     const { config } = args;
-    const targets = targetsFromConfig(config);
+    // With the scheduled faults: the fault-injecting DR tests check they run inside their window.
+    const targets = stackRunbookTargets(config);
+    const scheduledFaults = new Set((targets.faults ?? []).map((f) => f.fault));
+    const redisKill = args.drTests && targets.redis !== undefined && scheduledFaults.has("redis-primary-kill");
     const image = args.image ?? CONTROLLER_IMAGE;
     const labels = baseLabels(config, "failover-controller");
-    const redisSecret = config.redis.enabled ? redisNames("agent-redis").secret : undefined;
+    const redisSecret = config.redis.enabled ? redisNames(REDIS_PREFIX).secret : undefined;
     const base = (namespace: string, regionRole: "primary" | "dr", roleArn?: string): ControllerRenderInput => ({
       namespace,
       image,
@@ -67,7 +70,8 @@ export class FailoverController extends pulumi.ComponentResource {
       targets,
       labels,
       ...(roleArn ? { roleArn } : {}),
-      ...(redisSecret ? { redisSecret, redisPrefix: "agent-redis" } : {}),
+      ...(redisSecret ? { redisSecret, redisPrefix: REDIS_PREFIX } : {}),
+      ...(redisKill && targets.redis ? { redisKillPods: redisPodNames(targets.redis.prefix, targets.redis.servers) } : {}),
       network: config.network,
     });
     // Cluster-scoped admission policies and their bindings (components/controller/admission.ts),
@@ -141,8 +145,11 @@ export class FailoverController extends pulumi.ComponentResource {
       new k8s.networking.v1.NetworkPolicy(`${name}-dr-tests-netpol`, { metadata: np.apply((p) => ({ ...p.metadata, namespace: region.namespace as any })), spec: np.apply((p) => p.spec as any) }, child);
       const cm = targetsConfigMap(region, "primary");
       for (const test of drTestSchedule()) {
-        // A test of a tier the stack does not run would only fail.
-        if ((test.runbook === "redis-failover" && !targets.redis) || (test.runbook !== "redis-failover" && !targets.postgres)) continue;
+        // A test of a tier the stack does not run would only fail; a fault the stack does not schedule
+        // (agent-dr:chaos.enabled false) is not injected, or the probe would call its outage unplanned.
+        const redisTest = test.runbook === "redis-failover" || test.runbook === "redis-primary-kill";
+        if ((redisTest && !targets.redis) || (!redisTest && !targets.postgres)) continue;
+        if (test.fault && !scheduledFaults.has(test.fault)) continue;
         const cj = input.apply((i) => renderDrTestCronJob(test, i));
         new k8s.batch.v1.CronJob(`${name}-dr-test-${test.name}`, { metadata: cj.metadata, spec: cj.spec as any }, { ...child, dependsOn: [binding, cm, ...guards] });
         this.cronJobNames.push(`dr-test-${test.name}`);

@@ -1,10 +1,12 @@
 import { CLIENT_LABEL, podLabels as redisPodLabels, REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
+import { CHAOS_FAULTS } from "../../contract/probe";
+import { FAULT_LABEL } from "../chaos/render";
 import type { RegionRole, RunbookTargets } from "../../contract/runbooks";
 import { drTestCloneName, SERVICE_ACCOUNTS } from "../../contract/postgres";
 import { DR_TEST_LABEL, FAILOVER_CONTROLLER_POD } from "../network/labels";
 import { apiServerEgressRule, awsApiEgressRule, RenderedNetworkPolicy, tcp } from "../network/render";
 import { AdmissionSubject, renderCloneAdmission, renderEvictionAdmission, renderJobFromCronJobAdmission, renderStandbyRemovalAdmission } from "./admission";
-import type { DrTest } from "./schedule";
+import { FAULT_TEST_STARTING_DEADLINE_SECONDS, type DrTest } from "./schedule";
 
 export const CONTROLLER_COMPONENT = "failover-controller";
 export const CONTROLLER_NAME = "agent-dr-failover-controller";
@@ -32,6 +34,8 @@ export interface ControllerRenderInput {
   network: { apiServerCidrs: string[]; awsApiCidrs: string[] };
   /** The Redis tier's object name prefix (its pod labels), when the stack runs Redis. */
   redisPrefix?: string;
+  /** The Redis StatefulSet's pods, when the stack schedules the Redis primary kill (its DR test deletes one of them). */
+  redisKillPods?: string[];
 }
 
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
@@ -112,17 +116,22 @@ export function renderControllerRole(i: ControllerRenderInput) {
 }
 
 /**
- * The DR tests' Role: exactly what the four scheduled runbooks call (runbooks/executors/kubernetes).
+ * The DR tests' Role: exactly what the scheduled runbooks call (runbooks/executors/kubernetes).
  * restore-point-in-time reads its source and the WAL-G ServiceAccount's role annotation, creates
  * and deletes one clone of a fixed name (drTestCloneName); postgres-switchover restarts the pooler
- * by eviction; verify-backups instantiates the restore drill CronJob. The `create`s (clone, Job,
- * eviction) are limited by renderDrTestsAdmission to that clone, that CronJob's Job and the
- * poolers' pods: no postgresql can be deleted but the clone, no Job runs under another
- * ServiceAccount or with another pod spec.
+ * by eviction; verify-backups instantiates the restore drill CronJob; redis-primary-kill lists the
+ * Redis and Sentinel pods (the Sentinels are asked by pod IP, the primary's address is mapped to
+ * its pod) and deletes one pod, named: only the Redis StatefulSet's (`<prefix>-<ordinal>`), never a
+ * Sentinel's, a Patroni member's or anyone else's. The `create`s (clone, Job, eviction) are
+ * limited by renderDrTestsAdmission to that clone, that CronJob's Job and the poolers' pods: no
+ * postgresql can be deleted but the clone, no Job runs under another ServiceAccount or with
+ * another pod spec. The sentinel-failover test needs no rule: it talks to the Sentinels only.
  */
 export function renderDrTestsRole(i: ControllerRenderInput) {
   const pg = postgresNames(i.targets, "primary");
   const rules: any[] = [];
+  if (i.targets.postgres || i.redisKillPods?.length) rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
+  if (i.redisKillPods?.length) rules.push({ apiGroups: [""], resources: ["pods"], resourceNames: [...i.redisKillPods], verbs: ["delete"] });
   if (i.targets.postgres) {
     const source = i.targets.postgres.cluster;
     const clone = drTestCloneName(source);
@@ -130,7 +139,6 @@ export function renderDrTestsRole(i: ControllerRenderInput) {
     rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], verbs: ["create"] });
     rules.push({ apiGroups: ["acid.zalan.do"], resources: ["postgresqls"], resourceNames: [clone], verbs: ["delete"] });
     rules.push({ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: [SERVICE_ACCOUNTS.walg], verbs: ["get"] });
-    rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
     rules.push({ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] });
     rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: pg.poolers, verbs: ["get"] });
     if (i.targets.restoreCheckCronJob) {
@@ -249,20 +257,30 @@ export function renderControllerDeployment(i: ControllerRenderInput) {
   };
 }
 
-/** A CronJob that runs one runbook; the journal (JSON lines with the run's RTO) goes to the pod log, failures to the webhook. */
+/**
+ * A CronJob that runs one runbook; the journal (JSON lines with the run's RTO) goes to the pod log,
+ * failures to the webhook. A test that injects a scheduled fault carries the fault's label (the
+ * plan lists it with the faults the probe measures) and gives up on a late start after
+ * FAULT_TEST_STARTING_DEADLINE_SECONDS rather than an hour.
+ */
 export function renderDrTestCronJob(test: DrTest, i: ControllerRenderInput) {
-  const labels = { ...i.labels, [DR_TEST_LABEL]: test.name };
+  const labels = { ...i.labels, [DR_TEST_LABEL]: test.name, ...(test.fault ? { [FAULT_LABEL]: test.fault } : {}) };
   // The restore test's clone has a fixed name: the Role may delete that postgresql and no other.
   const extra = test.runbook === "restore-point-in-time" && i.targets.postgres ? ["--clone-name", drTestCloneName(i.targets.postgres.cluster)] : [];
   return {
     apiVersion: "batch/v1",
     kind: "CronJob",
-    metadata: { name: `dr-test-${test.name}`, namespace: i.namespace, labels, annotations: { "agent-dr/description": test.description } },
+    metadata: {
+      name: `dr-test-${test.name}`,
+      namespace: i.namespace,
+      labels,
+      annotations: { "agent-dr/description": test.description, ...(test.fault ? { "agent-dr/fault-scenario": CHAOS_FAULTS[test.fault].scenario } : {}) },
+    },
     spec: {
       schedule: test.schedule,
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
-      startingDeadlineSeconds: 3600,
+      startingDeadlineSeconds: test.fault ? FAULT_TEST_STARTING_DEADLINE_SECONDS : 3600,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 5,
       jobTemplate: {

@@ -30,7 +30,7 @@ export function targetsFromConfig(config: StackConfig): RunbookTargets {
           restoreCheckCronJob: restoreDrillCronJobName(pg.clusterName),
         }
       : {}),
-    ...(config.redis.enabled ? { redis: { master: MASTER_NAME, sentinelService: redisNames(REDIS_PREFIX).sentinelClient, port: SENTINEL_PORT, servers: config.redis.replicas } } : {}),
+    ...(config.redis.enabled ? { redis: { master: MASTER_NAME, sentinelService: redisNames(REDIS_PREFIX).sentinelClient, port: SENTINEL_PORT, servers: config.redis.replicas, prefix: REDIS_PREFIX } } : {}),
     ...(config.endpoints.api?.drTarget ? { failoverEndpoint: { name: config.endpoints.api.name, zoneId: config.endpoints.api.zoneId } } : {}),
   };
 }

@@ -1,12 +1,14 @@
 import { StackResource } from "../lib/policy-resources";
 import { known } from "../lib/unknown";
 import { stackPolicy } from "../lib/define";
+import { REDIS_ROLE_LABEL } from "../../contract/redis";
 
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 
 /** Verbs that change an object: RBAC narrows these by resourceNames. */
 const NAMED_MUTATIONS = ["update", "patch", "delete"];
@@ -49,6 +51,27 @@ function serviceAccountsOf(role: StackResource, resources: StackResource[]): Arr
 }
 
 /**
+ * The pods a Role may delete by name: those of the stack's Redis StatefulSets (template labelled
+ * REDIS_ROLE_LABEL redis) in the Role's namespace and cluster, `<name>-<ordinal>` for ordinals
+ * below its replicas. Sentinel elects the Redis primary and no label names it, so the Redis
+ * primary kill deletes the pod of the server the Sentinels name; every other fault is Chaos Mesh's,
+ * under its own RBAC.
+ */
+function deletablePods(role: StackResource, resources: StackResource[]): Set<string> {
+  const ns = known(() => role.inputs.metadata?.namespace);
+  const out = new Set<string>();
+  for (const sts of resources) {
+    if (sts.type !== STATEFULSET || sts.providerUrn !== role.providerUrn) continue;
+    const name = known(() => sts.inputs.metadata?.name);
+    if (ns === undefined || known(() => sts.inputs.metadata?.namespace) !== ns || typeof name !== "string") continue;
+    if (known(() => sts.inputs.spec?.template?.metadata?.labels?.[REDIS_ROLE_LABEL]) !== "redis") continue;
+    const replicas = known(() => sts.inputs.spec?.replicas) ?? 1;
+    for (let k = 0; k < replicas; k++) out.add(`${name}-${k}`);
+  }
+  return out;
+}
+
+/**
  * Is a `create` of apiGroup/resource by this ServiceAccount judged by an admission policy of the
  * stack: a ValidatingAdmissionPolicy (same cluster) whose resource rules cover the CREATE, whose
  * match conditions name the ServiceAccount, that fails closed, with validations, and a binding
@@ -72,7 +95,8 @@ function guarded(sa: { namespace: string; name: string }, apiGroup: string, reso
 
 /**
  * Roles grant no wildcard and nothing that escalates; the verbs RBAC can narrow by name (update,
- * patch, delete) name their objects; nothing may patch a pod template (a Deployment's, a Job's:
+ * patch, delete) name their objects, and a pod delete names only the Redis StatefulSet's pods (the
+ * Redis primary kill); nothing may patch a pod template (a Deployment's, a Job's:
  * image, command, ServiceAccount, mounted Secrets); and the verb RBAC can not narrow, create, is
  * granted only where a ValidatingAdmissionPolicy judges that ServiceAccount's creates. A `jobs
  * create` or `postgresqls create` without one is a path to every ServiceAccount of the namespace
@@ -98,6 +122,16 @@ export function checkRbac(resources: StackResource[], report: (m: string, urn?: 
       if (unnamed.length > 0 && g.resourceNames.length === 0) {
         report(`${what}: ${unnamed.join(", ")} without resourceNames reaches every ${g.resource} of the namespace. Fix: resourceNames with the objects the runbooks change (a fixed name where the runbook creates one, e.g. the restore test's clone).`, role.urn);
       }
+      if (g.apiGroup === "" && g.resource === "pods" && g.verbs.includes("delete") && g.resourceNames.length > 0) {
+        const allowed = deletablePods(role, resources);
+        const other = g.resourceNames.filter((n) => !allowed.has(n));
+        if (other.length > 0) {
+          report(
+            `${what}: ${other.join(", ")} ${other.length > 1 ? "are" : "is"} not a pod of a Redis StatefulSet of the stack in ${g.namespace ?? "(no namespace)"} (${[...allowed].join(", ") || "none"}): a runbook deletes a pod only to kill the Redis primary the Sentinels name; a Patroni member's, a Sentinel's or another workload's pod deleted by it is an outage no fault schedule accounts for. Fix: resourceNames of the Redis StatefulSet's pods only (<name>-<ordinal>, ordinals below its replicas), or no delete.`,
+            role.urn,
+          );
+        }
+      }
       if (POD_TEMPLATE_RESOURCES.includes(g.resource) && g.verbs.some((v) => v === "patch" || v === "update")) {
         report(`${what}: a patch may rewrite the pod template (image, command, ServiceAccount, mounted Secrets), named or not. Fix: act without changing the template (evict the pods: pods/eviction create; scale: ${g.resource}/scale).`, role.urn);
       }
@@ -117,7 +151,7 @@ export function checkRbac(resources: StackResource[], report: (m: string, urn?: 
 
 export const rbacLeastPrivilege = stackPolicy({
   name: "rbac-least-privilege",
-  description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete, no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
+  description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete (pods: the Redis StatefulSet's only), no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
   severity: "critical",
   skip: (rs) => (!rs.some((r) => r.type === ROLE || r.type === CLUSTER_ROLE) ? "no Role in the stack" : undefined),
   check: (rs, report) => checkRbac(rs, report),

@@ -12,6 +12,8 @@ export interface RunbookArgs {
   planned?: boolean;
   /** promote-dr-region: skip the check that the primary region is really down (the operator has fenced it). */
   force?: boolean;
+  /** redis-primary-kill: act only inside the window of the scheduled fault (the DR test CronJob). */
+  inFaultWindow?: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { RunbookArgs } from "./args";
 import { postgresSwitchover } from "./postgres-switchover";
 import { promoteDrRegion } from "./promote-dr-region";
 import { redisFailover } from "./redis-failover";
+import { redisPrimaryKill } from "./redis-primary-kill";
 import { restorePointInTime } from "./restore-point-in-time";
 import { verifyBackups } from "./verify-backups";
 
@@ -15,6 +16,7 @@ export { cloneClusterName, cloneStackCommands } from "./restore-point-in-time";
 export const RUNBOOKS = {
   "promote-dr-region": promoteDrRegion,
   "redis-failover": redisFailover,
+  "redis-primary-kill": redisPrimaryKill,
   "postgres-switchover": postgresSwitchover,
   "restore-point-in-time": restorePointInTime,
   "verify-backups": verifyBackups,

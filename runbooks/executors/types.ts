@@ -46,6 +46,8 @@ export interface RedisStatus {
   /** ROLE of the reported primary ("master" when it really is one), or the error reaching it. */
   primaryRole: string;
   connectedReplicas: number;
+  /** The primary's online replicas (INFO replication), host:port as they announce themselves. */
+  replicas: string[];
 }
 
 export interface CloneSpec {
@@ -81,6 +83,12 @@ export interface DrExecutor {
   /** Ask Sentinel for a failover and wait until the Sentinels report a new primary. */
   redisFailover(ref: RedisRef, signal: AbortSignal): Promise<string>;
   redisWriteProbe(ref: RedisRef, signal: AbortSignal): Promise<string>;
+  /**
+   * The unplanned primary loss: kill the server the Sentinels agree is the primary, with no
+   * hand-over (Kubernetes: delete its pod with grace period 0; local: kill -9 its redis-server),
+   * then wait for the Sentinels' own failover (sentinel.ts killPrimaryAndAwaitFailover).
+   */
+  redisKillPrimary(ref: RedisRef, signal: AbortSignal): Promise<string>;
   cloneExists(spec: CloneSpec, signal: AbortSignal): Promise<boolean>;
   applyClone(spec: CloneSpec, signal: AbortSignal): Promise<string>;
   deleteClone(spec: CloneSpec, signal: AbortSignal): Promise<string>;

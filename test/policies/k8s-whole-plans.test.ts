@@ -1,7 +1,8 @@
 import type { CapturedResource } from "../../offline/capture";
 import { evaluatePack } from "../../offline/violations";
 import { runStack } from "../harness/offline";
-import { NP, DR, netpol, namespace, pg } from "./k8s-fixtures";
+import { NP, DR, netpol, namespace, pg, ROLE } from "./k8s-fixtures";
+import { DR_TESTS_NAME } from "../../components/controller/render";
 
 describe("the whole plans", () => {
   const stacks: Record<string, CapturedResource[]> = {};
@@ -24,6 +25,22 @@ describe("the whole plans", () => {
     const spilo = rs.find((r) => r.type === NP && r.inputs.metadata.name === "postgres-spilo")!;
     spilo.inputs.spec.ingress.push({ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9187 }] });
     expect(await mine("staging", rs)).toEqual([expect.stringMatching(/^mandatory network-ingress-scope: NetworkPolicy postgres-spilo: ingress on 9187 \(postgres_exporter\) from every pod of every namespace/)]);
+  });
+  test("staging with the Redis primary kill's delete widened to the Postgres pods, or to every pod: rbac-least-privilege fails", async () => {
+    const widen = (rule: any) => {
+      const rs = structuredClone(stacks.staging);
+      const role = rs.find((r) => r.type === ROLE && r.inputs.metadata.name === DR_TESTS_NAME)!;
+      const i = role.inputs.rules.findIndex((r: any) => r.resources.includes("pods") && r.verbs.includes("delete"));
+      expect(role.inputs.rules[i].resourceNames).toEqual(["agent-redis-0", "agent-redis-1", "agent-redis-2"]);
+      role.inputs.rules[i] = rule;
+      return rs;
+    };
+    expect(await mine("staging", widen({ apiGroups: [""], resources: ["pods"], resourceNames: ["agent-redis-0", "agent-pg-staging-0"], verbs: ["delete"] }))).toEqual([
+      expect.stringMatching(/^mandatory rbac-least-privilege: Role agent-dr-dr-tests: delete on pods: agent-pg-staging-0 is not a pod of a Redis StatefulSet of the stack in agent-dr \(agent-redis-0, agent-redis-1, agent-redis-2\)/),
+    ]);
+    expect(await mine("staging", widen({ apiGroups: [""], resources: ["pods"], verbs: ["delete"] }))).toEqual([
+      expect.stringMatching(/^mandatory rbac-least-privilege: Role agent-dr-dr-tests: delete on pods: delete without resourceNames reaches every pods of the namespace/),
+    ]);
   });
   test("staging without the admission policy of the DR tests' Jobs: rbac-least-privilege fails", async () => {
     const rs = structuredClone(stacks.staging).filter((r) => !r.name.endsWith("jobs-from-cronjob"));

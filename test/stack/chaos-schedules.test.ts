@@ -1,8 +1,9 @@
 /**
  * The Chaos Mesh fault Schedules (components/chaos): every rendered Schedule and the chaos spec it
- * embeds hold against the vendored Chaos Mesh CRDs; no fault can select the recovery probe; no
- * two scheduled tests (faults, runbook DR tests, the LLM outage test) overlap over a year; the
- * staging stack carries the Schedules and prod does not.
+ * embeds hold against the vendored Chaos Mesh CRDs; no fault can select the recovery probe; the
+ * fault no selector can target (the Redis primary) is a DR test CronJob on the fault's own cron;
+ * no two scheduled tests (faults, runbook DR tests, the LLM outage test) overlap over three years;
+ * the staging stack carries the Schedules and prod does not.
  */
 import { CronExpressionParser } from "cron-parser";
 import * as fs from "fs";
@@ -10,7 +11,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { baseLabels } from "../../components/tags";
 import { CHAOS_FAULTS, PROBE_APP_LABEL } from "../../contract/probe";
-import { faultSchedule, FAULT_CADENCE, renderFaultSchedules, stackFaultSchedule, stackFaultTargets, UNSCHEDULABLE_FAULTS, chaosMeshValues } from "../../components/chaos";
+import { faultChaos, faultSchedule, FAULT_CADENCE, FAULT_INJECTORS, renderFaultSchedules, stackFaultSchedule, stackFaultTargets, chaosMeshValues } from "../../components/chaos";
 import { drTestSchedule } from "../../components/controller/schedule";
 import { LLM_OUTAGE_TEST } from "../../components/llm-gateway/render/outage-test";
 import { parseStackConfig, StackConfig } from "../../dr/targets";
@@ -32,7 +33,7 @@ function renderedSchedules(): Array<Record<string, any>> {
   const prod = stackConfig("prod");
   return [
     ...renderFaultSchedules(stackFaultSchedule(staging), stackFaultTargets(staging), { "app.kubernetes.io/part-of": "agent-dr" }),
-    ...renderFaultSchedules(faultSchedule("prod", { postgres: true, redis: true, llmGateway: true }, true), stackFaultTargets(prod), {}),
+    ...renderFaultSchedules(faultSchedule("prod", { postgres: true, redis: true, llmGateway: true, drTests: true }, true), stackFaultTargets(prod), {}),
   ];
 }
 
@@ -120,35 +121,61 @@ describe("rendered Schedules against the vendored Chaos Mesh CRDs", () => {
   });
 });
 
-describe("faultSchedule: what the Schedules and the probe's config both read", () => {
+describe("faultSchedule: what the Schedules, the fault-injecting DR tests and the probe's config read", () => {
+  const all = { postgres: true, redis: true, llmGateway: true, drTests: true };
   it("is on in staging and off in prod by default; on in prod only when asked", () => {
-    const all = { postgres: true, redis: true, llmGateway: true };
-    expect(faultSchedule("staging", all).map((f) => f.fault)).toEqual(["postgres-leader-kill", "postgres-leader-partition", "llm-provider-egress-block"]);
+    expect(faultSchedule("staging", all).map((f) => f.fault)).toEqual(["postgres-leader-kill", "postgres-leader-partition", "redis-primary-kill", "llm-provider-egress-block"]);
     expect(faultSchedule("prod", all)).toEqual([]);
     expect(faultSchedule("prod", all, true)).toEqual(faultSchedule("staging", all));
     expect(faultSchedule("staging", all, false)).toEqual([]);
   });
 
   it("schedules no fault on a tier the stack does not deploy", () => {
-    expect(faultSchedule("staging", { postgres: false, redis: true, llmGateway: true }).map((f) => f.fault)).toEqual(["llm-provider-egress-block"]);
-    expect(faultSchedule("staging", { postgres: true, redis: true, llmGateway: false }).map((f) => f.fault)).toEqual(["postgres-leader-kill", "postgres-leader-partition"]);
+    expect(faultSchedule("staging", { ...all, postgres: false }).map((f) => f.fault)).toEqual(["redis-primary-kill", "llm-provider-egress-block"]);
+    expect(faultSchedule("staging", { ...all, redis: false, llmGateway: false }).map((f) => f.fault)).toEqual(["postgres-leader-kill", "postgres-leader-partition"]);
   });
 
-  it("names every fault it leaves out and why (the Redis primary has no label to select it by)", () => {
-    const all = faultSchedule("staging", { postgres: true, redis: true, llmGateway: true }).map((f) => f.fault);
-    for (const fault of Object.keys(CHAOS_FAULTS)) expect(all.includes(fault as any) !== (UNSCHEDULABLE_FAULTS[fault as keyof typeof CHAOS_FAULTS] !== undefined)).toBe(true);
-    expect(UNSCHEDULABLE_FAULTS["redis-primary-kill"]).toMatch(/labels no pod with its role/);
+  it("the Redis primary kill only where the DR test CronJobs run: it is one of them (prod with chaos on has no DR tests)", () => {
+    expect(faultSchedule("prod", { ...all, drTests: false }, true).map((f) => f.fault)).toEqual(["postgres-leader-kill", "postgres-leader-partition", "llm-provider-egress-block"]);
+    expect(stackFaultSchedule(stackConfig("staging")).map((f) => f.fault)).toContain("redis-primary-kill");
+    expect(stackFaultSchedule(stackConfig("prod"))).toEqual([]);
+  });
+
+  it("every fault Chaos Mesh can not target is injected by a DR test on the fault's cron, and Chaos Mesh renders no Schedule for it", () => {
+    const dr = drTestSchedule();
+    for (const fault of Object.keys(CHAOS_FAULTS) as Array<keyof typeof CHAOS_FAULTS>) {
+      const injector = dr.find((t) => t.fault === fault);
+      const chaos = faultChaos({ fault, schedule: FAULT_CADENCE[fault].schedule, durationSeconds: FAULT_CADENCE[fault].durationSeconds }, stackFaultTargets(stackConfig("staging")));
+      if (FAULT_INJECTORS[fault] === "dr-test") {
+        expect({ fault, schedule: injector?.schedule, args: injector?.args, chaos }).toEqual({ fault, schedule: FAULT_CADENCE[fault].schedule, args: ["--in-fault-window"], chaos: expect.stringMatching(/labels no pod with its role/) });
+      } else {
+        expect({ fault, injector, chaos: typeof chaos }).toEqual({ fault, injector: undefined, chaos: "object" });
+      }
+    }
   });
 });
 
 describe("no two scheduled tests overlap", () => {
   // A runbook test's window: its runbook's own timeouts keep it under an hour.
   const RUNBOOK_TEST_SECONDS = 3600;
+  // A fault a DR test injects is that test's window (it starts with it and lasts less): counted once, as the test.
+  const injectedByDrTests = new Set(drTestSchedule().flatMap((t) => (t.fault ? [t.fault] : [])));
   const tests = [
-    ...Object.entries(FAULT_CADENCE).map(([name, c]) => ({ name, schedule: c.schedule, seconds: c.durationSeconds })),
+    ...Object.entries(FAULT_CADENCE)
+      .filter(([name]) => !injectedByDrTests.has(name as keyof typeof FAULT_CADENCE))
+      .map(([name, c]) => ({ name, schedule: c.schedule, seconds: c.durationSeconds })),
     ...drTestSchedule().map((t) => ({ name: t.name, schedule: t.schedule, seconds: RUNBOOK_TEST_SECONDS })),
     { name: LLM_OUTAGE_TEST.name, schedule: LLM_OUTAGE_TEST.schedule, seconds: RUNBOOK_TEST_SECONDS },
   ];
+
+  it("every test is in the check, the Redis primary kill on its own weekly slot (Fri 02:00), its fault window inside its hour", () => {
+    expect(tests.map((t) => t.name).sort()).toEqual(
+      ["backup-restore", "dump-restore", "llm-outage-test", "llm-provider-egress-block", "postgres-leader-kill", "postgres-leader-partition", "postgres-switchover", "redis-primary-kill", "sentinel-failover"].sort(),
+    );
+    expect(tests.find((t) => t.name === "redis-primary-kill")).toEqual({ name: "redis-primary-kill", schedule: "0 2 * * 5", seconds: RUNBOOK_TEST_SECONDS });
+    expect(FAULT_CADENCE["redis-primary-kill"]).toMatchObject({ schedule: "0 2 * * 5" });
+    expect(FAULT_CADENCE["redis-primary-kill"].durationSeconds).toBeLessThan(RUNBOOK_TEST_SECONDS);
+  });
 
   /** Every [start, end) window of a test in a year, UTC. */
   function windows(t: { schedule: string; seconds: number }, from: Date, to: Date): Array<[number, number]> {
@@ -180,9 +207,11 @@ describe("no two scheduled tests overlap", () => {
     expect(clashes(tests, year)).toEqual([]);
   });
 
-  it("the check finds an overlap when there is one (a fault moved onto the Monday restore test)", () => {
+  it("the check finds an overlap when there is one (a fault moved onto the Monday restore test; the Redis kill onto the Saturday egress block)", () => {
     const moved = tests.map((t) => (t.name === "postgres-leader-kill" ? { ...t, schedule: "30 3 * * 1" } : t));
     expect(clashes(moved, 2027)).toContainEqual(expect.stringMatching(/^backup-restore overlaps postgres-leader-kill/));
+    const kill = tests.map((t) => (t.name === "redis-primary-kill" ? { ...t, schedule: "0 2 * * 6" } : t));
+    expect(clashes(kill, 2027)).toContainEqual(expect.stringMatching(/^(llm-provider-egress-block overlaps redis-primary-kill|redis-primary-kill overlaps llm-provider-egress-block)/));
   });
 });
 

@@ -26,7 +26,7 @@ test("staging by default: the DR test schedule as CronJobs, no controller Deploy
   expect(run.error).toBeUndefined();
   const mine = children(run);
   const cronJobs = byType(mine, "kubernetes:batch/v1:CronJob");
-  expect(cronJobs.map((c) => c.inputs.metadata.name).sort()).toEqual(["dr-test-backup-restore", "dr-test-dump-restore", "dr-test-postgres-switchover", "dr-test-sentinel-failover"]);
+  expect(cronJobs.map((c) => c.inputs.metadata.name).sort()).toEqual(["dr-test-backup-restore", "dr-test-dump-restore", "dr-test-postgres-switchover", "dr-test-redis-primary-kill", "dr-test-sentinel-failover"]);
   expect(byType(mine, "kubernetes:apps/v1:Deployment")).toHaveLength(0);
   expect(validateK8sObjects(mine)).toEqual([]);
   // Weekly restore and Sentinel tests, monthly switchover and dump restore.
@@ -38,6 +38,7 @@ test("staging by default: the DR test schedule as CronJobs, no controller Deploy
   };
   expect(every("dr-test-backup-restore")).toBe(7);
   expect(every("dr-test-sentinel-failover")).toBe(7);
+  expect(every("dr-test-redis-primary-kill")).toBe(7);
   expect(every("dr-test-postgres-switchover")).toBeGreaterThanOrEqual(28);
   expect(every("dr-test-dump-restore")).toBeGreaterThanOrEqual(28);
   const sentinel = cronJobs.find((c) => c.inputs.metadata.name === "dr-test-sentinel-failover")!;
@@ -46,6 +47,47 @@ test("staging by default: the DR test schedule as CronJobs, no controller Deploy
   expect(container.env.find((e: any) => e.name === "ALERT_WEBHOOK_URL").valueFrom.secretKeyRef).toMatchObject({ name: "agent-dr-alert-webhook", key: "url", optional: true });
   expect(sentinel.inputs.spec.concurrencyPolicy).toBe("Forbid");
   expect(sentinel.inputs.spec.jobTemplate.spec.backoffLimit).toBe(0);
+});
+
+test("staging's Redis primary kill: a CronJob on the fault's cron, inside its window, listed in the probe's schedule; the Role deletes only the Redis StatefulSet's pods", async () => {
+  const run = await runStack("staging");
+  expect(run.error).toBeUndefined();
+  const mine = children(run);
+  const kill = byType(mine, "kubernetes:batch/v1:CronJob").find((c) => c.inputs.metadata.name === "dr-test-redis-primary-kill")!;
+  expect(validateK8sObjects([kill])).toEqual([]);
+  expect(kill.inputs.metadata.labels).toMatchObject({ "agent-dr/dr-test": "redis-primary-kill", "agent-dr/fault": "redis-primary-kill" });
+  expect(kill.inputs.spec).toMatchObject({ schedule: "0 2 * * 5", timeZone: "Etc/UTC", concurrencyPolicy: "Forbid", startingDeadlineSeconds: 120 });
+  const pod = kill.inputs.spec.jobTemplate.spec.template.spec;
+  expect(pod.serviceAccountName).toBe("agent-dr-dr-tests");
+  expect(pod.containers[0].args).toEqual(["runbook", "redis-primary-kill", "--in-cluster", "--journal", "-", "--in-fault-window"]);
+  expect(pod.containers[0].env.map((e: any) => e.name)).toEqual(expect.arrayContaining(["REDIS_PASSWORD", "SENTINEL_PASSWORD", "RUNBOOK_TARGETS_FILE"]));
+  // The targets the runbook reads carry the fault, as the recovery probe's config does.
+  const targets = JSON.parse(byType(mine, "kubernetes:core/v1:ConfigMap")[0].inputs.data["targets.json"]);
+  const probeConfig = JSON.parse(run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.inputs.metadata?.name === "agent-dr-recovery-probe-config")!.inputs.data["probe.json"]);
+  expect(targets.faults).toEqual(probeConfig.faults);
+  expect(targets.faults).toContainEqual({ fault: "redis-primary-kill", schedule: "0 2 * * 5", durationSeconds: 600 });
+  expect(targets.redis).toMatchObject({ prefix: "agent-redis", servers: 3 });
+
+  const [role] = byType(mine, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.inputs.metadata.name === "agent-dr-dr-tests");
+  const podRules = role.inputs.rules.filter((r: any) => r.resources.includes("pods"));
+  expect(podRules).toEqual([
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+    { apiGroups: [""], resources: ["pods"], resourceNames: ["agent-redis-0", "agent-redis-1", "agent-redis-2"], verbs: ["delete"] },
+  ]);
+  expect(role.inputs.rules.filter((r: any) => r.verbs.includes("delete") && r.resourceNames === undefined)).toEqual([]);
+  // Those are the StatefulSet's pods: its name and replicas.
+  const sts = run.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.inputs.metadata?.name === "agent-redis")!;
+  expect(Array.from({ length: sts.inputs.spec.replicas }, (_, k) => `agent-redis-${k}`)).toEqual(podRules[1].resourceNames);
+});
+
+test("staging with agent-dr:chaos.enabled false: no Redis primary kill, no pod delete, and the probe lists no fault", async () => {
+  const run = await runStack("staging", { "agent-dr:chaos": { enabled: false } });
+  expect(run.error).toBeUndefined();
+  const mine = children(run);
+  expect(byType(mine, "kubernetes:batch/v1:CronJob").map((c) => c.inputs.metadata.name)).not.toContain("dr-test-redis-primary-kill");
+  const [role] = byType(mine, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.inputs.metadata.name === "agent-dr-dr-tests");
+  expect(role.inputs.rules.filter((r: any) => r.resources.includes("pods") && r.verbs.includes("delete"))).toEqual([]);
+  expect(JSON.parse(byType(mine, "kubernetes:core/v1:ConfigMap")[0].inputs.data["targets.json"]).faults).toBeUndefined();
 });
 
 test("prod with the controller enabled: Deployment in the DR region with the env the policies read, least-privilege RBAC, Route53 IRSA", async () => {

@@ -186,6 +186,12 @@ const STAGING_FLOWS: Row[] = [
   ["the DR tests reach the API server", "admitted", "dr-test-dump-restore", API_SERVER, 443],
   ["the Sentinel failover test reaches the Sentinels", "admitted", "dr-test-sentinel-failover", "agent-redis-sentinel", 26379],
   ["the Sentinel failover test writes through Redis", "admitted", "dr-test-sentinel-failover", "agent-redis", 6379],
+  // The Redis primary kill: each Sentinel by pod IP, the servers' ROLE/INFO and the write probe, the pod delete through the API server.
+  ["the Redis primary kill asks each Sentinel", "admitted", "dr-test-redis-primary-kill", "agent-redis-sentinel", 26379],
+  ["the Redis primary kill asks the Redis servers and writes through them", "admitted", "dr-test-redis-primary-kill", "agent-redis", 6379],
+  ["the Redis primary kill deletes the pod through the API server", "admitted", "dr-test-redis-primary-kill", API_SERVER, 443],
+  ["the Redis primary kill does not open PostgreSQL", "refused", "dr-test-redis-primary-kill", `${STG} leader`, 5432],
+  ["the Redis primary kill opens nothing else to the internet", "refused", "dr-test-redis-primary-kill", INTERNET, 22],
   ["the restore drill (the Job the dump-restore test starts) reaches only S3", "refused", `${STG}-restore-drill`, `${STG} leader`, 5432],
   // The recovery probe (on by default in staging): writes where the agents write, reports to S3, scraped by Prometheus only.
   ["the probe writes through the pooler", "admitted", "agent-dr-recovery-probe", `${STG} pooler`, 5432],

@@ -41,10 +41,11 @@ describe("npm run plan", () => {
     const staging = plan(["--stack", "staging"]).stdout;
     expect(staging).toMatch(/^  conversation_history: postgres-leader-kill \(instance-loss\) weekly Tue 02:00 UTC, postgres-leader-partition \(instance-loss\) weekly Thu 02:00 UTC, backup-restore \(DR test, logical-corruption\) weekly Mon 03:00 UTC, /m);
     expect(staging).toMatch(/^  agent_responses: llm-provider-egress-block \(llm-provider-outage\) weekly Sat 02:00 UTC, llm-outage-test \(DR test, llm-provider-outage\) monthly on the 8th 05:00 UTC$/m);
-    expect(staging).toMatch(/^  session_state: sentinel-failover \(DR test, instance-loss\) weekly Wed 03:00 UTC$/m);
+    expect(staging).toMatch(/^  session_state: redis-primary-kill \(instance-loss, by a DR test CronJob\) weekly Fri 02:00 UTC, sentinel-failover \(DR test, instance-loss\) weekly Wed 03:00 UTC$/m);
     const prod = plan(["--stack", "prod"]).stdout;
     expect(prod).toMatch(/^  conversation_history: none scheduled$/m);
-    expect(prod).not.toMatch(/postgres-leader-kill/);
+    expect(prod).toMatch(/^  session_state: none scheduled$/m);
+    expect(prod).not.toMatch(/postgres-leader-kill|redis-primary-kill/);
   });
 
   it("prints a human table with the budget and violations", () => {

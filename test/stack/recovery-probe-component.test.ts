@@ -3,6 +3,7 @@ import { byType, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 import { loadDrillStack } from "../../testbed/stack";
 import { parseProbeConfig } from "../../probe/config-file";
+import { attributeOutage, UNPLANNED } from "../../probe/attribution";
 import { CONTROLLER_IMAGE } from "../../components/controller/image";
 import { stackFaultSchedule } from "../../components/chaos";
 import { PROBE_APP_LABEL, PROBE_ENV, PROBE_METRICS_PORT, PROBE_NAME, PROBE_REPORT_PREFIX, probePostgresPasswordEnv } from "../../contract/probe";
@@ -49,7 +50,12 @@ test("the ConfigMap is a ProbeConfig the CLI accepts: the pooler and Sentinel en
   const stack = loadDrillStack("staging");
   // The same schedule the Chaos Mesh Schedules run, so an outage in a fault's window is attributed to it.
   expect(probe.faults).toEqual(stackFaultSchedule(stack.config));
-  expect(probe.faults.map((f) => f.fault)).toEqual(expect.arrayContaining(["postgres-leader-kill", "postgres-leader-partition"]));
+  expect(probe.faults.map((f) => f.fault)).toEqual(expect.arrayContaining(["postgres-leader-kill", "postgres-leader-partition", "redis-primary-kill"]));
+  // The Redis primary kill (a DR test CronJob, Fridays 02:00): an outage of the Redis class in its
+  // window is that fault's, instance-loss, not unplanned; after the window it is unplanned again.
+  expect(attributeOutage(new Date("2026-12-11T02:03:10Z"), "redis", probe.faults)).toEqual({ scenario: "instance-loss", fault: "redis-primary-kill" });
+  expect(attributeOutage(new Date("2026-12-11T02:11:00Z"), "redis", probe.faults)).toEqual({ scenario: UNPLANNED });
+  expect(attributeOutage(new Date("2026-12-11T02:03:10Z"), "postgres", probe.faults)).toEqual({ scenario: UNPLANNED });
   expect(probe).toMatchObject({ environment: "staging", region: "us-east-1", writeIntervalMs: 1000, reportBucket: expect.stringMatching(/^agent-dr-staging-backups-/), reportKmsKeyArn: expect.stringMatching(/^arn:aws:kms:us-east-1:/) });
   const pgClasses = stack.config.dataClasses.filter((c) => c.store === "postgres");
   expect(probe.classes.map((c) => c.class).sort()).toEqual([...pgClasses.map((c) => c.name), "session_state"].sort());

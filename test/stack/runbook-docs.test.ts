@@ -45,3 +45,13 @@ test("CLI: docs --check passes, dry-run prints the steps and exits 0, bad input 
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/expected one of promote-dr-region, redis-failover/);
 });
+
+test("CLI: the scheduled Redis primary kill reads its fault window from the stack's targets; where the stack schedules no such fault it exits 2 saying so", () => {
+  const staging = cli(["redis-primary-kill", "--stack", "staging", "--in-fault-window", "--dry-run"]);
+  expect(staging.status).toBe(0);
+  expect(staging.stdout.split("\n").filter((l) => /^\d\. /.test(l)).map((l) => l.split(":")[0])).toEqual(["1. check-quorum", "2. check-fault-window", "3. kill-primary", "4. await-writable", "5. await-rejoined"]);
+  expect(staging.stdout).toMatch(/of fault redis-primary-kill \(cron "0 2 \* \* 5" UTC\)/);
+  const prod = cli(["redis-primary-kill", "--stack", "prod", "--in-fault-window", "--dry-run"]);
+  expect(prod.status).toBe(2);
+  expect(prod.stderr).toMatch(/--in-fault-window: the targets of stack prod list no scheduled redis-primary-kill fault/);
+});

@@ -23,13 +23,14 @@ describe("measuredTestsByDataClass reads the tests from the resources", () => {
     { name: "session_state", store: "redis" },
   ];
 
-  it("faults first, then DR tests of the class's store; other stores' tests and unknown labels are left out", () => {
+  it("faults first (a DR test CronJob that injects a scheduled fault is listed as the fault), then DR tests of the class's store; other stores' tests and unknown labels are left out", () => {
     const got = measuredTestsByDataClass(
       [
         cronJob({ "agent-dr/dr-test": "postgres-switchover" }, "0 4 1 * *"),
         schedule("postgres-leader-kill", "0 2 * * 2"),
         schedule("llm-provider-egress-block", "0 2 * * 6"),
         cronJob({ "agent-dr/dr-test": "sentinel-failover" }, "0 3 * * 3"),
+        cronJob({ "agent-dr/dr-test": "redis-primary-kill", "agent-dr/fault": "redis-primary-kill" }, "0 2 * * 5"),
         cronJob({ "agent-dr/dr-test": "not-a-test" }, "0 3 * * 3"),
         cronJob({ "agent-dr/job": "logical-backup" }, "0 1 * * *"),
       ],
@@ -39,11 +40,17 @@ describe("measuredTestsByDataClass reads the tests from the resources", () => {
       {
         dataClass: "conversation_history",
         tests: [
-          { name: "postgres-leader-kill", kind: "fault", scenario: "instance-loss", schedule: "0 2 * * 2", cadence: "weekly Tue 02:00 UTC" },
+          { name: "postgres-leader-kill", kind: "fault", injectedBy: "chaos-mesh", scenario: "instance-loss", schedule: "0 2 * * 2", cadence: "weekly Tue 02:00 UTC" },
           { name: "postgres-switchover", kind: "dr-test", scenario: "instance-loss", schedule: "0 4 1 * *", cadence: "monthly on the 1st 04:00 UTC" },
         ],
       },
-      { dataClass: "session_state", tests: [{ name: "sentinel-failover", kind: "dr-test", scenario: "instance-loss", schedule: "0 3 * * 3", cadence: "weekly Wed 03:00 UTC" }] },
+      {
+        dataClass: "session_state",
+        tests: [
+          { name: "redis-primary-kill", kind: "fault", injectedBy: "dr-test", scenario: "instance-loss", schedule: "0 2 * * 5", cadence: "weekly Fri 02:00 UTC" },
+          { name: "sentinel-failover", kind: "dr-test", scenario: "instance-loss", schedule: "0 3 * * 3", cadence: "weekly Wed 03:00 UTC" },
+        ],
+      },
     ]);
   });
 

@@ -231,6 +231,57 @@ test("verifyRestore starts a Job from the restore-check CronJob and reports its 
   expect(job.metadata.annotations["cronjob.kubernetes.io/instantiate"]).toBe("manual");
 });
 
+describe("the Redis primary kill deletes exactly the pod of the server the Sentinels name", () => {
+  const PODS = `/api/v1/namespaces/${NS}/pods`;
+  const pod = (name: string, ip: string, role = "redis") => ({
+    metadata: { name, uid: `uid-${name}`, labels: { "app.kubernetes.io/name": "agent-redis", "app.kubernetes.io/instance": "agent-redis", "agent-dr/redis-role": role } },
+    spec: { nodeName: "node-a" },
+    status: { podIP: ip },
+  });
+  const redisExecutor = (podNetwork = true) =>
+    new KubernetesExecutor({
+      clusters: { primary: { client: new KubeClient({ server: base, token: async () => "t0ken" }), namespace: NS } },
+      redis: { primary: { sentinels: [{ host: `agent-redis-sentinel.${NS}.svc`, port: 26379 }], password: "p" } },
+      redisTier: { prefix: "agent-redis", servers: 3 },
+      podNetwork,
+    });
+  beforeEach(() => {
+    objects.set(PODS, { items: [pod("agent-redis-0", "10.1.0.10"), pod("agent-redis-1", "10.1.0.11"), pod("agent-redis-2", "10.1.0.12")] });
+    for (const i of [0, 1, 2]) objects.set(`${PODS}/agent-redis-${i}`, pod(`agent-redis-${i}`, `10.1.0.1${i}`));
+  });
+  const deletes = () => seen.filter((s) => s.method === "DELETE");
+
+  test("by the pod DNS name Sentinel announces: DELETE with grace period 0 and the pod's uid as precondition", async () => {
+    const out = await redisExecutor().killRedisServer("primary", `agent-redis-1.agent-redis-headless.${NS}.svc.cluster.local:6379`, signal());
+    expect(out).toBe("deleted pod agent-redis-1 (uid uid-agent-redis-1, node node-a) with grace period 0");
+    expect(deletes()).toEqual([expect.objectContaining({ url: `${PODS}/agent-redis-1`, body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: "uid-agent-redis-1" } } })]);
+    // The Redis pods are found by the tier's labels, role redis.
+    expect(decodeURIComponent(seen.find((s) => s.method === "GET")!.url)).toBe(`${PODS}?labelSelector=app.kubernetes.io/name=agent-redis,app.kubernetes.io/instance=agent-redis,agent-dr/redis-role=redis`);
+  });
+
+  test("by pod IP, when Sentinel reports one", async () => {
+    await redisExecutor().killRedisServer("primary", "10.1.0.12:6379", signal());
+    expect(deletes().map((d) => d.url)).toEqual([`${PODS}/agent-redis-2`]);
+  });
+
+  test.each([
+    ["a Sentinel's pod", `agent-redis-sentinel-0.agent-redis-sentinel-headless.${NS}.svc.cluster.local:6379`, /is not a pod name under the agent-redis-headless Service/],
+    ["a Patroni member", `agent-pg-prod-0.agent-pg-prod.${NS}.svc.cluster.local:6379`, /is not a pod name under the agent-redis-headless Service/],
+    ["an ordinal beyond the StatefulSet's replicas", `agent-redis-3.agent-redis-headless.${NS}.svc.cluster.local:6379`, /is pod agent-redis-3, not one of the Redis StatefulSet's pods \(agent-redis-0, agent-redis-1, agent-redis-2\); not deleting it/],
+    ["another namespace", "agent-redis-1.agent-redis-headless.other.svc.cluster.local:6379", /namespace agent-dr/],
+    ["an IP no Redis pod has", "10.9.9.9:6379", /0 Redis pods have IP 10\.9\.9\.9/],
+    ["another port", `agent-redis-1.agent-redis-headless.${NS}.svc.cluster.local:26379`, /port 26379 is not the Redis pods' 6379/],
+  ])("refuses %s, deleting nothing", async (_what, address, message) => {
+    await expect(redisExecutor().killRedisServer("primary", address, signal())).rejects.toThrow(message);
+    expect(deletes()).toEqual([]);
+  });
+
+  test("from outside the cluster it refuses before asking anything: each Sentinel pod is asked by its IP", async () => {
+    await expect(redisExecutor(false).redisKillPrimary({ region: "primary", master: "agent-redis" }, signal())).rejects.toThrow(/run it in the cluster \(--in-cluster/);
+    expect(seen).toEqual([]);
+  });
+});
+
 test("a kubeconfig context with a token reaches the API with that token; an unknown context is named", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
   try {

@@ -4,11 +4,15 @@
 # drain) costs about a second of writes instead of down-after-milliseconds plus the election.
 # Once another node is named, this node makes itself its replica, so nothing more is written here.
 # A replica, or a node that cannot reach the Sentinels, just stops: Sentinel handles the rest.
+# So does a primary the Redis primary kill (DR test) has marked: the key UNPLANNED_KILL_KEY holds
+# this node's address, set just before its pod is deleted with grace period 0, and that test
+# measures Sentinel noticing a dead primary on its own (a kubelet may still run this hook then).
 #
 # Environment: the container's (see role-discovery.sh): SENTINELS, ANNOUNCE_HOST, ANNOUNCE_PORT,
 # REDIS_PASSWORD_FILE, SENTINEL_PASSWORD_FILE, MASTER_NAME, SELF_ADDRESSES, REDIS_CLI, and
 #   PRESTOP_WAIT_SECONDS  how long to wait for the promotion (default 20; keep it below the
 #                         pod's terminationGracePeriodSeconds)
+#   UNPLANNED_KILL_KEY    the kill test's marker key (default agent-dr:unplanned-kill, contract/redis.ts)
 set -u
 
 log() { printf '%s pre-stop: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2; }
@@ -19,10 +23,26 @@ ANNOUNCE_PORT=${ANNOUNCE_PORT:-6379}
 PRESTOP_WAIT_SECONDS=${PRESTOP_WAIT_SECONDS:-20}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 SELF_ADDRESSES=${SELF_ADDRESSES:-}
+UNPLANNED_KILL_KEY=${UNPLANNED_KILL_KEY:-agent-dr:unplanned-kill}
 
-role=$(REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") timeout 2 "$REDIS_CLI" -p "$ANNOUNCE_PORT" --no-auth-warning --raw ROLE 2>/dev/null | head -n 1)
+local_redis() {
+  REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") timeout 2 "$REDIS_CLI" -p "$ANNOUNCE_PORT" --no-auth-warning --raw "$@" 2>/dev/null | head -n 1
+}
+is_self() {
+  [ "$2" = "$ANNOUNCE_PORT" ] || return 1
+  [ "$1" = "$ANNOUNCE_HOST" ] && return 0
+  for alias in $SELF_ADDRESSES; do [ "$1" = "$alias" ] && return 0; done
+  return 1
+}
+
+role=$(local_redis ROLE)
 if [ "$role" != master ]; then
   log "role '$role': nothing to hand over"
+  exit 0
+fi
+marked=$(local_redis GET "$UNPLANNED_KILL_KEY")
+if [ -n "$marked" ] && is_self "${marked%:*}" "${marked##*:}"; then
+  log "the Redis primary kill marked this node ($marked): no hand-over, Sentinel must notice on its own"
   exit 0
 fi
 
@@ -32,12 +52,6 @@ if [ -n "${SENTINEL_PASSWORD_FILE:-}" ]; then
 fi
 sentinel() {
   timeout 2 "$REDIS_CLI" -h "${1%:*}" -p "${1##*:}" --no-auth-warning -e --raw SENTINEL "$2" "$MASTER_NAME" 2>/dev/null
-}
-is_self() {
-  [ "$2" = "$ANNOUNCE_PORT" ] || return 1
-  [ "$1" = "$ANNOUNCE_HOST" ] && return 0
-  for alias in $SELF_ADDRESSES; do [ "$1" = "$alias" ] && return 0; done
-  return 1
 }
 
 asked=''

@@ -1,11 +1,13 @@
 import { GetHealthCheckCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import type { RegionRole } from "../../../contract/runbooks";
-import { SentinelAccess, sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
+import { killPrimaryAndAwaitFailover, SentinelAccess, sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
 import type { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus } from "../types";
 import { SERVICE_ACCOUNTS } from "../../../contract/postgres";
+import { SENTINEL_PORT } from "../../../contract/redis";
 import { archiveOfSource, renderCloneManifest } from "./clone-manifest";
 import { KubeClient, KubeError } from "./kube-client";
 import { FailoverSide, failoverDecision, forceAction } from "./route53-state";
+import { redisPodOfAddress, redisPodSelector } from "./redis-pods";
 
 export interface KubernetesExecutorOptions {
   /** API access per region; a controller in the DR region has only its own. */
@@ -13,6 +15,8 @@ export interface KubernetesExecutorOptions {
   route53?: { client: Route53Client; recordName: string; zoneId: string };
   /** Sentinel access per region (in-cluster Service names). */
   redis?: Partial<Record<RegionRole, SentinelAccess>>;
+  /** The Redis tier's object name prefix and server count (same in every region): its pods for the primary kill. */
+  redisTier?: { prefix: string; servers: number };
   /** The backup tier's restore-check CronJob (in the primary region). */
   restoreCheckCronJob?: string;
   /** Patroni REST port on the Spilo pods. */
@@ -235,6 +239,54 @@ export class KubernetesExecutor implements DrExecutor {
 
   redisWriteProbe(ref: RedisRef): Promise<string> {
     return sentinelWriteProbe(this.sentinel(ref.region), ref.master);
+  }
+
+  private redisTier() {
+    if (!this.opts.redisTier) throw new Error("no Redis tier in the targets (agent-dr:redis.enabled)");
+    return this.opts.redisTier;
+  }
+
+  private async redisPods(region: RegionRole, role: "redis" | "sentinel", signal: AbortSignal): Promise<any[]> {
+    const { client, namespace } = this.cluster(region);
+    return (await client.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${redisPodSelector(this.redisTier().prefix, role)}`, signal)).items ?? [];
+  }
+
+  /**
+   * Each Sentinel by its pod IP: a quorum needs every Sentinel's answer, not the one the Service
+   * picks. Pod IPs are reached from inside the cluster only (the DR test pods).
+   */
+  private async sentinelPodsAccess(region: RegionRole, signal: AbortSignal): Promise<SentinelAccess> {
+    if (!this.opts.podNetwork) throw new Error("the Redis primary kill asks each Sentinel pod by its IP: run it in the cluster (--in-cluster, as the DR test CronJob does)");
+    const pods = await this.redisPods(region, "sentinel", signal);
+    const sentinels = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.podIP).map((p) => ({ host: p.status.podIP as string, port: SENTINEL_PORT }));
+    if (sentinels.length === 0) throw new Error(`no Sentinel pod of ${this.redisTier().prefix} has an IP in ${this.cluster(region).namespace}`);
+    return { ...this.sentinel(region), sentinels };
+  }
+
+  async redisKillPrimary(ref: RedisRef, signal: AbortSignal): Promise<string> {
+    const access = await this.sentinelPodsAccess(ref.region, signal);
+    return killPrimaryAndAwaitFailover(access, ref.master, (address, s) => this.killRedisServer(ref.region, address, s), signal, (ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /**
+   * Delete the pod of the Redis server at `address` (redisPodOfAddress) with grace period 0, as
+   * Chaos Mesh's pod-kill does: the API server removes the pod at once and the kubelet stops the
+   * container within a second or two. Kubelets since 1.27 still run the preStop hook then, which
+   * would hand over by SENTINEL FAILOVER; the server is marked first (UNPLANNED_KILL_KEY), so its
+   * hook hands nothing over. The uid precondition deletes exactly the pod looked at, never a
+   * replacement of the same name.
+   */
+  async killRedisServer(region: RegionRole, address: string, signal: AbortSignal): Promise<string> {
+    const { client, namespace } = this.cluster(region);
+    const pod = redisPodOfAddress(address, await this.redisPods(region, "redis", signal), { prefix: this.redisTier().prefix, namespace, servers: this.redisTier().servers });
+    const { name, uid } = pod.metadata;
+    await client.request({
+      method: "DELETE",
+      path: `/api/v1/namespaces/${namespace}/pods/${name}`,
+      body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid } },
+      signal,
+    });
+    return `deleted pod ${name} (uid ${uid}, node ${pod.spec?.nodeName ?? "?"}) with grace period 0`;
   }
 
   async cloneExists(spec: CloneSpec, signal: AbortSignal): Promise<boolean> {

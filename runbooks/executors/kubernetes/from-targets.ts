@@ -40,6 +40,7 @@ export function kubernetesExecutor(t: RunbookTargets, choice: KubernetesAccessCh
   return new KubernetesExecutor({
     clusters,
     redis,
+    ...(t.redis ? { redisTier: { prefix: t.redis.prefix, servers: t.redis.servers } } : {}),
     podNetwork: choice.inClusterRegion !== undefined,
     ...(t.restoreCheckCronJob ? { restoreCheckCronJob: t.restoreCheckCronJob } : {}),
     // Route53 is a global service served from us-east-1.

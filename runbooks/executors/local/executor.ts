@@ -5,7 +5,7 @@ import * as path from "path";
 import { Client } from "pg";
 import { promisify } from "util";
 import type { RegionRole } from "../../../contract/runbooks";
-import { sentinelFailover, sentinelStatus, sentinelWriteProbe } from "../sentinel";
+import { killPrimaryAndAwaitFailover, sentinelFailover, sentinelStatus, sentinelWriteProbe, serverInfo, split } from "../sentinel";
 import { CloneSpec, DrExecutor, EndpointState, PgRef, PostgresStatus, RedisRef, RedisStatus, UnsupportedOperationError } from "../types";
 import { getCluster, getConfig, isLeaderRole, patchConfig, postSwitchover } from "./patroni";
 import type { LocalTopology } from "./topology";
@@ -151,6 +151,33 @@ export class LocalExecutor implements DrExecutor {
 
   redisWriteProbe(ref: RedisRef): Promise<string> {
     return sentinelWriteProbe(this.redis(), ref.master);
+  }
+
+  redisKillPrimary(ref: RedisRef, signal: AbortSignal): Promise<string> {
+    return killPrimaryAndAwaitFailover(this.redis(), ref.master, (address) => this.killRedisServer(address), signal, (ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /**
+   * kill -9 of the redis-server listening at `address` (loopback only): the server names its PID
+   * (INFO server process_id, for its tcp_port), and /proc/<pid>/cmdline must be a redis-server
+   * of that port (Redis titles its process `redis-server <bind>:<port>`) before the signal is sent.
+   */
+  async killRedisServer(address: string): Promise<string> {
+    const [host, port] = split(address);
+    if (!["127.0.0.1", "localhost", "::1"].includes(host)) throw new Error(`${address} is not a loopback address: the local executor kills only servers of this machine's topology`);
+    const info = await serverInfo(this.redis(), address, "server");
+    if (!info) throw new Error(`${address} does not answer; nothing to kill`);
+    const pid = Number(info.process_id);
+    if (!Number.isInteger(pid) || pid <= 1 || Number(info.tcp_port) !== port) throw new Error(`${address} reports process_id ${info.process_id}, tcp_port ${info.tcp_port}; expected its own PID and port ${port}`);
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+    } catch (e) {
+      throw new Error(`${address} reports PID ${pid}, which /proc does not show (${(e as Error).message}); not killing`);
+    }
+    if (!/redis-server/.test(cmdline) || !cmdline.includes(`:${port}`)) throw new Error(`PID ${pid} (${JSON.stringify(cmdline)}) is not the redis-server of ${address}; not killing`);
+    process.kill(pid, "SIGKILL");
+    return `kill -9 ${pid} (${cmdline})`;
   }
 
   async cloneExists(): Promise<boolean> {

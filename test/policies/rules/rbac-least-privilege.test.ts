@@ -1,8 +1,9 @@
-import { CONTROLLER_NAME, DR_TESTS_NAME, renderControllerAdmission, renderControllerRole, renderDrTestCronJob, renderDrTestsAdmission, renderDrTestsRole, renderRoleBinding } from "../../../components/controller/render";
+import { CONTROLLER_NAME, type ControllerRenderInput, DR_TESTS_NAME, renderControllerAdmission, renderControllerRole, renderDrTestCronJob, renderDrTestsAdmission, renderDrTestsRole, renderRoleBinding } from "../../../components/controller/render";
 import { drTestSchedule } from "../../../components/controller/schedule";
 import { drTestCloneName } from "../../../contract/postgres";
 import { Res, runStackPolicy } from "../../harness/policy-run";
-import { DR, namespace, pg, controllerInput, asRes } from "../k8s-fixtures";
+import { DR, PRIMARY, namespace, pg, controllerInput, asRes, redisInput } from "../k8s-fixtures";
+import { redisStatefulSetSpec, sentinelStatefulSetSpec } from "../../../components/redis/render/workloads";
 
 describe("rbac-least-privilege", () => {
   const drTests = () => [asRes(renderDrTestsRole(controllerInput)), asRes(renderRoleBinding(DR_TESTS_NAME, controllerInput)), ...renderDrTestsAdmission(controllerInput).map((o) => asRes(o))];
@@ -56,6 +57,51 @@ describe("rbac-least-privilege", () => {
       expect.stringMatching(/create on pods\/exec: runs commands in/),
     ]);
   });
+  describe("the Redis primary kill's pod delete", () => {
+    const killInput: ControllerRenderInput = { ...controllerInput, redisKillPods: ["agent-redis-0", "agent-redis-1", "agent-redis-2"] };
+    const statefulSet = (name: string, role: "redis" | "sentinel", provider = PRIMARY): Res => ({
+      type: "kubernetes:apps/v1:StatefulSet",
+      name,
+      provider,
+      inputs: { metadata: { name, namespace: "agent-dr" }, spec: role === "redis" ? redisStatefulSetSpec(redisInput as any) : sentinelStatefulSetSpec(redisInput as any) },
+    });
+    const tier = () => [statefulSet("agent-redis", "redis"), statefulSet("agent-redis-sentinel", "sentinel")];
+    const withPodRule = (rule: any) => {
+      const role = renderDrTestsRole(killInput);
+      role.rules = role.rules.map((r: any) => (r.verbs.includes("delete") && r.resources.includes("pods") ? rule : r));
+      return [asRes(role), asRes(renderRoleBinding(DR_TESTS_NAME, killInput)), ...renderDrTestsAdmission(killInput).map((o) => asRes(o)), ...tier()];
+    };
+    const podDelete = (resourceNames?: string[]) => ({ apiGroups: [""], resources: ["pods"], ...(resourceNames ? { resourceNames } : {}), verbs: ["delete"] });
+
+    test("compliant: delete named to the Redis StatefulSet's pods, as rendered", async () => {
+      const rules = renderDrTestsRole(killInput).rules;
+      expect(rules.filter((r: any) => r.resources.includes("pods"))).toEqual([
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        podDelete(["agent-redis-0", "agent-redis-1", "agent-redis-2"]),
+      ]);
+      expect(await runStackPolicy("rbac-least-privilege", withPodRule(podDelete(["agent-redis-0", "agent-redis-1", "agent-redis-2"])))).toEqual({ messages: [], urns: [], notApplicable: false });
+    });
+
+    test.each<[string, any, RegExp]>([
+      ["without resourceNames (every pod of the namespace)", podDelete(), /^Role agent-dr-dr-tests: delete on pods: delete without resourceNames reaches every pods of the namespace/],
+      [
+        "on the Postgres pods",
+        podDelete(["agent-pg-staging-0", "agent-pg-staging-1"]),
+        /^Role agent-dr-dr-tests: delete on pods: agent-pg-staging-0, agent-pg-staging-1 are not a pod of a Redis StatefulSet of the stack in agent-dr \(agent-redis-0, agent-redis-1, agent-redis-2\): .*Fix: resourceNames of the Redis StatefulSet's pods only/,
+      ],
+      ["on a Sentinel's pod", podDelete(["agent-redis-0", "agent-redis-sentinel-0"]), /^Role agent-dr-dr-tests: delete on pods: agent-redis-sentinel-0 is not a pod of a Redis StatefulSet/],
+      ["beyond the StatefulSet's replicas", podDelete(["agent-redis-3"]), /^Role agent-dr-dr-tests: delete on pods: agent-redis-3 is not a pod of a Redis StatefulSet/],
+    ])("violating: delete %s", async (_what, rule, message) => {
+      expect((await runStackPolicy("rbac-least-privilege", withPodRule(rule))).messages).toEqual([expect.stringMatching(message)]);
+    });
+
+    test("violating: the right names, but the Redis StatefulSet is in another cluster (or absent)", async () => {
+      const os = withPodRule(podDelete(["agent-redis-0"]));
+      os.find((o) => o.name === "agent-redis")!.provider = DR;
+      expect((await runStackPolicy("rbac-least-privilege", os)).messages).toEqual([expect.stringMatching(/^Role agent-dr-dr-tests: delete on pods: agent-redis-0 is not a pod of a Redis StatefulSet of the stack in agent-dr \(none\)/)]);
+    });
+  });
+
   test("the Roles the stack renders: no delete but of the restore test's clone, no Job but the restore drill's", () => {
     const rules = renderDrTestsRole(controllerInput).rules;
     const deletes = rules.filter((r: any) => r.verbs.includes("delete"));
