@@ -30,9 +30,18 @@ import { renderPatroniConfigPatch } from "./patroni";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "../scripts");
 
-/** A script of components/postgres/scripts, as the Job runs it (`bash -c <script> <name> <phase>`). */
+/** The functions the scripts share (scripts/lib.sh), sourced from beside the script when it runs from its file. */
+const SCRIPT_LIBRARY = "lib.sh";
+const SOURCES_LIBRARY = `. "$(dirname "\${BASH_SOURCE[0]}")/${SCRIPT_LIBRARY}"`;
+
+/**
+ * A script of components/postgres/scripts, as the Job runs it (`bash -c <script> <name> <phase>`):
+ * with no file beside it, the library's text stands where the script sources it.
+ */
 export function readScript(name: string): string {
-  return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+  const read = (file: string) => fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+  // A function, so that `$` in the library is not read as a replacement pattern.
+  return read(name).replace(SOURCES_LIBRARY, () => read(SCRIPT_LIBRARY));
 }
 
 
