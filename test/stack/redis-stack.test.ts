@@ -133,7 +133,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("reads back exactly the derived settings from the resources", () => {
-    const config = parseStackConfig(require("../../offline/plan").rawConfigOf(require("../../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../Pulumi.${stack}.yaml`))), stack);
+    const config = parseStackConfig(require("../../offline/plan").rawConfigOf(require("../../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../../Pulumi.${stack}.yaml`))), stack);
     expect(observeRedis(run.resources)).toEqual(deriveSettings(config).redis);
   });
 });
