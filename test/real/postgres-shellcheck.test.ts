@@ -1,20 +1,54 @@
-/** Every script of the PostgreSQL tier passes shellcheck (errors and warnings), and the check can fail. */
+/**
+ * Every script of the PostgreSQL tier passes shellcheck (errors and warnings), with the library it
+ * sources followed, and as the Jobs run it (the library inlined); the check can fail.
+ */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { readScript } from "../../components/postgres/render/jobs";
 
 const DIR = path.resolve(__dirname, "../../components/postgres/scripts");
-const scripts = fs.readdirSync(DIR).filter((f) => f.endsWith(".sh"));
+const LIBRARY = "lib.sh";
+const scripts = fs.readdirSync(DIR).filter((f) => f.endsWith(".sh") && f !== LIBRARY);
 
 function shellcheck(file: string, input?: string) {
-  const r = spawnSync("shellcheck", ["-s", "bash", "-f", "gcc", "-S", "style", input === undefined ? file : "-"], { encoding: "utf8", input });
+  // -x: follow the library a script sources (its `source-path=SCRIPTDIR` directive finds it).
+  const r = spawnSync("shellcheck", ["-x", "-s", "bash", "-f", "gcc", "-S", "style", input === undefined ? file : "-"], { encoding: "utf8", input });
   // A missing shellcheck must fail the test, not skip it.
   if (r.error) throw new Error(`shellcheck could not run (${r.error.message}); install it (scripts/setup.sh)`);
   return r;
 }
 
-test("the tier ships its three scripts", () => {
+test("the tier ships its three scripts and their library", () => {
   expect(scripts.sort()).toEqual(["configure-cluster.sh", "logical-backup.sh", "restore-verify.sh"]);
+  expect(fs.existsSync(path.join(DIR, LIBRARY))).toBe(true);
+});
+
+test("the library is shellcheck-clean on its own and sets no shell options for the scripts", () => {
+  const file = path.join(DIR, LIBRARY);
+  const r = shellcheck(file);
+  expect(r.stdout).toBe("");
+  expect(r.status).toBe(0);
+  expect(fs.readFileSync(file, "utf8")).not.toMatch(/^\s*set /m);
+  expect(spawnSync("bash", ["-n", file]).status).toBe(0);
+});
+
+test.each(scripts)("%s as the Job runs it (bash -c, the library inlined) is shellcheck-clean and has the library's functions", (name) => {
+  const text = readScript(name);
+  expect(text).not.toMatch(/BASH_SOURCE/);
+  expect(text).toMatch(/^die\(\) \{/m);
+  const r = shellcheck("-", text);
+  expect(r.stdout).toBe("");
+  expect(r.status).toBe(0);
+});
+
+test.each([
+  ["logical-backup.sh", "logical-backup: ERROR: unknown phase 'nope'; expected dump, upload or all"],
+  ["restore-verify.sh", "restore-verify: ERROR: unknown phase 'nope'; expected download, verify or all"],
+])("%s run as the Job runs it refuses an unknown phase with its own log name", (name, message) => {
+  const r = spawnSync("bash", ["-c", readScript(name), name, "nope"], { encoding: "utf8", cwd: "/" });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(message);
 });
 
 test.each(scripts)("%s is shellcheck-clean, strict, and executable by bash", (name) => {

@@ -30,9 +30,18 @@ import { renderPatroniConfigPatch } from "./patroni";
 
 const SCRIPTS_DIR = path.resolve(__dirname, "../scripts");
 
-/** A script of components/postgres/scripts, as the Job runs it (`bash -c <script> <name> <phase>`). */
+/** The functions the scripts share (scripts/lib.sh), sourced from beside the script when it runs from its file. */
+const SCRIPT_LIBRARY = "lib.sh";
+const SOURCES_LIBRARY = `. "$(dirname "\${BASH_SOURCE[0]}")/${SCRIPT_LIBRARY}"`;
+
+/**
+ * A script of components/postgres/scripts, as the Job runs it (`bash -c <script> <name> <phase>`):
+ * with no file beside it, the library's text stands where the script sources it.
+ */
 export function readScript(name: string): string {
-  return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+  const read = (file: string) => fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+  // A function, so that `$` in the library is not read as a replacement pattern.
+  return read(name).replace(SOURCES_LIBRARY, () => read(SCRIPT_LIBRARY));
 }
 
 
@@ -123,6 +132,61 @@ function verifyEnv(databases: string[], dir: string, verifyTables: string[]): En
   ];
 }
 
+type Container = ReturnType<typeof scriptContainer>;
+
+interface ScratchCronJob {
+  name: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  schedule: string;
+  backoffLimit: number;
+  activeDeadlineSeconds: number;
+  serviceAccountName: string;
+  /** The emptyDir in which the containers hand the dumps on (each container mounts it itself). */
+  workDir: string;
+  /** Run after the scratch server has started, in order. */
+  initContainers: Container[];
+  containers: Container[];
+}
+
+/**
+ * The frame both CronJobs of the tier share: UTC schedule, no overlapping runs, a pod that never
+ * restarts its containers, the scratch server first among the init containers, and emptyDirs for
+ * the work directory, /tmp and the scratch server.
+ */
+function scratchCronJob(job: ScratchCronJob) {
+  const { labels } = job;
+  return {
+    metadata: { name: job.name, labels, ...(job.annotations ? { annotations: job.annotations } : {}) },
+    spec: {
+      schedule: job.schedule,
+      timeZone: "Etc/UTC",
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: job.backoffLimit,
+          activeDeadlineSeconds: job.activeDeadlineSeconds,
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: job.serviceAccountName,
+              restartPolicy: "Never",
+              securityContext: podSecurity(),
+              initContainers: [scratchServer(), ...job.initContainers],
+              containers: job.containers,
+              volumes: [{ name: job.workDir, emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes()],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
 export interface BackupJobInput {
   clusterName: string;
   /** Host of the primary: the operator's master Service. */
@@ -174,35 +238,18 @@ export function renderLogicalBackupCronJob(input: BackupJobInput) {
     { name: "S3_SSE_KMS_KEY_ID", value: input.kmsKeyArn },
     { name: "HOME", value: "/tmp" },
   ]), [...mounts, TMP()]);
-  return {
-    metadata: { name: logicalBackupCronJobName(input.clusterName), labels, annotations: { [VERIFIED_BY_RESTORE_ANNOTATION]: "true" } },
-    spec: {
-      schedule: input.schedule,
-      timeZone: "Etc/UTC",
-      concurrencyPolicy: "Forbid",
-      startingDeadlineSeconds: 3600,
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        metadata: { labels },
-        spec: {
-          backoffLimit: 1,
-          activeDeadlineSeconds: 4 * 3600,
-          template: {
-            metadata: { labels },
-            spec: {
-              serviceAccountName: SERVICE_ACCOUNTS.logicalBackup,
-              restartPolicy: "Never",
-              securityContext: podSecurity(),
-              initContainers: [scratchServer(), dump, verify],
-              containers: [upload],
-              volumes: [{ name: "dump", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes()],
-            },
-          },
-        },
-      },
-    },
-  };
+  return scratchCronJob({
+    name: logicalBackupCronJobName(input.clusterName),
+    labels,
+    annotations: { [VERIFIED_BY_RESTORE_ANNOTATION]: "true" },
+    schedule: input.schedule,
+    backoffLimit: 1,
+    activeDeadlineSeconds: 4 * 3600,
+    serviceAccountName: SERVICE_ACCOUNTS.logicalBackup,
+    workDir: "dump",
+    initContainers: [dump, verify],
+    containers: [upload],
+  });
 }
 
 /** The drill fails when the newest dump is older than two backup periods (one missed run is tolerated). */
@@ -255,35 +302,17 @@ export function renderRestoreDrillCronJob(input: RestoreDrillInput) {
     { name: "HOME", value: "/tmp" },
   ]), [restore, TMP()]);
   const verify = scriptContainer("verify", PG_CLIENT_IMAGE, "restore-verify.sh", "verify", plain(verifyEnv(input.databases, "/restore", input.verifyTables)), [restore]);
-  return {
-    metadata: { name: restoreDrillCronJobName(input.clusterName), labels },
-    spec: {
-      schedule: input.schedule,
-      timeZone: "Etc/UTC",
-      concurrencyPolicy: "Forbid",
-      startingDeadlineSeconds: 3600,
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        metadata: { labels },
-        spec: {
-          backoffLimit: 0,
-          activeDeadlineSeconds: 6 * 3600,
-          template: {
-            metadata: { labels },
-            spec: {
-              serviceAccountName: SERVICE_ACCOUNTS.restoreDrill,
-              restartPolicy: "Never",
-              securityContext: podSecurity(),
-              initContainers: [scratchServer(), download],
-              containers: [verify],
-              volumes: [{ name: "restore", emptyDir: {} }, { name: "tmp", emptyDir: {} }, ...scratchVolumes()],
-            },
-          },
-        },
-      },
-    },
-  };
+  return scratchCronJob({
+    name: restoreDrillCronJobName(input.clusterName),
+    labels,
+    schedule: input.schedule,
+    backoffLimit: 0,
+    activeDeadlineSeconds: 6 * 3600,
+    serviceAccountName: SERVICE_ACCOUNTS.restoreDrill,
+    workDir: "restore",
+    initContainers: [download],
+    containers: [verify],
+  });
 }
 
 /** "role:database:level" for every class database: RPO-0 classes "on", the rest as the settings say. */

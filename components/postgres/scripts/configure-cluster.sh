@@ -27,8 +27,9 @@
 #   WAIT_SECONDS            how long to wait for the primary, roles and databases (default 1200)
 set -euo pipefail
 
-log() { printf '%s configure-cluster: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+SCRIPT_NAME=configure-cluster
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${PATRONI_URL:?PATRONI_URL is required}"
 : "${PATRONI_CONFIG_PATCH:?PATRONI_CONFIG_PATCH is required}"

@@ -26,17 +26,9 @@
 # the server, a failed upload.
 set -euo pipefail
 
-phase="${1:-all}"
-
-log() { printf '%s logical-backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-require() {
-  local name
-  for name in "$@"; do
-    [[ -n "${!name:-}" ]] || die "environment variable $name is required"
-  done
-}
+SCRIPT_NAME=logical-backup
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 major_of_version_num() { echo $(( $1 / 10000 )); }
 
@@ -60,19 +52,10 @@ dump() {
     # A dump that its own reader can not list is not worth uploading.
     pg_restore --list "$file.partial" > /dev/null
     mv "$file.partial" "$file"
-    sha256sum "$file" | awk '{print $1}' > "$file.sha256"
+    sha256_of "$file" > "$file.sha256"
     log "dumped $db: $(wc -c < "$file") bytes"
   done
   printf '%s\n' "$stamp" > "$DUMP_DIR/STAMP"
-}
-
-aws_s3() {
-  local cli="${AWS_CLI:-aws}"
-  if [[ -n "${AWS_ENDPOINT_URL:-}" ]]; then
-    "$cli" --endpoint-url "$AWS_ENDPOINT_URL" "$@"
-  else
-    "$cli" "$@"
-  fi
 }
 
 upload() {
@@ -105,9 +88,4 @@ upload() {
   log "uploaded $count dump(s) with stamp $stamp"
 }
 
-case "$phase" in
-  dump) dump ;;
-  upload) upload ;;
-  all) dump; upload ;;
-  *) die "unknown phase '$phase'; expected dump, upload or all" ;;
-esac
+run_phase "${1:-all}" dump upload

@@ -34,26 +34,9 @@
 # every VERIFY_TABLES entry has at least its minimum. `pg_restore --list` alone is not verification.
 set -euo pipefail
 
-phase="${1:-all}"
-
-log() { printf '%s restore-verify: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-require() {
-  local name
-  for name in "$@"; do
-    [[ -n "${!name:-}" ]] || die "environment variable $name is required"
-  done
-}
-
-aws_s3() {
-  local cli="${AWS_CLI:-aws}"
-  if [[ -n "${AWS_ENDPOINT_URL:-}" ]]; then
-    "$cli" --endpoint-url "$AWS_ENDPOINT_URL" "$@"
-  else
-    "$cli" "$@"
-  fi
-}
+SCRIPT_NAME=restore-verify
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # 20261126T020000Z -> seconds since the epoch
 stamp_epoch() {
@@ -104,7 +87,7 @@ download() {
     [[ -s "$file" ]] || die "download of $prefix/$db/$stamp.dump produced no file"
     if [[ -s "$file.sha256" ]]; then
       want="$(tr -d '[:space:]' < "$file.sha256")"
-      got="$(sha256sum "$file" | awk '{print $1}')"
+      got="$(sha256_of "$file")"
       [[ "$want" == "$got" ]] || die "checksum mismatch for $prefix/$db/$stamp.dump: stored $want, downloaded $got"
     else
       log "no checksum stored next to $prefix/$db/$stamp.dump; relying on the restore checks"
@@ -183,9 +166,4 @@ verify() {
   done
 }
 
-case "$phase" in
-  download) download ;;
-  verify) verify ;;
-  all) download; verify ;;
-  *) die "unknown phase '$phase'; expected download, verify or all" ;;
-esac
+run_phase "${1:-all}" download verify

@@ -3,6 +3,7 @@ import { CLIENT_LABEL, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT } from "
 
 type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type Role = Parameters<typeof podLabels>[1];
 
 export interface NamedSpec<T> {
   name: string;
@@ -15,15 +16,13 @@ export interface NamedSpec<T> {
  * role discovery is not ready yet). Clients reach the Sentinels through a plain ClusterIP Service.
  */
 export function serviceSpecs(names: RedisNames, prefix: string): Array<NamedSpec<ServiceSpec>> {
+  const headless = (name: string, role: Role, port: number): NamedSpec<ServiceSpec> => ({
+    name,
+    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: podLabels(prefix, role), ports: [{ name: role, port, targetPort: role }] },
+  });
   return [
-    {
-      name: names.redisHeadless,
-      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: podLabels(prefix, "redis"), ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] },
-    },
-    {
-      name: names.sentinelHeadless,
-      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: podLabels(prefix, "sentinel"), ports: [{ name: "sentinel", port: SENTINEL_PORT, targetPort: "sentinel" }] },
-    },
+    headless(names.redisHeadless, "redis", REDIS_PORT),
+    headless(names.sentinelHeadless, "sentinel", SENTINEL_PORT),
     {
       name: names.sentinelClient,
       spec: { type: "ClusterIP", selector: podLabels(prefix, "sentinel"), ports: [{ name: "sentinel", port: SENTINEL_PORT, targetPort: "sentinel" }] },
@@ -46,25 +45,19 @@ export function networkPolicySpecs(names: RedisNames, prefix: string): Array<Nam
     { to: [redisPods], ports: [{ protocol: "TCP", port: REDIS_PORT }] },
     { to: [sentinelPods], ports: [{ protocol: "TCP", port: SENTINEL_PORT }] },
   ];
+  // The pods of one role: reached on their port by the tier and its clients, out to the tier.
+  const rolePolicy = (name: string, role: Role, port: number): NamedSpec<NetworkPolicySpec> => ({
+    name,
+    spec: {
+      podSelector: { matchLabels: podLabels(prefix, role) },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [...tier, clients], ports: [{ protocol: "TCP", port }] }],
+      egress,
+    },
+  });
   return [
-    {
-      name: names.redis,
-      spec: {
-        podSelector: { matchLabels: podLabels(prefix, "redis") },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [...tier, clients], ports: [{ protocol: "TCP", port: REDIS_PORT }] }],
-        egress,
-      },
-    },
-    {
-      name: names.sentinel,
-      spec: {
-        podSelector: { matchLabels: podLabels(prefix, "sentinel") },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [...tier, clients], ports: [{ protocol: "TCP", port: SENTINEL_PORT }] }],
-        egress,
-      },
-    },
+    rolePolicy(names.redis, "redis", REDIS_PORT),
+    rolePolicy(names.sentinel, "sentinel", SENTINEL_PORT),
     {
       // Labelled clients of the tier's own namespace: out to the nodes and the Sentinels.
       name: `${names.redis}-clients`,

@@ -1,25 +1,10 @@
 import type { RedisSettings } from "../../../dr/settings/types";
-import { directive } from "./directive";
+import { directive, listenDirectives, processDirectives, type ServerOptions } from "./directive";
 import { REDIS_PORT } from "../../../contract/redis";
 import { checkRedisSettings } from "./settings-check";
 
-/**
- * Where and how one redis-server runs. The defaults are the Kubernetes pod's; the drills and the
- * tests pass loopback ports and temporary directories so the same rendering runs locally.
- */
-export interface RedisConfOptions {
-  /** TCP port (default 6379). `0` renders a file that only parses (the `--port 0` check). */
-  port?: number;
-  /** `bind` addresses (default `* -::*`: every IPv4 and IPv6 address, the latter optional). Use `127.0.0.1` locally. */
-  bind?: string;
-  /** Data directory for the AOF and RDB files (default `/data`, the pod's volume). Must exist when Redis starts. */
-  dir?: string;
-  /** Log file; empty (the default) logs to stdout, which Kubernetes collects. */
-  logfile?: string;
-  /** PID file (default none). */
-  pidfile?: string;
-  /** Fork into the background (default false: the container's main process is Redis). */
-  daemonize?: boolean;
+/** Where and how one redis-server runs (defaults: the pod's). */
+export interface RedisConfOptions extends ServerOptions {
   /** Data classes the file serves, named in its header so a reader knows why the numbers are what they are. */
   dataClasses?: string[];
 }
@@ -34,14 +19,10 @@ export function renderRedisConf(settings: RedisSettings, opts: RedisConfOptions 
   const lines = [
     `# Rendered by agent-dr${opts.dataClasses?.length ? ` for ${opts.dataClasses.join(", ")}` : ""}. Read-only source: copied to a`,
     "# writable file at start, because Redis rewrites its config at runtime (CONFIG REWRITE after failover).",
-    directive("port", opts.port ?? REDIS_PORT),
-    directive("bind", ...(opts.bind ?? "* -::*").split(" ")),
+    ...listenDirectives(opts, REDIS_PORT),
     // The password is added at start; until then nothing but loopback may connect.
     directive("protected-mode", "yes"),
-    directive("daemonize", opts.daemonize ? "yes" : "no"),
-    ...(opts.pidfile ? [directive("pidfile", opts.pidfile)] : []),
-    directive("logfile", opts.logfile ?? ""),
-    directive("dir", opts.dir ?? "/data"),
+    ...processDirectives(opts),
     "",
     "# Persistence: AOF for the seconds-level RPO, RDB snapshots as the compact restart point.",
     directive("appendonly", settings.appendonly ? "yes" : "no"),

@@ -1,13 +1,10 @@
 import type { RedisSettings } from "../../../dr/settings/types";
-import { directive } from "./directive";
+import { directive, listenDirectives, processDirectives, type ServerOptions } from "./directive";
 import { MASTER_NAME, REDIS_PORT, SENTINEL_PORT } from "../../../contract/redis";
 import { checkRedisSettings } from "./settings-check";
 
-/**
- * Where one redis-sentinel runs and which Redis it watches first. Defaults are the pod's; the
- * drills and tests pass loopback addresses, ports and temporary directories.
- */
-export interface SentinelConfOptions {
+/** Where one redis-sentinel runs (defaults: the pod's) and which Redis it watches first. */
+export interface SentinelConfOptions extends ServerOptions {
   /**
    * The Redis node monitored before any failover: the bootstrap primary, ordinal 0 (its pod FQDN in
    * Kubernetes, `127.0.0.1` locally). After a failover the start script keeps the Sentinel's own
@@ -16,18 +13,6 @@ export interface SentinelConfOptions {
   primaryHost: string;
   /** Port of that Redis node (default 6379). */
   primaryPort?: number;
-  /** Sentinel's TCP port (default 26379). `0` renders a file that only parses (the `--port 0` check). */
-  port?: number;
-  /** `bind` addresses (default `* -::*`). Use `127.0.0.1` locally. */
-  bind?: string;
-  /** Working directory (default `/data`, the Sentinel pod's volume, where its rewritten file lives). */
-  dir?: string;
-  /** Log file; empty (the default) logs to stdout. */
-  logfile?: string;
-  /** PID file (default none). */
-  pidfile?: string;
-  /** Fork into the background (default false). */
-  daemonize?: boolean;
   /**
    * Announce and resolve hostnames (default true): pods keep their DNS names across restarts but
    * not their IPs, and a Sentinel holding a stale IP never finds the node again.
@@ -46,12 +31,8 @@ export function renderSentinelConf(settings: RedisSettings, opts: SentinelConfOp
   const lines = [
     "# Rendered by agent-dr. Read-only source: copied to a writable file at start, because Sentinel",
     "# records failovers, epochs and peers by rewriting its config.",
-    directive("port", opts.port ?? SENTINEL_PORT),
-    directive("bind", ...(opts.bind ?? "* -::*").split(" ")),
-    directive("daemonize", opts.daemonize ? "yes" : "no"),
-    ...(opts.pidfile ? [directive("pidfile", opts.pidfile)] : []),
-    directive("logfile", opts.logfile ?? ""),
-    directive("dir", opts.dir ?? "/data"),
+    ...listenDirectives(opts, SENTINEL_PORT),
+    ...processDirectives(opts),
     // Must precede `sentinel monitor`: the monitor line names a host that is resolved when parsed.
     directive("sentinel", "resolve-hostnames", hostnames ? "yes" : "no"),
     directive("sentinel", "announce-hostnames", hostnames ? "yes" : "no"),

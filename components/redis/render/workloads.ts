@@ -4,7 +4,7 @@ import { MASTER_NAME, podFqdn, podLabels, RedisNames, REDIS_PORT, SENTINEL_PORT 
 
 type StatefulSetSpec = k8s.types.input.apps.v1.StatefulSetSpec;
 type Container = k8s.types.input.core.v1.Container;
-type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Volume = k8s.types.input.core.v1.Volume;
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 
 /** Official image, pinned (Bitnami's images are frozen since 2025). Its `redis` user is uid/gid 999. */
@@ -85,43 +85,101 @@ function claim(name: string, size: string, storageClassName?: string) {
   };
 }
 
+type Role = Parameters<typeof podLabels>[1];
+
+/** The start of a server container: named after its role, run by its start script from the ConfigMap, listening on its port. */
+function serverContainer(i: WorkloadInput, role: Role, script: string, port: number) {
+  return { name: role, image: i.image, command: ["sh", `${SOURCE_DIR}/${script}`], ports: [{ name: role, containerPort: port }] };
+}
+
+/** The pod's name and IP, and the address the server announces: its pod's DNS name behind the headless Service. */
+function announceEnv(i: WorkloadInput, headlessService: string, port: number) {
+  return [
+    ...podEnv(),
+    { name: "ANNOUNCE_HOST", value: `$(POD_NAME).${headlessService}.${i.namespace}.svc.${i.clusterDomain}` },
+    { name: "ANNOUNCE_PORT", value: String(port) },
+  ];
+}
+
+/** Both passwords, as files of the mounted Secret: every server talks to Redis nodes and Sentinels. */
+const passwordFileEnv = () => [
+  { name: "REDIS_PASSWORD_FILE", value: `${AUTH_DIR}/redis-password` },
+  { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
+];
+
+/** The ConfigMap's files and the Secret's passwords, read-only (configVolumes). */
+const configMounts = () => [
+  { name: "source", mountPath: SOURCE_DIR, readOnly: true },
+  { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+];
+
+interface RoleStatefulSet {
+  role: Role;
+  serviceName: string;
+  replicas: number;
+  container: Container;
+  /** The ConfigMap's keys the role mounts. */
+  configKeys: string[];
+  /** Volumes besides the ConfigMap and the Secret. */
+  volumes?: Volume[];
+  terminationGracePeriodSeconds?: number;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetSpec["persistentVolumeClaimRetentionPolicy"];
+  dataVolumeSize: string;
+}
+
+/**
+ * The frame both StatefulSets share: pods started in parallel, rolled on a config change, spread
+ * over zones and nodes, hardened, with the ConfigMap and the Secret mounted and a data volume each.
+ */
+function roleStatefulSet(i: WorkloadInput, r: RoleStatefulSet): StatefulSetSpec {
+  const labels = podLabels(i.prefix, r.role);
+  return {
+    serviceName: r.serviceName,
+    replicas: r.replicas,
+    podManagementPolicy: "Parallel",
+    selector: { matchLabels: labels },
+    updateStrategy: { type: "RollingUpdate" },
+    ...(r.persistentVolumeClaimRetentionPolicy ? { persistentVolumeClaimRetentionPolicy: r.persistentVolumeClaimRetentionPolicy } : {}),
+    template: {
+      metadata: { labels, annotations: { "agent-dr/config-sha256": i.configChecksum } },
+      spec: {
+        securityContext: podSecurity(),
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        ...(r.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: r.terminationGracePeriodSeconds } : {}),
+        topologySpreadConstraints: spread(labels),
+        containers: [r.container],
+        volumes: [...configVolumes(i.names, r.configKeys), ...(r.volumes ?? [])],
+      },
+    },
+    volumeClaimTemplates: [claim("data", r.dataVolumeSize, i.storageClassName)],
+  };
+}
+
 /**
  * The Redis nodes. Parallel pod management is safe because no pod decides its own role: the
  * role-discovery script asks the Sentinels, and only ordinal 0 founds a never-formed set.
  */
 export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
-  const labels = podLabels(i.prefix, "redis");
-  const announce = `$(POD_NAME).${i.names.redisHeadless}.${i.namespace}.svc.${i.clusterDomain}`;
   // A node marked down waits this long for Sentinel to promote another before resuming as primary: one whole failover attempt.
   const failoverWait = Math.ceil((i.settings.downAfterMilliseconds + i.settings.failoverTimeoutMilliseconds) / 1000);
   const container: Container = {
-    name: "redis",
-    image: i.image,
-    command: ["sh", `${SOURCE_DIR}/role-discovery.sh`],
-    ports: [{ name: "redis", containerPort: REDIS_PORT }],
+    ...serverContainer(i, "redis", "role-discovery.sh", REDIS_PORT),
     env: [
-      ...podEnv(),
-      { name: "ANNOUNCE_HOST", value: announce },
-      { name: "ANNOUNCE_PORT", value: String(REDIS_PORT) },
+      ...announceEnv(i, i.names.redisHeadless, REDIS_PORT),
       { name: "SELF_ADDRESSES", value: "$(POD_IP)" },
       { name: "SENTINELS", value: sentinelAddresses(i).join(",") },
       { name: "MASTER_NAME", value: MASTER_NAME },
       { name: "REDIS_CONF_SOURCE", value: `${SOURCE_DIR}/redis.conf` },
       { name: "REDIS_CONF", value: "/run/redis/redis.conf" },
-      { name: "REDIS_PASSWORD_FILE", value: `${AUTH_DIR}/redis-password` },
-      { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
+      ...passwordFileEnv(),
       { name: "FAILOVER_WAIT_SECONDS", value: String(failoverWait) },
       { name: "DISCOVERY_TIMEOUT_SECONDS", value: "300" },
       { name: "PRESTOP_WAIT_SECONDS", value: "20" },
     ],
     // A planned stop of the primary hands over first (SENTINEL FAILOVER), within the grace period below.
     lifecycle: { preStop: { exec: { command: ["sh", `${SOURCE_DIR}/pre-stop.sh`] } } },
-    volumeMounts: [
-      { name: "source", mountPath: SOURCE_DIR, readOnly: true },
-      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-      { name: "run", mountPath: "/run/redis" },
-      { name: "data", mountPath: "/data" },
-    ],
+    volumeMounts: [...configMounts(), { name: "run", mountPath: "/run/redis" }, { name: "data", mountPath: "/data" }],
     resources: i.redisResources,
     securityContext: containerSecurity(),
     // Discovery may wait up to DISCOVERY_TIMEOUT_SECONDS and a large AOF takes time to load.
@@ -129,73 +187,43 @@ export function redisStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
     readinessProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
     livenessProbe: { ...pingProbe(REDIS_PORT, `${AUTH_DIR}/redis-password`), periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
   };
-  const pod: PodSpec = {
-    securityContext: podSecurity(),
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    terminationGracePeriodSeconds: 30,
-    topologySpreadConstraints: spread(labels),
-    containers: [container],
-    volumes: [...configVolumes(i.names, ["redis.conf", "role-discovery.sh", "pre-stop.sh"]), { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
-  };
-  return {
+  return roleStatefulSet(i, {
+    role: "redis",
     serviceName: i.names.redisHeadless,
     replicas: i.settings.replicas,
-    podManagementPolicy: "Parallel",
-    selector: { matchLabels: labels },
-    updateStrategy: { type: "RollingUpdate" },
+    container,
+    configKeys: ["redis.conf", "role-discovery.sh", "pre-stop.sh"],
+    volumes: [{ name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+    terminationGracePeriodSeconds: 30,
     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-    template: { metadata: { labels, annotations: { "agent-dr/config-sha256": i.configChecksum } }, spec: pod },
-    volumeClaimTemplates: [claim("data", i.dataVolumeSize, i.storageClassName)],
-  };
+    dataVolumeSize: i.dataVolumeSize,
+  });
 }
 
 /** The Sentinels, each with a small volume for the state Sentinel writes into its config. */
 export function sentinelStatefulSetSpec(i: WorkloadInput): StatefulSetSpec {
-  const labels = podLabels(i.prefix, "sentinel");
   const container: Container = {
-    name: "sentinel",
-    image: i.image,
-    command: ["sh", `${SOURCE_DIR}/sentinel-start.sh`],
-    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
+    ...serverContainer(i, "sentinel", "sentinel-start.sh", SENTINEL_PORT),
     env: [
-      ...podEnv(),
-      { name: "ANNOUNCE_HOST", value: `$(POD_NAME).${i.names.sentinelHeadless}.${i.namespace}.svc.${i.clusterDomain}` },
-      { name: "ANNOUNCE_PORT", value: String(SENTINEL_PORT) },
+      ...announceEnv(i, i.names.sentinelHeadless, SENTINEL_PORT),
       { name: "SENTINELS", value: sentinelAddresses(i).join(",") },
       { name: "MASTER_NAME", value: MASTER_NAME },
       { name: "SENTINEL_CONF_SOURCE", value: `${SOURCE_DIR}/sentinel.conf` },
       { name: "SENTINEL_CONF", value: "/data/sentinel.conf" },
-      { name: "REDIS_PASSWORD_FILE", value: `${AUTH_DIR}/redis-password` },
-      { name: "SENTINEL_PASSWORD_FILE", value: `${AUTH_DIR}/sentinel-password` },
+      ...passwordFileEnv(),
     ],
-    volumeMounts: [
-      { name: "source", mountPath: SOURCE_DIR, readOnly: true },
-      { name: "auth", mountPath: AUTH_DIR, readOnly: true },
-      { name: "data", mountPath: "/data" },
-    ],
+    volumeMounts: [...configMounts(), { name: "data", mountPath: "/data" }],
     resources: i.sentinelResources,
     securityContext: containerSecurity(),
     readinessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
     livenessProbe: { ...pingProbe(SENTINEL_PORT, `${AUTH_DIR}/sentinel-password`), initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
   };
-  return {
+  return roleStatefulSet(i, {
+    role: "sentinel",
     serviceName: i.names.sentinelHeadless,
     replicas: i.settings.sentinels,
-    podManagementPolicy: "Parallel",
-    selector: { matchLabels: labels },
-    updateStrategy: { type: "RollingUpdate" },
-    template: {
-      metadata: { labels, annotations: { "agent-dr/config-sha256": i.configChecksum } },
-      spec: {
-        securityContext: podSecurity(),
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        topologySpreadConstraints: spread(labels),
-        containers: [container],
-        volumes: configVolumes(i.names, ["sentinel.conf", "sentinel-start.sh"]),
-      },
-    },
-    volumeClaimTemplates: [claim("data", "256Mi", i.storageClassName)],
-  };
+    container,
+    configKeys: ["sentinel.conf", "sentinel-start.sh"],
+    dataVolumeSize: "256Mi",
+  });
 }

@@ -1,7 +1,8 @@
 import type { DrSettings } from "../../../dr/settings";
 import { scheduleGapSeconds } from "./cron-gap";
 import type { SignalAlert, StackConfig } from "../../../dr/targets";
-import { groupClasses, overrideOf, runbookLink, tightestTarget } from "./grouping";
+import { runbookLink } from "./grouping";
+import { groupAll, overridableRule } from "./rule-builder";
 import { AlertRule, describeTarget, formatSeconds } from "./model";
 import { backupGraceSeconds } from "./postgres-rules";
 
@@ -32,38 +33,34 @@ export function jobRules(config: StackConfig, settings: DrSettings, jobs: CronJo
 
   const add = (alert: SignalAlert, cronjob: string | undefined, schedule: string | undefined, kind: "RPO" | "RTO", runbook: string, what: string) => {
     if (!cronjob || !schedule) return;
-    const items = classes.flatMap((c) => {
-      const t = tightestTarget(c, kind, ["logical-corruption"]);
-      return t ? [{ dataClass: c.name, key: 0, target: t }] : [];
-    });
-    const g = groupClasses(items)[0];
+    const g = groupAll(classes, kind, ["logical-corruption"]);
     if (!g) return;
-    const override = overrideOf(config, alert);
     const gap = scheduleGapSeconds(schedule);
     // Dump and verifying restore: two passes over the data.
     const grace = backupGraceSeconds(dataSize, 2);
-    const threshold = override ?? gap + grace;
-    rules.push({
-      alert,
-      source: "prometheus-primary",
-      dataClasses: g.dataClasses,
-      target: g.target,
-      classTargets: g.targets,
-      mechanism: alert === "LogicalBackupStale" ? "logical-backup" : "restore-drill",
-      severity: alert === "LogicalBackupStale" ? "critical" : "warning",
-      threshold,
-      unit: "seconds",
-      forSeconds: 0,
-      expr: `(${cronJobAgeExpr(jobs.namespace, cronjob)}) > ${threshold}`,
-      summary: `${what} has not succeeded for more than ${formatSeconds(threshold)} (CronJob ${cronjob})`,
-      description: `Last success {{ $value | humanizeDuration }} ago; schedule "${schedule}".`,
-      why:
-        override !== undefined
-          ? `agent-dr:signals.overrides.${alert} = ${threshold}s`
-          : `Longest gap of "${schedule}" (${gap}s) plus ${grace}s for dumping and restoring ${Math.round(dataSize / 2 ** 30)} GiB at the planned throughput and starting the job; it backs the ${describeTarget(g.target)}.`,
-      runbook: runbookLink(config, runbook),
-      overridden: override !== undefined,
-    });
+    rules.push(
+      overridableRule(
+        config,
+        g,
+        alert,
+        {
+          value: gap + grace,
+          why: `Longest gap of "${schedule}" (${gap}s) plus ${grace}s for dumping and restoring ${Math.round(dataSize / 2 ** 30)} GiB at the planned throughput and starting the job; it backs the ${describeTarget(g.target)}.`,
+        },
+        (threshold) => ({
+          source: "prometheus-primary",
+          mechanism: alert === "LogicalBackupStale" ? "logical-backup" : "restore-drill",
+          severity: alert === "LogicalBackupStale" ? "critical" : "warning",
+          threshold,
+          unit: "seconds",
+          forSeconds: 0,
+          expr: `(${cronJobAgeExpr(jobs.namespace, cronjob)}) > ${threshold}`,
+          summary: `${what} has not succeeded for more than ${formatSeconds(threshold)} (CronJob ${cronjob})`,
+          description: `Last success {{ $value | humanizeDuration }} ago; schedule "${schedule}".`,
+          runbook: runbookLink(config, runbook),
+        }),
+      ),
+    );
   };
 
   add("LogicalBackupStale", jobs.logicalBackup, settings.backup.logicalBackupSchedule, "RPO", "verify-backups", "The verified logical backup");

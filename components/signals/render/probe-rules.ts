@@ -1,7 +1,8 @@
 import type { DrSettings } from "../../../dr/settings";
 import type { Scenario, StackConfig } from "../../../dr/targets";
 import { CHAOS_FAULTS, PROBE_METRICS } from "../../../contract/probe";
-import { alertGuideLink, overrideOf, tightestTarget } from "./grouping";
+import { alertGuideLink, tightestTarget } from "./grouping";
+import { overridableRule } from "./rule-builder";
 import { AlertRule, formatSeconds, ProtectedTarget } from "./model";
 
 /** Scenarios the recovery probe measures for a store: those its scheduled faults rehearse. */
@@ -37,41 +38,41 @@ export function probeRules(config: StackConfig, _settings: DrSettings): AlertRul
   const classTargets = Object.fromEntries(targets.map((x) => [x.name, x.t]));
   const dataClasses = targets.map((x) => x.name);
   const runbook = alertGuideLink(config, "recovery-measured");
+  const group = { dataClasses, target: tightest, targets: classTargets };
   const rule = (alert: "RecoveryMeasuredAboveTarget" | "RecoveryMeasuredAbovePrediction"): AlertRule => {
-    const override = overrideOf(config, alert);
-    const hold = override ?? 0;
     const target = alert === "RecoveryMeasuredAboveTarget";
-    return {
+    return overridableRule(
+      config,
+      group,
       alert,
-      source: "prometheus-primary",
-      dataClasses,
-      target: tightest,
-      classTargets,
-      mechanism: "recovery-probe",
-      severity: target ? "critical" : "warning",
-      threshold: hold,
-      unit: "seconds",
-      forSeconds: hold,
-      expr: measuredAbove(
-        target
-          ? { rto: PROBE_METRICS.targetRtoSeconds, rpo: PROBE_METRICS.targetRpoSeconds }
-          : { rto: PROBE_METRICS.predictedRtoSeconds, rpo: PROBE_METRICS.predictedRpoSeconds },
-      ),
-      summary: target
-        ? "A measured recovery of {{ $labels.class }} ({{ $labels.scenario }}) missed its {{ $labels.objective }} target"
-        : "A measured recovery of {{ $labels.class }} ({{ $labels.scenario }}) was worse than the budget predicted ({{ $labels.objective }})",
-      description: target
-        ? "The recovery probe measured {{ $labels.objective }} {{ $value }} s for {{ $labels.class }} ({{ $labels.store }}, {{ $labels.scenario }}), above the declared target: the promise was broken in a real or rehearsed outage."
-        : "The recovery probe measured {{ $labels.objective }} {{ $value }} s for {{ $labels.class }} ({{ $labels.store }}, {{ $labels.scenario }}), above the budget's worst-case prediction: the model or the cluster is wrong.",
-      why:
-        override !== undefined
-          ? `agent-dr:signals.overrides.${alert} = ${hold}s (hold before paging)`
-          : target
-            ? `A measurement is a fact, not a trend: one measured recovery above the target (tightest ${formatSeconds(tightest.seconds)}) is a broken promise, so it pages at once.`
-            : "The budget's prediction is a worst case; a measurement above it means a mechanism the model does not see (or a setting it misreads), so it warns at once.",
-      runbook,
-      overridden: override !== undefined,
-    };
+      {
+        value: 0,
+        why: target
+          ? `A measurement is a fact, not a trend: one measured recovery above the target (tightest ${formatSeconds(tightest.seconds)}) is a broken promise, so it pages at once.`
+          : "The budget's prediction is a worst case; a measurement above it means a mechanism the model does not see (or a setting it misreads), so it warns at once.",
+      },
+      (hold) => ({
+        source: "prometheus-primary",
+        mechanism: "recovery-probe",
+        severity: target ? "critical" : "warning",
+        threshold: hold,
+        unit: "seconds",
+        forSeconds: hold,
+        expr: measuredAbove(
+          target
+            ? { rto: PROBE_METRICS.targetRtoSeconds, rpo: PROBE_METRICS.targetRpoSeconds }
+            : { rto: PROBE_METRICS.predictedRtoSeconds, rpo: PROBE_METRICS.predictedRpoSeconds },
+        ),
+        summary: target
+          ? "A measured recovery of {{ $labels.class }} ({{ $labels.scenario }}) missed its {{ $labels.objective }} target"
+          : "A measured recovery of {{ $labels.class }} ({{ $labels.scenario }}) was worse than the budget predicted ({{ $labels.objective }})",
+        description: target
+          ? "The recovery probe measured {{ $labels.objective }} {{ $value }} s for {{ $labels.class }} ({{ $labels.store }}, {{ $labels.scenario }}), above the declared target: the promise was broken in a real or rehearsed outage."
+          : "The recovery probe measured {{ $labels.objective }} {{ $value }} s for {{ $labels.class }} ({{ $labels.store }}, {{ $labels.scenario }}), above the budget's worst-case prediction: the model or the cluster is wrong.",
+        runbook,
+      }),
+      { note: "(hold before paging)" },
+    );
   };
   return [rule("RecoveryMeasuredAboveTarget"), rule("RecoveryMeasuredAbovePrediction")];
 }
