@@ -1,3 +1,6 @@
+import * as path from "path";
+import * as os from "os";
+import * as fs from "fs";
 /**
  * The Redis tier in the whole program under mocks (staging and prod): objects, schema validation,
  * secrets, the ConfigMap the policy pack reads, the real servers on the deployed text, and the
@@ -114,10 +117,17 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     const data = byType(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
     expect(checkConfWithServer(data["redis.conf"], "redis").error).toBeUndefined();
     expect(checkConfWithServer(data["sentinel.conf"], "sentinel").error).toBeUndefined();
-    for (const script of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh"]) {
-      const r = spawnSync("shellcheck", ["-s", "sh", "-f", "gcc", "-"], { input: data[script], encoding: "utf8" });
-      if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);
-      expect(r.stdout).toBe("");
+    // As mounted: every script beside the library it sources.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-scripts-"));
+    try {
+      for (const file of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"]) fs.writeFileSync(path.join(dir, file), data[file]);
+      for (const script of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"]) {
+        const r = spawnSync("shellcheck", ["-x", "-s", "sh", "-f", "gcc", script], { cwd: dir, encoding: "utf8" });
+        if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);
+        expect(r.stdout).toBe("");
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { preStopScript, roleDiscoveryScript, sentinelStartScript } from "../scripts";
+import { preStopScript, roleDiscoveryScript, scriptLibrary, sentinelStartScript } from "../scripts";
 import { podFqdn, RedisNames, REDIS_PORT } from "../../../contract/redis";
 import { renderRedisConf } from "./redis-conf";
 import { renderSentinelConf } from "./sentinel-conf";
@@ -13,13 +13,15 @@ export interface ConfigDataInput {
   dataClasses: string[];
 }
 
-/** Keys of the tier's ConfigMap: the two rendered configs, the two start scripts and the Redis preStop hook. */
+/** Keys of the tier's ConfigMap: the two rendered configs, the two start scripts, the Redis preStop hook and their shared library. */
 export interface RedisConfigData {
   "redis.conf": string;
   "sentinel.conf": string;
   "role-discovery.sh": string;
   "sentinel-start.sh": string;
   "pre-stop.sh": string;
+  /** What the three scripts source from beside them. */
+  "lib.sh": string;
 }
 
 /** The ConfigMap's data. It holds no secret: passwords are added at start from the Secret. */
@@ -33,6 +35,7 @@ export function renderConfigData(i: ConfigDataInput): RedisConfigData {
     "role-discovery.sh": roleDiscoveryScript(),
     "sentinel-start.sh": sentinelStartScript(),
     "pre-stop.sh": preStopScript(),
+    "lib.sh": scriptLibrary(),
   };
 }
 

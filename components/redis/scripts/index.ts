@@ -13,3 +13,8 @@ export function sentinelStartScript(): string {
 export function preStopScript(): string {
   return fs.readFileSync(path.join(__dirname, "pre-stop.sh"), "utf8");
 }
+
+/** The functions the scripts share (log, die, read_secret), mounted beside them as lib.sh. */
+export function scriptLibrary(): string {
+  return fs.readFileSync(path.join(__dirname, "lib.sh"), "utf8");
+}

@@ -15,7 +15,9 @@
 #   UNPLANNED_KILL_KEY    the kill test's marker key (default agent-dr:unplanned-kill, contract/redis.ts)
 set -u
 
-log() { printf '%s pre-stop: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2; }
+SCRIPT_NAME="pre-stop"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 : "${SENTINELS:?}" "${ANNOUNCE_HOST:?}" "${REDIS_PASSWORD_FILE:?}"
 MASTER_NAME=${MASTER_NAME:-agent-redis}

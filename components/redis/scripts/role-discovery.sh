@@ -37,8 +37,9 @@
 #   ROLE_DISCOVERY_EXEC     0: print the decision and the config instead of starting Redis
 set -eu
 
-log() { printf '%s role-discovery: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+SCRIPT_NAME="role-discovery"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 : "${REDIS_CONF_SOURCE:?set REDIS_CONF_SOURCE to the rendered redis.conf}"
 : "${REDIS_CONF:?set REDIS_CONF to the writable config path}"
@@ -64,16 +65,9 @@ if [ -z "${ORDINAL:-}" ]; then
 fi
 case "$ORDINAL" in '' | *[!0-9]*) die "ORDINAL must be a number, got '$ORDINAL' (set ORDINAL, or POD_NAME ending in -<n>)" ;; esac
 
-read_secret() {
-  [ -r "$1" ] || die "cannot read $2 from $1"
-  secret=$(cat "$1")
-  [ -n "$secret" ] || die "$2 in $1 is empty"
-  case "$secret" in *[!A-Za-z0-9_.-]*) die "$2 in $1 must be letters, digits, '_', '.' or '-' (it is written into redis.conf)" ;; esac
-  printf '%s' "$secret"
-}
-REDIS_PASSWORD=$(read_secret "$REDIS_PASSWORD_FILE" "the Redis password")
+REDIS_PASSWORD=$(read_secret "$REDIS_PASSWORD_FILE" "the Redis password" redis.conf)
 if [ -n "${SENTINEL_PASSWORD_FILE:-}" ]; then
-  REDISCLI_AUTH=$(read_secret "$SENTINEL_PASSWORD_FILE" "the Sentinel password")
+  REDISCLI_AUTH=$(read_secret "$SENTINEL_PASSWORD_FILE" "the Sentinel password" redis.conf)
   export REDISCLI_AUTH
 fi
 

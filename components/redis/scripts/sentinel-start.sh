@@ -20,8 +20,9 @@
 #   REDIS_SENTINEL, REDIS_CLI  binaries (default redis-sentinel, redis-cli)
 set -eu
 
-log() { printf '%s sentinel-start: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+SCRIPT_NAME="sentinel-start"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 : "${SENTINEL_CONF_SOURCE:?set SENTINEL_CONF_SOURCE to the rendered sentinel.conf}"
 : "${SENTINEL_CONF:?set SENTINEL_CONF to the writable config path}"
@@ -36,17 +37,10 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 [ -r "$SENTINEL_CONF_SOURCE" ] || die "cannot read SENTINEL_CONF_SOURCE $SENTINEL_CONF_SOURCE"
 ANNOUNCE_PORT=${ANNOUNCE_PORT:-$(awk '$1 == "port" { v = $2 } END { print v }' "$SENTINEL_CONF_SOURCE")}
 
-read_secret() {
-  [ -r "$1" ] || die "cannot read $2 from $1"
-  secret=$(cat "$1")
-  [ -n "$secret" ] || die "$2 in $1 is empty"
-  case "$secret" in *[!A-Za-z0-9_.-]*) die "$2 in $1 must be letters, digits, '_', '.' or '-' (it is written into sentinel.conf)" ;; esac
-  printf '%s' "$secret"
-}
-REDIS_PASSWORD=$(read_secret "$REDIS_PASSWORD_FILE" "the Redis password")
+REDIS_PASSWORD=$(read_secret "$REDIS_PASSWORD_FILE" "the Redis password" sentinel.conf)
 SENTINEL_PASSWORD=''
 if [ -n "${SENTINEL_PASSWORD_FILE:-}" ]; then
-  SENTINEL_PASSWORD=$(read_secret "$SENTINEL_PASSWORD_FILE" "the Sentinel password")
+  SENTINEL_PASSWORD=$(read_secret "$SENTINEL_PASSWORD_FILE" "the Sentinel password" sentinel.conf)
   REDISCLI_AUTH=$SENTINEL_PASSWORD
   export REDISCLI_AUTH
 fi
