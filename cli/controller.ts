@@ -10,12 +10,13 @@ import { FileJournal, Journal, TeeJournal } from "../runbooks/engine";
 import { chooseExecutor } from "../runbooks/executor-choice";
 import { stackConfig, targetsFromFile } from "./stack-targets";
 import { targetsFromConfig } from "../dr/targets/runbook-targets";
+import { withStackOptions } from "./stack-options";
 
-const program = new Command()
-  .name("controller")
-  .description("Failover controller: health checks per component, runs the component's runbook after repeated failures.")
-  .option("--stack <name>", "stack whose config names the clusters", "staging")
-  .option("--config-file <file>", "stack config file (default Pulumi.<stack>.yaml)")
+const program = withStackOptions(
+  new Command().name("controller").description("Failover controller: health checks per component, runs the component's runbook after repeated failures."),
+  "stack whose config names the clusters",
+  "staging",
+)
   .option("--local <topology>", "watch the local drill topology described by this JSON file")
   .option("--in-cluster", "run in the cluster: targets from RUNBOOK_TARGETS_FILE, settings from the environment")
   .option("--interval <seconds>", "seconds between health checks (CHECK_INTERVAL_SECONDS; default from the stack, 10)")

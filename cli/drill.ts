@@ -5,12 +5,13 @@ import { writeReport } from "../drills/report/write";
 import { runDrills, SCENARIO_IDS, selectDrills } from "../drills/run";
 import { loadDrillStack, StackNotFoundError } from "../testbed/stack";
 import { fmt } from "../drills/verdict";
+import { withStackOptions } from "./stack-options";
 
-const program = new Command()
-  .name("drill")
-  .description("Run DR drills on real local servers (Patroni + PostgreSQL 15 + etcd + s3rver, Redis + Sentinel) with the stack's settings; measure RTO and RPO.")
-  .option("--stack <name>", "stack whose derived settings are drilled", "prod")
-  .option("--config-file <file>", "stack config file (default Pulumi.<stack>.yaml)")
+const program = withStackOptions(
+  new Command().name("drill").description("Run DR drills on real local servers (Patroni + PostgreSQL 15 + etcd + s3rver, Redis + Sentinel) with the stack's settings; measure RTO and RPO."),
+  "stack whose derived settings are drilled",
+  "prod",
+)
   .option("--scenario <ids>", `comma-separated scenario ids (default: all): ${SCENARIO_IDS.join(", ")}`)
   .option("--json", "print the results as JSON on stdout")
   .option("--report <file>", "write a Markdown report with a timeline chart per scenario")

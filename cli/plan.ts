@@ -5,12 +5,13 @@ import { ConfigError, configErrorReport } from "../dr/targets";
 import { plan } from "../offline/plan";
 import { PROJECT_ROOT, stackFilePath } from "../offline/stack-files";
 import { renderPlan } from "./render-plan";
+import { withStackOptions } from "./stack-options";
 
-const program = new Command()
-  .name("plan")
-  .description("Run the stack offline under mocks: resources, recovery budget per data class and scenario, policy violations.")
-  .requiredOption("--stack <name>", "stack name (staging, prod)", "staging")
-  .option("--config-file <file>", "stack config file (default Pulumi.<stack>.yaml)")
+const program = withStackOptions(
+  new Command().name("plan").description("Run the stack offline under mocks: resources, recovery budget per data class and scenario, policy violations."),
+  "stack name (staging, prod)",
+  "staging",
+)
   .option("--json", "print JSON instead of tables")
   .parse();
 

@@ -10,16 +10,17 @@ import { FileJournal, Journal, JournalEntry, Runbook, runRunbook } from "../runb
 import { chooseExecutor } from "../runbooks/executor-choice";
 import { targetsForStack, targetsFromFile } from "./stack-targets";
 import type { RunbookTargets } from "../contract/runbooks";
+import { withStackOptions } from "./stack-options";
 
 const DOCS_DIR = path.resolve(__dirname, "../docs/runbooks");
 
-const program = new Command()
-  .name("runbook")
-  .description(`Run a DR runbook (${RUNBOOK_NAMES.join(", ")}), or \`docs\` to generate docs/runbooks/.`)
+const program = withStackOptions(
+  new Command().name("runbook").description(`Run a DR runbook (${RUNBOOK_NAMES.join(", ")}), or \`docs\` to generate docs/runbooks/.`),
+  "stack whose config names the clusters (kubeconfig contexts)",
+  "staging",
+)
   .argument("<name>", "runbook name, or docs")
   .option("--dry-run", "print what would be done; execute nothing")
-  .option("--stack <name>", "stack whose config names the clusters (kubeconfig contexts)", "staging")
-  .option("--config-file <file>", "stack config file (default Pulumi.<stack>.yaml)")
   .option("--local <topology>", "run against the local drill topology described by this JSON file")
   .option("--in-cluster", "service-account access from inside the cluster; targets from RUNBOOK_TARGETS_FILE")
   .option("--journal <file>", "JSON-lines journal to append to ('-' for stdout)", path.join(os.homedir(), ".agent-dr", "journal.jsonl"))

@@ -72,3 +72,8 @@ export function stackPolicy<C extends object = Record<string, never>>(
 
 /** skip for a resource policy that judges one type. */
 export const onlyType = (type: string) => (r: CheckedResource) => (r.type === type ? undefined : `only ${type}`);
+
+/** The common case: a resource policy over one resource type, with no config of its own. */
+export function typePolicy(type: string, check: (r: CheckedResource, report: ReportViolation) => void, d: Definition): ResourceValidationPolicy {
+  return resourcePolicy({ ...d, skip: onlyType(type), check: (r, report) => check(r, report) });
+}

@@ -1,22 +1,7 @@
 import type { ObservedResource } from "../observe/resource";
 
 /** Type tokens the policies read. Exact strings: CrossGuard compares types by string equality. */
-export const TYPES = {
-  postgresql: "kubernetes:acid.zalan.do/v1:postgresql",
-  configMap: "kubernetes:core/v1:ConfigMap",
-  namespace: "kubernetes:core/v1:Namespace",
-  cronJob: "kubernetes:batch/v1:CronJob",
-  statefulSet: "kubernetes:apps/v1:StatefulSet",
-  deployment: "kubernetes:apps/v1:Deployment",
-  bucket: "aws:s3/bucket:Bucket",
-  bucketVersioning: "aws:s3/bucketVersioning:BucketVersioning",
-  bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-  bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
-  bucketReplication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
-  record: "aws:route53/record:Record",
-  healthCheck: "aws:route53/healthCheck:HealthCheck",
-} as const;
+export { TYPES } from "../../contract/resource-types";
 
 export function labels(r: ObservedResource): Record<string, string> {
   return r.inputs?.metadata?.labels ?? {};

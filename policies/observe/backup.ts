@@ -5,9 +5,8 @@ import type { Planning } from "../../dr/targets/planning";
 import { known } from "../lib/unknown";
 import { ObservedResource, ofType } from "./resource";
 import { JOB_KINDS, JOB_LABEL, VERIFIED_BY_RESTORE_ANNOTATION } from "../../contract/postgres";
+import { TYPES } from "../../contract/resource-types";
 
-const BUCKET = "aws:s3/bucket:Bucket";
-const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 /** RTC promises 15 minutes, the only value S3 accepts (S3 User Guide, replication-time-control). */
 const RTC_MINUTES = 15;
 
@@ -30,11 +29,11 @@ function coversArchive(rule: any): boolean {
  * when every such rule has it on, at 15 minutes, with the metrics S3 requires alongside.
  */
 export function observeReplication(resources: ObservedResource[], planning: Planning): { crossRegionReplication: boolean; replicationTimeControl: boolean } {
-  const buckets = ofType(resources, BUCKET);
+  const buckets = ofType(resources, TYPES.bucket);
   const byName = (name: unknown) => buckets.find((b) => b.inputs.bucket === name);
   const byArn = (arn: unknown) => buckets.find((b) => typeof arn === "string" && `arn:aws:s3:::${b.inputs.bucket}` === arn);
   const crossRegionRules: any[] = [];
-  for (const rc of ofType(resources, REPLICATION)) {
+  for (const rc of ofType(resources, TYPES.bucketReplication)) {
     const source = byName(rc.inputs.bucket);
     if (!source) continue;
     for (const rule of (rc.inputs.rules ?? []) as any[]) {
@@ -98,14 +97,14 @@ export function bucketKeyOf(resources: ObservedResource[], bucket: ObservedResou
  * is the key whose ARN its default encryption names, else the stack's one key in its region.
  */
 export function observeProtection(resources: ObservedResource[], planning: Planning): RecoveryPointProtection | undefined {
-  const buckets = ofType(resources, BUCKET);
+  const buckets = ofType(resources, TYPES.bucket);
   const sidecar = (type: string, name: unknown) => ofType(resources, type).find((r) => r.inputs.bucket === name);
   const trusts = ofType(resources, "aws:iam/role:Role").map((r) => parseJson(r.inputs.assumeRolePolicy));
   const federated = trusts.flatMap((t) => (t?.Statement ?? []).map((s: any) => s?.Principal?.Federated)).find((a: unknown) => typeof a === "string" && a.includes(":oidc-provider/"));
   const account = federated ? accountOfArn(federated) : undefined;
   // A replication rule that hands its replicas to another account names that account: the copy's owner.
   const destinationAccounts = new Map<string, string>();
-  for (const rc of ofType(resources, REPLICATION)) {
+  for (const rc of ofType(resources, TYPES.bucketReplication)) {
     for (const rule of (rc.inputs.rules ?? []) as any[]) {
       const d = rule?.destination;
       if (typeof d?.bucket === "string" && typeof d.account === "string" && d.accessControlTranslation?.owner === "Destination") destinationAccounts.set(d.bucket.split(":::").pop()!, d.account);

@@ -5,8 +5,6 @@ import { annotations, labels, num, TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
 import type { ObservedResource } from "./resource";
 
-const SECRET = "kubernetes:core/v1:Secret";
-
 /** The gateway Deployments: a container runs the Portkey image (whatever the Deployment is called). */
 export function gatewayDeployments(resources: ObservedResource[]): ObservedResource[] {
   return resources.filter((r) => r.type === TYPES.deployment && (r.inputs.spec?.template?.spec?.containers ?? []).some((c: any) => typeof c.image === "string" && c.image.split(":")[0] === GATEWAY_IMAGE_REPOSITORY));
@@ -14,7 +12,7 @@ export function gatewayDeployments(resources: ObservedResource[]): ObservedResou
 
 /** The route Secrets: they hold the header the agent API sends, i.e. the chain Portkey runs. */
 export function routeSecrets(resources: ObservedResource[]): ObservedResource[] {
-  return resources.filter((r) => r.type === SECRET && known(() => r.inputs.stringData?.[CONFIG_HEADER]) !== undefined);
+  return resources.filter((r) => r.type === TYPES.secret && known(() => r.inputs.stringData?.[CONFIG_HEADER]) !== undefined);
 }
 
 /** The chain one route Secret holds, or undefined when it is not readable JSON (unknown in a preview, or hand-broken). */

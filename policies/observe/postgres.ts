@@ -6,10 +6,9 @@ import type { Planning } from "../../dr/targets/planning";
 import { pgBool, pgSeconds } from "../lib/conf-files";
 import { ObservedResource, ofType } from "./resource";
 import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
+import { TYPES } from "../../contract/resource-types";
 
 export const POSTGRESQL_CR_TYPE = "kubernetes:acid.zalan.do/v1:postgresql";
-const JOB_TYPE = "kubernetes:batch/v1:Job";
-const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 /** Label the PostgreSQL component puts on its postgresql resources (components/postgres/render/manifest.ts). */
 const ROLE_LABEL = "agent-dr/postgres-role";
 /** Spilo's BACKUP_SCHEDULE when none is set (spilo ENVIRONMENT.rst). */
@@ -42,7 +41,7 @@ function envOf(container: { env?: Array<{ name: string; value?: string }> } | un
 
 /** The configure Job of a cluster (components/postgres/render/jobs.ts): env says what it sets. */
 function configureEnv(resources: ObservedResource[], clusterName: string): Record<string, string> | undefined {
-  const job = ofType(resources, JOB_TYPE).find(
+  const job = ofType(resources, TYPES.job).find(
     (j) => j.inputs.metadata?.labels?.[JOB_LABEL] === JOB_KINDS.configure && (j.inputs.metadata?.name ?? j.name) === `${clusterName}-configure`,
   );
   if (!job) return undefined;
@@ -109,7 +108,7 @@ export function observePostgres(resources: ObservedResource[], planning: Plannin
   // A stream counts only if it can arrive: a NetworkPolicy of the primary's pods (its replication
   // policy, components/postgres/render/network.ts) must admit a peer address block on 5432, or the
   // standby replays the archive alone.
-  const streamAdmitted = ofType(resources, NETWORK_POLICY_TYPE).some(
+  const streamAdmitted = ofType(resources, TYPES.networkPolicy).some(
     (np) =>
       np.inputs.spec?.podSelector?.matchLabels?.["cluster-name"] === name &&
       (np.inputs.spec?.ingress ?? []).some(

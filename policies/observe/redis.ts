@@ -2,9 +2,7 @@ import { CONFIG_LABEL, MASTER_NAME, REGION_ROLE_LABEL } from "../../contract/red
 import type { RedisSettings } from "../../dr/settings";
 import { lastDirective, redisDirectives } from "../lib/conf-files";
 import type { ObservedResource } from "./resource";
-
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+import { TYPES } from "../../contract/resource-types";
 
 /** Upstream defaults (redis.conf / sentinel.conf of Redis 7): what the servers run when a directive is absent. */
 const REDIS_DEFAULTS = {
@@ -21,7 +19,7 @@ const REDIS_DEFAULTS = {
 };
 
 const labelsOf = (r: ObservedResource): Record<string, string> => r.inputs.metadata?.labels ?? {};
-const isConfig = (r: ObservedResource) => r.type === CONFIG_MAP && labelsOf(r)[CONFIG_LABEL.key] === CONFIG_LABEL.value;
+const isConfig = (r: ObservedResource) => r.type === TYPES.configMap && labelsOf(r)[CONFIG_LABEL.key] === CONFIG_LABEL.value;
 
 /**
  * Redis settings as the rendered redis.conf / sentinel.conf in the tier's ConfigMap (label
@@ -41,7 +39,7 @@ export function observeRedis(resources: ObservedResource[]): RedisSettings | und
 
   const replicasOf = (podRole: "redis" | "sentinel") => {
     const sets = resources.filter(
-      (r) => r.type === STATEFUL_SET && roleOf(r) === role && r.inputs.spec?.selector?.matchLabels?.["agent-dr/redis-role"] === podRole,
+      (r) => r.type === TYPES.statefulSet && roleOf(r) === role && r.inputs.spec?.selector?.matchLabels?.["agent-dr/redis-role"] === podRole,
     );
     // A StatefulSet without `replicas` runs one pod.
     return sets.reduce((n, r) => n + (r.inputs.spec?.replicas === undefined ? 1 : Number(r.inputs.spec.replicas)), 0);

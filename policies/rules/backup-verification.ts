@@ -6,14 +6,12 @@ import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 import { bucketLabel, sideCars } from "./bucket-protection";
 import { stackPolicy } from "../lib/define";
 
-const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
-const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
 const DAY = 86400;
 
 /** Days after which the lifecycle expires current objects under a prefix; Infinity when nothing expires them. */
 function expiryDays(resources: StackResource[], bucket: StackResource, prefix: string): number {
   let days = Infinity;
-  for (const lc of sideCars(resources, LIFECYCLE, bucket)) {
+  for (const lc of sideCars(resources, TYPES.bucketLifecycle, bucket)) {
     for (const rule of lc.inputs.rules ?? []) {
       if (rule.status !== "Enabled") continue;
       const p: string = rule.filter?.prefix ?? rule.prefix ?? "";
@@ -60,7 +58,7 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
       const fix = days > 1 ? `set backup.overrides.restoreDrillSchedule to "0 4 * * *" (daily)` : `set backup.retentionDays to at least ${Math.ceil(gap / DAY) + 1}`;
       report(`restore drill ${job.inputs.metadata?.name}: runs every ${dur(gap)} at worst, but dumps in ${bucketLabel(bucket)} expire after ${days} day(s): a dump chain that stopped restoring is noticed only after every proven dump is gone. Fix: ${fix}.`, job.urn);
     }
-    for (const lock of sideCars(resources, OBJECT_LOCK, bucket)) {
+    for (const lock of sideCars(resources, TYPES.bucketObjectLock, bucket)) {
       const lockDays = num(lock.inputs.rule?.defaultRetention?.days);
       // The Fix adds a day: the newest base backup a restore needs is up to a day old when the drill
       // finds the damage (the credential-compromise budget asks the same of the lock).
@@ -74,7 +72,7 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
   }
   for (const b of buckets) {
     if (b.inputs.tags?.environment !== "prod" || !/backup/.test(b.inputs.tags?.purpose ?? bucketLabel(b))) continue;
-    const lock = sideCars(resources, OBJECT_LOCK, b).find((l) => l.inputs.objectLockEnabled === "Enabled");
+    const lock = sideCars(resources, TYPES.bucketObjectLock, b).find((l) => l.inputs.objectLockEnabled === "Enabled");
     if (!lock && b.inputs.objectLockEnabled !== true) {
       report(`backup bucket ${bucketLabel(b)} (prod) has no Object Lock: any principal allowed s3:DeleteObjectVersion, or lifecycle rules anyone rewrites, can remove every recovery point in the region. Fix: set backup.objectLock.enabled to true.`, b.urn);
     }

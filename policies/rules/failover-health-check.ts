@@ -1,6 +1,6 @@
 import type { ObservedResource } from "../observe";
 import { TYPES } from "../lib/resources";
-import { onlyType, resourcePolicy } from "../lib/define";
+import { typePolicy } from "../lib/define";
 
 /** Route53 answers with a PRIMARY record until its health check fails; without one it never fails over. */
 export function checkFailoverHealthCheck(r: ObservedResource, report: (m: string) => void): void {
@@ -12,10 +12,8 @@ export function checkFailoverHealthCheck(r: ObservedResource, report: (m: string
   }
 }
 
-export const failoverHealthCheck = resourcePolicy({
+export const failoverHealthCheck = typePolicy(TYPES.record, checkFailoverHealthCheck, {
   name: "failover-health-check",
-  description: "Every PRIMARY Route53 failover record has a health check.",
   severity: "high",
-  skip: onlyType(TYPES.record),
-  check: (r, report) => checkFailoverHealthCheck(r, report),
+  description: "Every PRIMARY Route53 failover record has a health check.",
 });

@@ -3,9 +3,6 @@ import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
 import { stackPolicy } from "../lib/define";
 
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-
 interface Owned {
   namespace: string;
   providerUrn?: string;
@@ -40,7 +37,7 @@ export function ownedNamespaces(resources: StackResource[]): Owned[] {
     if (r.type === TYPES.namespace) {
       const ns = known(() => r.inputs.metadata?.name);
       if (typeof ns === "string") out.push({ namespace: ns, ...(r.providerUrn ? { providerUrn: r.providerUrn } : {}), ...(r.urn ? { urn: r.urn } : {}), what: `Namespace ${ns}` });
-    } else if (r.type === HELM_RELEASE && known(() => r.inputs.createNamespace) === true) {
+    } else if (r.type === TYPES.helmRelease && known(() => r.inputs.createNamespace) === true) {
       const ns = known(() => r.inputs.namespace);
       if (typeof ns === "string") out.push({ namespace: ns, ...(r.providerUrn ? { providerUrn: r.providerUrn } : {}), ...(r.urn ? { urn: r.urn } : {}), what: `namespace ${ns} (created by Helm release ${known(() => r.inputs.name) ?? r.name})` });
     }
@@ -55,7 +52,7 @@ export function ownedNamespaces(resources: StackResource[]): Owned[] {
  * databases' ports and out to the internet with whatever it read.
  */
 export function checkDefaultDeny(resources: StackResource[], report: (m: string, urn?: string) => void): void {
-  const policies = resources.filter((r) => r.type === NETWORK_POLICY);
+  const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
   for (const owned of ownedNamespaces(resources)) {
     const here = policies.filter((np) => known(() => np.inputs.metadata?.namespace) === owned.namespace && np.providerUrn === owned.providerUrn);
     // Unknown until apply (a namespace from another resource's output): judged then.

@@ -1,9 +1,8 @@
 import * as ipaddr from "ipaddr.js";
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
-import { onlyType, resourcePolicy } from "../lib/define";
-
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+import { typePolicy } from "../lib/define";
+import { TYPES } from "../../contract/resource-types";
 
 /** Address space a VPC's pods can have: RFC 1918, and the shared range EKS custom networking uses (RFC 6598). */
 const PRIVATE_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => ipaddr.IPv4.parseCIDR(c));
@@ -100,10 +99,8 @@ export function checkNetworkExposure(r: ObservedResource, report: (m: string) =>
   }
 }
 
-export const networkExposure = resourcePolicy({
+export const networkExposure = typePolicy(TYPES.networkPolicy, checkNetworkExposure, {
   name: "network-exposure",
-  description: "NetworkPolicy ipBlocks admit only private peer ranges (RFC 1918/6598 IPv4, at most a VPC-sized IPv6 block); egress to public space only on TCP 443.",
   severity: "critical",
-  skip: onlyType(NETWORK_POLICY),
-  check: (r, report) => checkNetworkExposure(r, report),
+  description: "NetworkPolicy ipBlocks admit only private peer ranges (RFC 1918/6598 IPv4, at most a VPC-sized IPv6 block); egress to public space only on TCP 443.",
 });

@@ -2,9 +2,8 @@ import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
 import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT } from "../../contract/postgres";
 import { REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
-import { onlyType, resourcePolicy } from "../lib/define";
-
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+import { typePolicy } from "../lib/define";
+import { TYPES } from "../../contract/resource-types";
 
 /** Ports that carry data or control: a whole namespace reaching one of them bypasses the tier's gate (the pooler, Sentinel auth, the monitoring namespace). */
 export const SENSITIVE_PORTS: Record<number, string> = {
@@ -73,10 +72,8 @@ export function checkIngressScope(r: ObservedResource, report: (m: string) => vo
   }
 }
 
-export const networkIngressScope = resourcePolicy({
+export const networkIngressScope = typePolicy(TYPES.networkPolicy, checkIngressScope, {
   name: "network-ingress-scope",
-  description: "No NetworkPolicy ingress rule opens a database, Patroni or exporter port to a whole namespace, to every namespace or to every source.",
   severity: "high",
-  skip: onlyType(NETWORK_POLICY),
-  check: (r, report) => checkIngressScope(r, report),
+  description: "No NetworkPolicy ingress rule opens a database, Patroni or exporter port to a whole namespace, to every namespace or to every source.",
 });

@@ -2,7 +2,7 @@ import { PATRONI } from "../../dr/engine-facts";
 import { patroniRuleHolds } from "../../dr/settings/patroni";
 import type { ObservedResource } from "../observe";
 import { num, objectName, TYPES } from "../lib/resources";
-import { onlyType, resourcePolicy } from "../lib/define";
+import { typePolicy } from "../lib/define";
 
 /**
  * Patroni's rule loop_wait + 2 * retry_timeout <= ttl, and the floors Patroni 3.2+ applies without
@@ -30,10 +30,8 @@ export function checkPatroniTiming(r: ObservedResource, reportRaw: (m: string) =
   }
 }
 
-export const patroniTiming = resourcePolicy({
+export const patroniTiming = typePolicy(TYPES.postgresql, checkPatroniTiming, {
   name: "patroni-timing",
-  description: "Patroni holds loop_wait + 2 * retry_timeout <= ttl and stays above its floors (ttl >= 20 s, loop_wait >= 1 s, retry_timeout >= 3 s).",
   severity: "high",
-  skip: onlyType(TYPES.postgresql),
-  check: (r, report) => checkPatroniTiming(r, report),
+  description: "Patroni holds loop_wait + 2 * retry_timeout <= ttl and stays above its floors (ttl >= 20 s, loop_wait >= 1 s, retry_timeout >= 3 s).",
 });

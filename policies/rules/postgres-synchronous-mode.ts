@@ -1,7 +1,7 @@
 import type { ObservedResource } from "../observe";
 import { num, objectName, TYPES } from "../lib/resources";
 import { classesOn } from "../lib/targets";
-import { onlyType, resourcePolicy } from "../lib/define";
+import { typePolicy } from "../lib/define";
 
 const IN_REGION = ["instance-loss", "zone-loss"] as const;
 
@@ -26,10 +26,8 @@ export function checkSynchronousMode(r: ObservedResource, reportRaw: (m: string)
   }
 }
 
-export const postgresSynchronousMode = resourcePolicy({
+export const postgresSynchronousMode = typePolicy(TYPES.postgresql, checkSynchronousMode, {
   name: "postgres-synchronous-mode",
-  description: "A PostgreSQL cluster serving a class with RPO 0 (instance or zone loss) runs Patroni synchronous_mode with a standby.",
   severity: "critical",
-  skip: onlyType(TYPES.postgresql),
-  check: (r, report) => checkSynchronousMode(r, report),
+  description: "A PostgreSQL cluster serving a class with RPO 0 (instance or zone loss) runs Patroni synchronous_mode with a standby.",
 });

@@ -2,13 +2,7 @@ import { StackResource } from "../lib/policy-resources";
 import { known } from "../lib/unknown";
 import { stackPolicy } from "../lib/define";
 import { REDIS_ROLE_LABEL } from "../../contract/redis";
-
-const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
-const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
-const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
-const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
-const VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+import { TYPES } from "../../contract/resource-types";
 
 /** Verbs that change an object: RBAC narrows these by resourceNames. */
 const NAMED_MUTATIONS = ["update", "patch", "delete"];
@@ -46,7 +40,7 @@ function serviceAccountsOf(role: StackResource, resources: StackResource[]): Arr
   const name = role.inputs.metadata?.name ?? role.name;
   const ns = known(() => role.inputs.metadata?.namespace);
   return resources
-    .filter((b) => b.type === ROLE_BINDING && b.providerUrn === role.providerUrn && known(() => b.inputs.metadata?.namespace) === ns && b.inputs.roleRef?.kind === role.type.split(":").pop() && b.inputs.roleRef?.name === name)
+    .filter((b) => b.type === TYPES.roleBinding && b.providerUrn === role.providerUrn && known(() => b.inputs.metadata?.namespace) === ns && b.inputs.roleRef?.kind === role.type.split(":").pop() && b.inputs.roleRef?.name === name)
     .flatMap((b) => (b.inputs.subjects ?? []).filter((s: any) => s.kind === "ServiceAccount").map((s: any) => ({ namespace: s.namespace ?? ns, name: s.name })));
 }
 
@@ -61,7 +55,7 @@ function deletablePods(role: StackResource, resources: StackResource[]): Set<str
   const ns = known(() => role.inputs.metadata?.namespace);
   const out = new Set<string>();
   for (const sts of resources) {
-    if (sts.type !== STATEFULSET || sts.providerUrn !== role.providerUrn) continue;
+    if (sts.type !== TYPES.statefulSet || sts.providerUrn !== role.providerUrn) continue;
     const name = known(() => sts.inputs.metadata?.name);
     if (ns === undefined || known(() => sts.inputs.metadata?.namespace) !== ns || typeof name !== "string") continue;
     if (known(() => sts.inputs.spec?.template?.metadata?.labels?.[REDIS_ROLE_LABEL]) !== "redis") continue;
@@ -80,7 +74,7 @@ function deletablePods(role: StackResource, resources: StackResource[]): Set<str
 function guarded(sa: { namespace: string; name: string }, apiGroup: string, resource: string, role: StackResource, resources: StackResource[]): boolean {
   const username = `system:serviceaccount:${sa.namespace}:${sa.name}`;
   return resources.some((p) => {
-    if (p.type !== VAP || p.providerUrn !== role.providerUrn) return false;
+    if (p.type !== TYPES.admissionPolicy || p.providerUrn !== role.providerUrn) return false;
     const spec = p.inputs.spec ?? {};
     const covers = (spec.matchConstraints?.resourceRules ?? []).some(
       (r: any) => (r.apiGroups ?? []).includes(apiGroup) && (r.resources ?? []).includes(resource) && (r.operations ?? []).some((o: string) => o === "CREATE" || o === "*"),
@@ -88,7 +82,7 @@ function guarded(sa: { namespace: string; name: string }, apiGroup: string, reso
     const forThisAccount = (spec.matchConditions ?? []).some((c: any) => typeof c.expression === "string" && c.expression.includes(`'${username}'`));
     const closed = spec.failurePolicy === undefined || spec.failurePolicy === "Fail";
     const name = p.inputs.metadata?.name ?? p.name;
-    const bound = resources.some((b) => b.type === VAP_BINDING && b.providerUrn === role.providerUrn && b.inputs.spec?.policyName === name && (b.inputs.spec?.validationActions ?? []).includes("Deny"));
+    const bound = resources.some((b) => b.type === TYPES.admissionPolicyBinding && b.providerUrn === role.providerUrn && b.inputs.spec?.policyName === name && (b.inputs.spec?.validationActions ?? []).includes("Deny"));
     return covers && forThisAccount && closed && (spec.validations ?? []).length > 0 && bound;
   });
 }
@@ -103,7 +97,7 @@ function guarded(sa: { namespace: string; name: string }, apiGroup: string, reso
  * (their IAM roles) and every Secret a pod can mount.
  */
 export function checkRbac(resources: StackResource[], report: (m: string, urn?: string) => void): void {
-  for (const role of resources.filter((r) => r.type === ROLE || r.type === CLUSTER_ROLE)) {
+  for (const role of resources.filter((r) => r.type === TYPES.role || r.type === TYPES.clusterRole)) {
     const accounts = serviceAccountsOf(role, resources);
     for (const g of grants(role)) {
       const what = `${role.type.split(":").pop()} ${g.roleName}: ${g.verbs.join(", ")} on ${g.apiGroup ? `${g.apiGroup}/` : ""}${g.resource}`;
@@ -153,6 +147,6 @@ export const rbacLeastPrivilege = stackPolicy({
   name: "rbac-least-privilege",
   description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete (pods: the Redis StatefulSet's only), no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
   severity: "critical",
-  skip: (rs) => (!rs.some((r) => r.type === ROLE || r.type === CLUSTER_ROLE) ? "no Role in the stack" : undefined),
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.role || r.type === TYPES.clusterRole) ? "no Role in the stack" : undefined),
   check: (rs, report) => checkRbac(rs, report),
 });

@@ -14,9 +14,6 @@ import { stackPolicy } from "../lib/define";
  * disabling and deleting it to every principal it does not name.
  */
 
-const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
-const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
-
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 function statementsOf(policy: unknown): any[] | undefined {
@@ -40,7 +37,7 @@ function deniesToAll(statements: any[], action: string): boolean {
 export function checkRecoveryPointProtection(resources: StackResource[], report: (m: string, urn?: string) => void): void {
   for (const b of resources.filter((r) => r.type === TYPES.bucket)) {
     const name = bucketLabel(b);
-    const lock = sideCars(resources, OBJECT_LOCK, b).find((l) => l.inputs.objectLockEnabled === "Enabled");
+    const lock = sideCars(resources, TYPES.bucketObjectLock, b).find((l) => l.inputs.objectLockEnabled === "Enabled");
     const retention = lock?.inputs.rule?.defaultRetention;
     if (!lock || !retention) {
       report(`backup bucket ${name}: no Object Lock default retention: a version is gone the moment a principal with s3:DeleteObjectVersion (or a bucket policy it may rewrite) deletes it. Fix: set agent-dr:backup.objectLock to { enabled: true, mode: COMPLIANCE }.`, b.urn);
@@ -56,7 +53,7 @@ export function checkRecoveryPointProtection(resources: StackResource[], report:
       }
     }
     const days = Number(retention?.days);
-    const noncurrent = (list(sideCars(resources, LIFECYCLE, b)[0]?.inputs.rules) as any[])
+    const noncurrent = (list(sideCars(resources, TYPES.bucketLifecycle, b)[0]?.inputs.rules) as any[])
       .filter((r) => r?.status === "Enabled" && r.noncurrentVersionExpiration?.noncurrentDays !== undefined)
       .map((r) => Number(r.noncurrentVersionExpiration.noncurrentDays));
     if (Number.isFinite(days) && noncurrent.length > 0 && days > Math.min(...noncurrent)) {

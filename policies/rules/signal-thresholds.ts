@@ -2,8 +2,7 @@ import { DERIVED_THRESHOLD_ANNOTATION, DERIVED_THRESHOLD_TAG, DERIVED_WHY_ANNOTA
 import { StackResource } from "../lib/policy-resources";
 import { objectName } from "../lib/resources";
 import { stackPolicy } from "../lib/define";
-
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+import { TYPES } from "../../contract/resource-types";
 
 /** "7200 seconds (override)" -> [7200, "seconds"]. */
 function amount(text: unknown): [number, string] {
@@ -41,7 +40,7 @@ export function checkSignalThresholds(resources: StackResource[], report: (m: st
         }
       }
     }
-    if (r.type === ALARM && r.inputs.tags?.[DERIVED_THRESHOLD_TAG] !== undefined) {
+    if (r.type === TYPES.alarm && r.inputs.tags?.[DERIVED_THRESHOLD_TAG] !== undefined) {
       const tags = r.inputs.tags as Record<string, string>;
       const value = Number(tags[OVERRIDE_VALUE_TAG]);
       const derived = Number(tags[DERIVED_THRESHOLD_TAG]);
@@ -57,6 +56,6 @@ export const signalThresholds = stackPolicy({
   name: "signal-thresholds",
   description: "No alert threshold override pages later than what the recovery targets derive for that alert.",
   severity: "high",
-  skip: (rs) => (!rs.some((r) => r.type === ALARM || ruleGroupsOf(r).length > 0) ? "no alert rules and no CloudWatch alarms in the stack" : undefined),
+  skip: (rs) => (!rs.some((r) => r.type === TYPES.alarm || ruleGroupsOf(r).length > 0) ? "no alert rules and no CloudWatch alarms in the stack" : undefined),
   check: (rs, report) => checkSignalThresholds(rs, report),
 });

@@ -1,6 +1,7 @@
 import type { ObservedResource } from "../observe";
 import { objectName } from "../lib/resources";
 import { resourcePolicy } from "../lib/define";
+import { TYPES } from "../../contract/resource-types";
 
 /** Where each workload kind keeps its pod spec. */
 const POD_SPEC: Record<string, (spec: any) => any> = {
@@ -12,9 +13,7 @@ const POD_SPEC: Record<string, (spec: any) => any> = {
   "kubernetes:apps/v1:DaemonSet": (spec) => spec?.template?.spec,
   "kubernetes:apps/v1:ReplicaSet": (spec) => spec?.template?.spec,
 };
-const POSTGRESQL = "kubernetes:acid.zalan.do/v1:postgresql";
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-export const HARDENED_TYPES = [...Object.keys(POD_SPEC), POSTGRESQL, HELM_RELEASE];
+export const HARDENED_TYPES = [...Object.keys(POD_SPEC), TYPES.postgresql, TYPES.helmRelease];
 
 const FIX_CONTAINER = 'securityContext { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true (an emptyDir for each path it writes, /tmp included), capabilities: { drop: ["ALL"] } }';
 const FIX_POD = 'securityContext { runAsNonRoot: true, runAsUser/fsGroup the image\'s non-root user, seccompProfile: { type: "RuntimeDefault" } }';
@@ -59,7 +58,7 @@ export function podSpecGaps(pod: any): { pod: string[]; containers: Array<{ name
 export function checkWorkloadHardening(r: ObservedResource, report: (m: string) => void): void {
   const kind = r.type.split(":").pop();
   const name = `${kind} ${objectName(r)}`;
-  if (r.type === POSTGRESQL) {
+  if (r.type === TYPES.postgresql) {
     const s = r.inputs.spec ?? {};
     const gaps = [
       ...(typeof s.spiloRunAsUser === "number" && s.spiloRunAsUser > 0 ? [] : ["spiloRunAsUser is not a non-root uid"]),
@@ -69,7 +68,7 @@ export function checkWorkloadHardening(r: ObservedResource, report: (m: string) 
     if (gaps.length > 0) report(`${name}: ${gaps.join("; ")}: Spilo and its sidecars run as root. Fix: spiloRunAsUser 101, spiloRunAsGroup 103, spiloFSGroup 103 (Spilo's postgres user; components/postgres/render/manifest.ts).`);
     return;
   }
-  if (r.type === HELM_RELEASE) {
+  if (r.type === TYPES.helmRelease) {
     const values = r.inputs.values ?? {};
     const k = values.configKubernetes ?? {};
     const gaps = [
@@ -95,7 +94,7 @@ export const workloadHardening = resourcePolicy({
   skip: (r) =>
     !HARDENED_TYPES.includes(r.type)
       ? "only Pods, Jobs, CronJobs, Deployments, StatefulSets, DaemonSets, ReplicaSets, postgresql resources and Helm releases"
-      : r.type === HELM_RELEASE && r.inputs.chart !== "postgres-operator"
+      : r.type === TYPES.helmRelease && r.inputs.chart !== "postgres-operator"
         ? "only the postgres-operator chart"
         : undefined,
   check: (r, report) => checkWorkloadHardening(r, report),

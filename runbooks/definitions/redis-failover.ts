@@ -2,6 +2,7 @@ import type { Runbook, StepSpec } from "../engine";
 import type { RunbookTargets } from "../../contract/runbooks";
 import type { RunbookArgs } from "./args";
 import { PATIENT, SHORT } from "./backoff";
+import { awaitWritableThroughSentinel } from "./redis-steps";
 
 /** Sentinel failover on demand: the weekly staging test (planned) or the controller's fallback when Sentinel has not acted. */
 export function redisFailover(t: RunbookTargets, args: RunbookArgs = {}): Runbook {
@@ -29,15 +30,7 @@ export function redisFailover(t: RunbookTargets, args: RunbookArgs = {}): Runboo
       retries: 1,
       backoff: PATIENT,
     },
-    {
-      name: "await-writable",
-      description: "A write through Sentinel discovery (what clients do) succeeds on the new primary.",
-      action: "redis.awaitWritable",
-      params: ref,
-      timeoutSeconds: 30,
-      retries: 0,
-      backoff: SHORT,
-    },
+    awaitWritableThroughSentinel(ref),
   ];
   if (planned && t.redis.servers > 1) {
     steps.push({

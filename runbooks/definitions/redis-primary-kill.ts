@@ -2,6 +2,7 @@ import type { Runbook, StepSpec } from "../engine";
 import type { RunbookTargets } from "../../contract/runbooks";
 import type { RunbookArgs } from "./args";
 import { SHORT } from "./backoff";
+import { awaitWritableThroughSentinel } from "./redis-steps";
 import { FAULT_WINDOW_MARGIN_SECONDS } from "../fault-window";
 
 /** The fault this runbook injects (contract/probe CHAOS_FAULTS): the recovery probe attributes its outage by this name. */
@@ -55,15 +56,7 @@ export function redisPrimaryKill(t: RunbookTargets, args: RunbookArgs = {}): Run
       retries: 0,
       backoff: SHORT,
     },
-    {
-      name: "await-writable",
-      description: "A write through Sentinel discovery (what clients do) succeeds on the new primary.",
-      action: "redis.awaitWritable",
-      params: ref,
-      timeoutSeconds: 30,
-      retries: 0,
-      backoff: SHORT,
-    },
+    awaitWritableThroughSentinel(ref),
     {
       name: "await-rejoined",
       description:

@@ -20,8 +20,7 @@ import { rawConfigOf } from "../../offline/plan";
 import { readStackFile, stackFilePath } from "../../offline/stack-files";
 import { validateCustomObject, validateK8sObjects } from "../harness/k8s-validate";
 import { byType, runStack } from "../harness/offline";
-
-const SCHEDULE_TYPE = "kubernetes:chaos-mesh.org/v1alpha1:Schedule";
+import { TYPES } from "../../contract/resource-types";
 
 function stackConfig(name: string): StackConfig {
   return parseStackConfig(rawConfigOf(readStackFile(stackFilePath(name))), name);
@@ -219,7 +218,7 @@ describe("the stacks under mocks", () => {
   it("staging carries the three Schedules in the tier namespace, valid against the CRDs, and no Chaos Mesh chart unless asked", async () => {
     const run = await runStack("staging");
     expect(run.error).toBeUndefined();
-    const schedules = byType(run.resources, SCHEDULE_TYPE);
+    const schedules = byType(run.resources, TYPES.chaosSchedule);
     expect(schedules.map((r) => r.inputs.metadata.name).sort()).toEqual(["agent-dr-llm-provider-egress-block", "agent-dr-postgres-leader-kill", "agent-dr-postgres-leader-partition"]);
     expect(validateK8sObjects(schedules)).toEqual([]);
     expect(byType(run.resources, "agent-dr:chaos:FaultSchedules")).toHaveLength(1);
@@ -229,7 +228,7 @@ describe("the stacks under mocks", () => {
   it("prod carries none by default", async () => {
     const run = await runStack("prod");
     expect(run.error).toBeUndefined();
-    expect(byType(run.resources, SCHEDULE_TYPE)).toEqual([]);
+    expect(byType(run.resources, TYPES.chaosSchedule)).toEqual([]);
     expect(byType(run.resources, "agent-dr:chaos:FaultSchedules")).toEqual([]);
   });
 

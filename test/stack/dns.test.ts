@@ -9,17 +9,15 @@ import { readStackFile, stackFilePath } from "../../offline/stack-files";
 import { observeSettings } from "../../policies/observe";
 import { observeDns } from "../../policies/observe/dns";
 import { byType, runsOncePerFile, stackFileWith } from "../harness/offline";
+import { TYPES } from "../../contract/resource-types";
 
 const { runStack, planStack } = runsOncePerFile();
 
-const HC = "aws:route53/healthCheck:HealthCheck";
-const REC = "aws:route53/record:Record";
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 /** Resources of the DNS component (other tiers may add alarms of their own). */
 const mine = (rs: CapturedResource[]) => rs.filter((r) => r.parent?.includes("agent-dr:dns:FailoverDns::"));
 const failover = (r: CapturedResource) => r.inputs.failoverRoutingPolicies?.[0]?.type as string | undefined;
 /** The mock gives every resource the id `<name>-id`; a record's healthCheckId points at a check that way. */
-const checkOf = (rs: CapturedResource[], r: CapturedResource) => byType(rs, HC).find((c) => `${c.name}-id` === r.inputs.healthCheckId);
+const checkOf = (rs: CapturedResource[], r: CapturedResource) => byType(rs, TYPES.healthCheck).find((c) => `${c.name}-id` === r.inputs.healthCheckId);
 
 function configOf(stack: string, patch: Record<string, unknown> = {}) {
   return parseStackConfig(rawConfigOf(readStackFile(stackFileWith(stack, patch))), stack);
@@ -36,7 +34,7 @@ describe.each(["staging", "prod"] as const)("failover DNS, %s stack (mock run)",
   });
 
   test("every PRIMARY record carries an HTTPS health check on its own target, with the derived interval and threshold", () => {
-    const primaries = byType(rs, REC).filter((r) => failover(r) === "PRIMARY");
+    const primaries = byType(rs, TYPES.record).filter((r) => failover(r) === "PRIMARY");
     expect(primaries).toHaveLength(1);
     for (const p of primaries) {
       const check = checkOf(rs, p);
@@ -54,8 +52,8 @@ describe.each(["staging", "prod"] as const)("failover DNS, %s stack (mock run)",
 
   if (stack === "prod") {
     test("every PRIMARY has a SECONDARY partner: same name and zone, its own set identifier, the DR target", () => {
-      for (const p of byType(rs, REC).filter((r) => failover(r) === "PRIMARY")) {
-        const partners = byType(rs, REC).filter((r) => failover(r) === "SECONDARY" && r.inputs.name === p.inputs.name && r.inputs.zoneId === p.inputs.zoneId);
+      for (const p of byType(rs, TYPES.record).filter((r) => failover(r) === "PRIMARY")) {
+        const partners = byType(rs, TYPES.record).filter((r) => failover(r) === "SECONDARY" && r.inputs.name === p.inputs.name && r.inputs.zoneId === p.inputs.zoneId);
         expect(partners).toHaveLength(1);
         expect(partners[0].inputs.setIdentifier).not.toBe(p.inputs.setIdentifier);
         expect(partners[0].inputs).toMatchObject({ records: ["prod-usw2-alb.example.com"], ttl: p.inputs.ttl, type: p.inputs.type });
@@ -64,7 +62,7 @@ describe.each(["staging", "prod"] as const)("failover DNS, %s stack (mock run)",
     });
   } else {
     test("single region: no SECONDARY record, and the budget is told so", () => {
-      expect(byType(rs, REC).filter((r) => failover(r) === "SECONDARY")).toHaveLength(0);
+      expect(byType(rs, TYPES.record).filter((r) => failover(r) === "SECONDARY")).toHaveLength(0);
       expect(observeDns(rs, config).hasSecondary).toBe(false);
     });
   }
@@ -74,7 +72,7 @@ describe.each(["staging", "prod"] as const)("failover DNS, %s stack (mock run)",
   });
 
   test("health checks are tagged with environment, owner and the classes behind the endpoint", () => {
-    for (const c of byType(rs, HC)) {
+    for (const c of byType(rs, TYPES.healthCheck)) {
       expect(c.inputs.tags).toMatchObject({ environment: stack, owner: "platform-team" });
       expect(c.inputs.tags["data-classes"]).toContain("conversation_history");
     }
@@ -91,14 +89,14 @@ describe("private database writer name (mock run)", () => {
   });
 
   test("records in the private zone use CloudWatch-alarm health checks, not HTTP checkers (they can not reach a VPC)", () => {
-    const recs = byType(rs, REC).filter((r) => r.inputs.zoneId === writer.privateZoneId);
+    const recs = byType(rs, TYPES.record).filter((r) => r.inputs.zoneId === writer.privateZoneId);
     expect(recs.map(failover).sort()).toEqual(["PRIMARY", "SECONDARY"]);
     for (const r of recs) {
       const check = checkOf(rs, r)!;
       expect(check.inputs.type).toBe("CLOUDWATCH_METRIC");
       expect(check.inputs.fqdn).toBeUndefined();
       expect(check.inputs.insufficientDataHealthStatus).toBe("Unhealthy");
-      const alarm = byType(rs, ALARM).find((a) => a.inputs.name === check.inputs.cloudwatchAlarmName)!;
+      const alarm = byType(rs, TYPES.alarm).find((a) => a.inputs.name === check.inputs.cloudwatchAlarmName)!;
       expect(alarm.inputs.region).toBe(check.inputs.cloudwatchAlarmRegion);
       expect(alarm.inputs).toMatchObject({
         namespace: WRITER_HEALTH_METRIC.namespace,
@@ -111,7 +109,7 @@ describe("private database writer name (mock run)", () => {
         threshold: 1,
       });
     }
-    const regions = recs.map((r) => byType(rs, ALARM).find((a) => a.inputs.name === checkOf(rs, r)!.inputs.cloudwatchAlarmName)!.inputs.region).sort();
+    const regions = recs.map((r) => byType(rs, TYPES.alarm).find((a) => a.inputs.name === checkOf(rs, r)!.inputs.cloudwatchAlarmName)!.inputs.region).sort();
     expect(regions).toEqual(["us-east-1", "us-west-2"]);
   });
 
@@ -185,11 +183,11 @@ describe("the budget uses the Route53 numbers from the resources", () => {
 describe("observeDns on preview inputs", () => {
   const config = parseStackConfig(rawConfigOf(readStackFile(stackFilePath("prod"))), "prod");
   const record = (type: string, target: string, extra: Record<string, any> = {}) => ({
-    type: REC,
+    type: TYPES.record,
     name: `r-${type}`,
     inputs: { name: config.endpoints.api!.name, zoneId: config.endpoints.api!.zoneId, ttl: 60, records: [target], failoverRoutingPolicies: [{ type }], ...extra },
   });
-  const check = { type: HC, name: "c", inputs: { fqdn: config.endpoints.api!.primaryTarget, requestInterval: 10, failureThreshold: 3 } };
+  const check = { type: TYPES.healthCheck, name: "c", inputs: { fqdn: config.endpoints.api!.primaryTarget, requestInterval: 10, failureThreshold: 3 } };
 
   test("a health check id that is still unknown (it throws on read, as under CrossGuard's preview proxy) counts as set", () => {
     const primary = record("PRIMARY", config.endpoints.api!.primaryTarget);

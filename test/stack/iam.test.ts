@@ -5,9 +5,8 @@ import * as fs from "fs";
 import * as YAML from "yaml";
 import type { OfflineRun } from "../../offline/run-program";
 import { byType, runStack, stackFileWith } from "../harness/offline";
+import { TYPES } from "../../contract/resource-types";
 
-const ROLE = "aws:iam/role:Role";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v as string]);
 
 /**
@@ -26,9 +25,9 @@ function wildcardFindings(doc: PolicyDocument): string[] {
 }
 
 function documents(rs: CapturedResource[]) {
-  const roles = byType(rs, ROLE);
+  const roles = byType(rs, TYPES.iamRole);
   return roles.map((role) => {
-    const policies = byType(rs, ROLE_POLICY).filter((p) => p.inputs.role === role.inputs.name);
+    const policies = byType(rs, TYPES.iamRolePolicy).filter((p) => p.inputs.role === role.inputs.name);
     return { name: role.inputs.name as string, trust: JSON.parse(role.inputs.assumeRolePolicy) as PolicyDocument, policies: policies.map((p) => JSON.parse(p.inputs.policy) as PolicyDocument) };
   });
 }

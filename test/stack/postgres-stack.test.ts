@@ -14,8 +14,7 @@ import { observeBackup } from "../../policies/observe/backup";
 import { byType, runStack, stackFileWith } from "../harness/offline";
 import { validateK8sObject, validateK8sObjects } from "../harness/k8s-validate";
 import { SHIPPED_PATRONI } from "../harness/prod-config";
-
-const CRONJOB = "kubernetes:batch/v1:CronJob";
+import { TYPES } from "../../contract/resource-types";
 
 function configOf(stack: string, patch: Record<string, unknown> = {}) {
   const file = readStackFile(stackFileWith(stack, patch));
@@ -109,7 +108,7 @@ describe.each(["staging", "prod"])("%s", (stack) => {
   });
 
   test("logical backup and restore drill CronJobs: schedules from the settings, Forbid, labels, images that hold their tools", () => {
-    const jobs = byType(resources, CRONJOB).filter((c) => c.inputs.metadata.labels["agent-dr/job"]?.match(/logical-backup|restore-drill/));
+    const jobs = byType(resources, TYPES.cronJob).filter((c) => c.inputs.metadata.labels["agent-dr/job"]?.match(/logical-backup|restore-drill/));
     const backup = jobs.find((c) => c.inputs.metadata.labels["agent-dr/job"] === "logical-backup")!;
     const drill = jobs.find((c) => c.inputs.metadata.labels["agent-dr/job"] === "restore-drill")!;
     expect(backup.inputs.spec).toMatchObject({ schedule: settings.backup.logicalBackupSchedule, concurrencyPolicy: "Forbid" });

@@ -9,10 +9,10 @@ import { stackFaultSchedule } from "../../components/chaos";
 import { PROBE_APP_LABEL, PROBE_ENV, PROBE_METRICS_PORT, PROBE_NAME, PROBE_REPORT_PREFIX, probePostgresPasswordEnv } from "../../contract/probe";
 import { credentialSecretName, ownerRole } from "../../contract/postgres";
 import type { CapturedResource } from "../../offline/capture";
+import { TYPES } from "../../contract/resource-types";
 
 // The whole program under Pulumi mocks (offline/run-program.ts), three runs: about 15 s.
 const PROBE = "agent-dr:probe:RecoveryProbe";
-const PODMONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 
 const children = (resources: CapturedResource[]) => {
   const parent = resources.find((r) => r.type === PROBE);
@@ -138,13 +138,13 @@ test("with signals.prometheusOperator and a 250 ms interval: a valid PodMonitor 
   const run = await runStack("staging", { "agent-dr:signals": { prometheusOperator: true }, "agent-dr:probe": { enabled: true, writeIntervalMs: 250 } });
   expect(run.error).toBeUndefined();
   const mine = children(run.resources);
-  const [pm] = byType(mine, PODMONITOR);
+  const [pm] = byType(mine, TYPES.podMonitor);
   const obj = { ...pm.inputs, metadata: { name: pm.name, ...pm.inputs.metadata } };
   expect(() => new PodMonitor(obj as any).validate()).not.toThrow();
   expect(pm.inputs.spec).toMatchObject({ selector: { matchLabels: { "app.kubernetes.io/name": PROBE_APP_LABEL } }, podMetricsEndpoints: [{ port: "metrics", path: "/metrics" }] });
   // The same schema refuses a broken one (the check can fail).
   expect(() => new PodMonitor({ ...obj, spec: { ...pm.inputs.spec, podMetricsEndpoints: "metrics" } } as any).validate()).toThrow();
-  expect(validateK8sObjects(mine.filter((r) => r.type !== PODMONITOR))).toEqual([]);
+  expect(validateK8sObjects(mine.filter((r) => r.type !== TYPES.podMonitor))).toEqual([]);
   const [dep] = byType(mine, "kubernetes:apps/v1:Deployment");
   expect(dep.inputs.spec.template.metadata.annotations).toBeUndefined();
   expect(JSON.parse(byType(mine, "kubernetes:core/v1:ConfigMap")[0].inputs.data["probe.json"]).writeIntervalMs).toBe(250);

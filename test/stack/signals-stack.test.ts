@@ -14,15 +14,9 @@ import type { CapturedResource } from "../../offline/capture";
 import { byType, runStack, stackFileWith } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 import { EXPORTER_QUERIES_KEY, RULES_KEY } from "../../components/signals";
+import { TYPES } from "../../contract/resource-types";
 
 /** Mock runs of the whole program: the CloudWatch alarms, the SNS topic and the rule objects as declared. */
-
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-const TOPIC = "aws:sns/topic:Topic";
-const SUB = "aws:sns/topicSubscription:TopicSubscription";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const PROM_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
-const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 
 const settingsOf = (stack: string, patch: Record<string, unknown> = {}) => {
   const config = parseStackConfig(rawConfigOf(readStackFile(stackFileWith(stack, patch))), stack);
@@ -35,7 +29,7 @@ async function run(stack: string, patch: Record<string, unknown> = {}): Promise<
   return r.resources;
 }
 
-const alarmsBy = (resources: CapturedResource[], metric: string) => byType(resources, ALARM).filter((a) => a.inputs.metricName === metric);
+const alarmsBy = (resources: CapturedResource[], metric: string) => byType(resources, TYPES.alarm).filter((a) => a.inputs.metricName === metric);
 
 describe("Signals in the prod stack (mock run)", () => {
   let resources: CapturedResource[];
@@ -89,12 +83,12 @@ describe("Signals in the prod stack (mock run)", () => {
   });
 
   it("sends every alarm to an SNS topic encrypted with a key CloudWatch may use, in the alarm's region", () => {
-    const topics = byType(resources, TOPIC);
+    const topics = byType(resources, TYPES.topic);
     expect(topics).toHaveLength(1);
     const topic = topics[0];
     expect(topic.inputs.kmsMasterKeyId).toBeTruthy();
     expect(topic.inputs.region).toBe("us-east-1");
-    for (const a of byType(resources, ALARM)) {
+    for (const a of byType(resources, TYPES.alarm)) {
       expect(a.inputs.alarmActions).toHaveLength(1);
       expect(a.inputs.okActions).toEqual(a.inputs.alarmActions);
     }
@@ -108,13 +102,13 @@ describe("Signals in the prod stack (mock run)", () => {
     const topicPolicy = JSON.parse(byType(resources, "aws:sns/topicPolicy:TopicPolicy")[0].inputs.policy);
     expect(topicPolicy.Statement[0]).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish" });
     // No webhook configured: nobody is subscribed by default.
-    expect(byType(resources, SUB)).toHaveLength(0);
+    expect(byType(resources, TYPES.topicSubscription)).toHaveLength(0);
   });
 
   it("ships the rules file as a ConfigMap (no Prometheus operator) in each region, valid for Kubernetes and for promtool", () => {
-    const rules = byType(resources, CONFIGMAP).filter((c) => c.inputs.data?.[RULES_KEY]);
+    const rules = byType(resources, TYPES.configMap).filter((c) => c.inputs.data?.[RULES_KEY]);
     expect(rules.map((c) => c.inputs.metadata.labels["agent-dr/region"]).sort()).toEqual(["us-east-1", "us-west-2"]);
-    expect(validateK8sObjects(byType(resources, CONFIGMAP))).toEqual([]);
+    expect(validateK8sObjects(byType(resources, TYPES.configMap))).toEqual([]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "signals-stack-"));
     try {
       for (const cm of rules) {
@@ -141,7 +135,7 @@ describe("Signals in the prod stack (mock run)", () => {
   });
 
   it("ships the postgres_exporter queries next to the rules", () => {
-    const q = byType(resources, CONFIGMAP).filter((c) => c.inputs.data?.[EXPORTER_QUERIES_KEY]);
+    const q = byType(resources, TYPES.configMap).filter((c) => c.inputs.data?.[EXPORTER_QUERIES_KEY]);
     expect(q).toHaveLength(2);
     expect(Object.keys(YAML.parse(q[0].inputs.data[EXPORTER_QUERIES_KEY]))).toEqual(["pg_wal_archive", "pg_replication_member", "pg_replication_summary", "pg_recovery", "pg_base_backup"]);
   });
@@ -177,16 +171,16 @@ describe("Signals follow config (mock runs)", () => {
     const resources = await run("staging");
     expect(alarmsBy(resources, "ReplicationLatency")).toHaveLength(0);
     expect(alarmsBy(resources, "HealthCheckStatus").length).toBeGreaterThan(0);
-    const rules = byType(resources, CONFIGMAP).filter((c) => c.inputs.data?.[RULES_KEY]);
+    const rules = byType(resources, TYPES.configMap).filter((c) => c.inputs.data?.[RULES_KEY]);
     expect(rules).toHaveLength(1);
   });
 
   it("with the Prometheus operator: a PrometheusRule that validates against the operator's schema, and a secret webhook subscribed", async () => {
     const webhook = "https://oncall.example.com/hooks/failover";
     const resources = await run("prod", { "agent-dr:signals": { prometheusOperator: true, onCallWebhook: webhook } });
-    const rules = byType(resources, PROM_RULE);
+    const rules = byType(resources, TYPES.prometheusRule);
     expect(rules).toHaveLength(2);
-    expect(byType(resources, CONFIGMAP).filter((c) => c.inputs.data?.[RULES_KEY])).toHaveLength(0);
+    expect(byType(resources, TYPES.configMap).filter((c) => c.inputs.data?.[RULES_KEY])).toHaveLength(0);
     for (const r of rules) {
       const obj = { ...r.inputs, metadata: { name: r.name, ...r.inputs.metadata } };
       expect(() => new PrometheusRule(obj as any).validate()).not.toThrow();
@@ -196,18 +190,18 @@ describe("Signals follow config (mock runs)", () => {
     const bad = { ...rules[0].inputs, spec: { groups: [{ name: "x", rules: [{ alert: "A" }] }] } };
     expect(() => new PrometheusRule(bad as any).validate()).toThrow(/expr/);
     // The LLM gateways' meters are scraped through a PodMonitor each (both regions), valid for the operator's schema.
-    const monitors = byType(resources, POD_MONITOR);
+    const monitors = byType(resources, TYPES.podMonitor);
     expect(monitors.map((m) => m.inputs.metadata.labels["agent-dr/region"]).sort()).toEqual(["us-east-1", "us-west-2"]);
     for (const m of monitors) expect(() => new PodMonitor({ ...m.inputs, metadata: { name: m.name, ...m.inputs.metadata } } as any).validate()).not.toThrow();
     // kubernetes-models has no PrometheusRule or PodMonitor (CRDs we do not vendor); everything else still validates.
-    expect(validateK8sObjects(resources.filter((r) => r.type !== PROM_RULE && r.type !== POD_MONITOR))).toEqual([]);
+    expect(validateK8sObjects(resources.filter((r) => r.type !== TYPES.prometheusRule && r.type !== TYPES.podMonitor))).toEqual([]);
 
-    const subs = byType(resources, SUB);
+    const subs = byType(resources, TYPES.topicSubscription);
     expect(subs).toHaveLength(1);
     expect(subs[0].inputs).toMatchObject({ protocol: "https", endpoint: webhook });
     // The webhook never lands in a ConfigMap or a tag.
     for (const r of resources) {
-      if (r.type === SUB) continue;
+      if (r.type === TYPES.topicSubscription) continue;
       expect(JSON.stringify(r.inputs)).not.toContain("oncall.example.com");
     }
   });

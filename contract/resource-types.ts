@@ -1,0 +1,40 @@
+/**
+ * The Pulumi type tokens of the resources the stack declares, as the engine names them: what the
+ * policies, the observers, the plan and the tests look resources up by. One table, so a provider
+ * rename is one change.
+ */
+export const TYPES = {
+  postgresql: "kubernetes:acid.zalan.do/v1:postgresql",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  secret: "kubernetes:core/v1:Secret",
+  namespace: "kubernetes:core/v1:Namespace",
+  cronJob: "kubernetes:batch/v1:CronJob",
+  job: "kubernetes:batch/v1:Job",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  deployment: "kubernetes:apps/v1:Deployment",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  admissionPolicy: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+  admissionPolicyBinding: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+  helmRelease: "kubernetes:helm.sh/v3:Release",
+  prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+  chaosSchedule: "kubernetes:chaos-mesh.org/v1alpha1:Schedule",
+  bucket: "aws:s3/bucket:Bucket",
+  bucketVersioning: "aws:s3/bucketVersioning:BucketVersioning",
+  bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  bucketReplication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+  bucketObjectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+  bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  record: "aws:route53/record:Record",
+  healthCheck: "aws:route53/healthCheck:HealthCheck",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+  topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+  iamRole: "aws:iam/role:Role",
+  iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+} as const;
