@@ -4,7 +4,7 @@ import { StackResource } from "../lib/policy-resources";
 import { labels, num, TYPES } from "../lib/resources";
 import { JOB_KINDS, JOB_LABEL } from "../../contract/postgres";
 import { bucketLabel, sideCars } from "./bucket-protection";
-import { stackPolicy } from "../lib/define";
+import { stackPolicyOver } from "../lib/define";
 
 const DAY = 86400;
 
@@ -79,10 +79,8 @@ export function checkBackupVerification(resources: StackResource[], report: (m: 
   }
 }
 
-export const backupVerification = stackPolicy({
+export const backupVerification = stackPolicyOver([TYPES.bucket, TYPES.cronJob], "no backup bucket and no backup CronJob in the stack", checkBackupVerification, {
   name: "backup-verification",
-  description: "The restore drill proves a dump before the last proven one expires or loses its Object Lock; prod backup buckets have Object Lock.",
   severity: "high",
-  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket || r.type === TYPES.cronJob) ? "no backup bucket and no backup CronJob in the stack" : undefined),
-  check: (rs, report) => checkBackupVerification(rs, report),
+  description: "The restore drill proves a dump before the last proven one expires or loses its Object Lock; prod backup buckets have Object Lock.",
 });

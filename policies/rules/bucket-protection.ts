@@ -1,7 +1,7 @@
 import { StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
-import { stackPolicy } from "../lib/define";
+import { stackPolicyOver } from "../lib/define";
 
 /** Side-car resources of a bucket (v7 splits a bucket's settings into resources naming it). */
 export function sideCars(resources: StackResource[], type: string, bucket: StackResource): StackResource[] {
@@ -66,10 +66,8 @@ export function checkBucketProtection(resources: StackResource[], report: (m: st
   }
 }
 
-export const bucketProtection = stackPolicy({
+export const bucketProtection = stackPolicyOver([TYPES.bucket], "no S3 bucket in the stack", checkBucketProtection, {
   name: "bucket-protection",
-  description: "Every S3 bucket of the stack is versioned, encrypted with SSE-KMS, blocks public access and denies non-TLS requests.",
   severity: "critical",
-  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket) ? "no S3 bucket in the stack" : undefined),
-  check: (rs, report) => checkBucketProtection(rs, report),
+  description: "Every S3 bucket of the stack is versioned, encrypted with SSE-KMS, blocks public access and denies non-TLS requests.",
 });

@@ -1,6 +1,6 @@
 import { StackResource } from "../lib/policy-resources";
 import { known } from "../lib/unknown";
-import { stackPolicy } from "../lib/define";
+import { stackPolicyOver } from "../lib/define";
 import { REDIS_ROLE_LABEL } from "../../contract/redis";
 import { TYPES } from "../../contract/resource-types";
 
@@ -143,10 +143,8 @@ export function checkRbac(resources: StackResource[], report: (m: string, urn?: 
   }
 }
 
-export const rbacLeastPrivilege = stackPolicy({
+export const rbacLeastPrivilege = stackPolicyOver([TYPES.role, TYPES.clusterRole], "no Role in the stack", checkRbac, {
   name: "rbac-least-privilege",
-  description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete (pods: the Redis StatefulSet's only), no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
   severity: "critical",
-  skip: (rs) => (!rs.some((r) => r.type === TYPES.role || r.type === TYPES.clusterRole) ? "no Role in the stack" : undefined),
-  check: (rs, report) => checkRbac(rs, report),
+  description: "Roles: no wildcards or escalating verbs, resourceNames on update/patch/delete (pods: the Redis StatefulSet's only), no pod-template patches, and every create judged by a ValidatingAdmissionPolicy.",
 });

@@ -4,7 +4,7 @@ import { StackResource } from "../lib/policy-resources";
 import { TYPES } from "../lib/resources";
 import { known } from "../lib/unknown";
 import { bucketLabel, sideCars } from "./bucket-protection";
-import { stackPolicy } from "../lib/define";
+import { stackPolicyOver } from "../lib/define";
 
 /**
  * Per backup bucket, the protections that keep a recovery point alive when credentials are stolen
@@ -70,10 +70,8 @@ export function checkRecoveryPointProtection(resources: StackResource[], report:
   }
 }
 
-export const recoveryPointProtection = stackPolicy({
+export const recoveryPointProtection = stackPolicyOver([TYPES.bucket], "no backup bucket in the stack", checkRecoveryPointProtection, {
   name: "recovery-point-protection",
-  description: "Backup buckets keep recovery points out of reach of stolen credentials: object lock, bucket-policy denies of version destruction and lock bypass, a lock within the lifecycle, and keys with their own policies.",
   severity: "critical",
-  skip: (rs) => (!rs.some((r) => r.type === TYPES.bucket) ? "no backup bucket in the stack" : undefined),
-  check: (rs, report) => checkRecoveryPointProtection(rs, report),
+  description: "Backup buckets keep recovery points out of reach of stolen credentials: object lock, bucket-policy denies of version destruction and lock bypass, a lock within the lifecycle, and keys with their own policies.",
 });

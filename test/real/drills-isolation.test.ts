@@ -7,23 +7,13 @@ import * as fs from "node:fs";
 import { runDrills, type DrillDefinition } from "../../drills/run";
 import type { DrillContext } from "../../drills/context";
 import type { ScenarioResult } from "../../drills/types";
+import { judgedResult } from "../../drills/verdict";
 import { isAlive } from "../../testbed/runtime/procfs";
 import { loadDrillStack } from "../../testbed/stack";
 
-const passed = (id: string): ScenarioResult => ({
-  id,
-  store: "redis",
-  description: "stand-in scenario that measures nothing",
-  target: { source: "test" },
-  predicted: { mechanism: "test", source: "test" },
-  measured: {},
-  targetMet: true,
-  agreesWithPrediction: true,
-  expectedUnsafe: false,
-  ok: true,
-  notes: [],
-  wallSeconds: 0,
-});
+/** A scenario that measures nothing and passes: what the drill after a failed one reports here. */
+const passed = (id: string): ScenarioResult =>
+  judgedResult({ id, store: "redis", description: "stand-in", target: { source: "test" }, predicted: { mechanism: "test", source: "test" }, measured: {} }, { targetMet: true, agreesWithPrediction: true, ok: true, notes: [] }, Date.now());
 
 test("a throwing drill fails only its scenarios, its servers stop, and the next drill starts on a fresh supervisor", async () => {
   let stuckPid = 0;
