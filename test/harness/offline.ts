@@ -101,3 +101,23 @@ export function runsOncePerFile() {
   };
   return { runStack: memo(runStack), planStack: memo(planStack) };
 }
+
+/**
+ * The stack run once under mocks before a describe's tests, and its components of one type: call
+ * inside the describe; `run` and `components` are there from its first test on.
+ */
+export function componentsUnderMocks(stack: string, componentType: string, timeoutMs = 60_000): { readonly run: OfflineRun; readonly components: CapturedResource[] } {
+  let run: OfflineRun | undefined;
+  beforeAll(async () => {
+    run = await runStack(stack);
+  }, timeoutMs);
+  return {
+    get run() {
+      if (!run) throw new Error(`the ${stack} mock run has not happened (componentsUnderMocks belongs inside a describe)`);
+      return run;
+    },
+    get components() {
+      return byType(this.run.resources, componentType);
+    },
+  };
+}

@@ -4,35 +4,29 @@
  * the hardening and network shape the stack applies elsewhere, the budget row read back from the
  * resources (the llm-gateway-chain policy's plans are in test/policies/rules/llm-gateway-chain.test.ts).
  */
-import type { CapturedResource } from "../../offline/capture";
 import { CONFIG_HEADER } from "../../components/llm-gateway/render/names";
-import { byType, childrenOf, runStack } from "../harness/offline";
+import { byType, childrenOf, componentsUnderMocks, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 
 const COMPONENT = "agent-dr:llm-gateway:LlmGateway";
 
 
 describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) => {
-  let run: Awaited<ReturnType<typeof runStack>>;
-  let gateways: CapturedResource[];
-  beforeAll(async () => {
-    run = await runStack(stack);
-    gateways = byType(run.resources, COMPONENT);
-  }, 60_000);
+  const mocked = componentsUnderMocks(stack, COMPONENT);
 
   it("runs in every region the agent API runs in", () => {
-    expect(run.error).toBeUndefined();
-    const regions = gateways.map((g) => byType(childrenOf(run.resources, g), "kubernetes:apps/v1:Deployment")[0].inputs.metadata.labels["agent-dr/region"]);
+    expect(mocked.run.error).toBeUndefined();
+    const regions = mocked.components.map((g) => byType(childrenOf(mocked.run.resources, g), "kubernetes:apps/v1:Deployment")[0].inputs.metadata.labels["agent-dr/region"]);
     expect(regions.sort()).toEqual(stack === "prod" ? ["us-east-1", "us-west-2"] : ["us-east-1"]);
   });
 
   it("declares only objects valid for Kubernetes 1.33", () => {
-    for (const g of gateways) expect(validateK8sObjects(childrenOf(run.resources, g))).toEqual([]);
+    for (const g of mocked.components) expect(validateK8sObjects(childrenOf(mocked.run.resources, g))).toEqual([]);
   });
 
   it("keeps the chain and its keys in Secrets, as Pulumi secrets, and nowhere else", () => {
-    for (const g of gateways) {
-      const rs = childrenOf(run.resources, g);
+    for (const g of mocked.components) {
+      const rs = childrenOf(mocked.run.resources, g);
       const secrets = byType(rs, "kubernetes:core/v1:Secret");
       expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(["llm-gateway-handoff", "llm-gateway-route"]);
       for (const s of secrets) expect(s.secretInputs).toContain("stringData");
@@ -48,8 +42,8 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   });
 
   it("runs hardened: two pods spread over zones, probes, a disruption budget, egress on 443 only", () => {
-    for (const g of gateways) {
-      const rs = childrenOf(run.resources, g);
+    for (const g of mocked.components) {
+      const rs = childrenOf(mocked.run.resources, g);
       const d = byType(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec;
       expect(d.replicas).toBeGreaterThanOrEqual(2);
       expect(d.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" });
@@ -66,8 +60,8 @@ describe.each(["staging", "prod"])("the LLM gateway of %s under mocks", (stack) 
   });
 
   it("puts the meter in front of Portkey: the Service's port is the meter's, Prometheus reaches only its metrics port, the chain's names reach it as env", () => {
-    for (const g of gateways) {
-      const rs = childrenOf(run.resources, g);
+    for (const g of mocked.components) {
+      const rs = childrenOf(mocked.run.resources, g);
       const pod = byType(rs, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template;
       const byName = Object.fromEntries(pod.spec.containers.map((c: any) => [c.name, c]));
       expect(Object.keys(byName)).toEqual(["gateway", "meter", "degraded"]);

@@ -12,7 +12,7 @@ import { checkConfWithServer } from "../../testbed/redis/conf-check";
 import { deriveSettings } from "../../dr/settings";
 import { parseStackConfig, parseTargets, TARGETS_ANNOTATION } from "../../dr/targets";
 import { observeRedis } from "../../policies/observe/redis";
-import { byType, childrenOf, planStack, runStack } from "../harness/offline";
+import { byType, childrenOf, componentsUnderMocks, planStack, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
 
 const COMPONENT = "agent-dr:redis:RedisSentinel";
@@ -21,19 +21,14 @@ const role = (rs: CapturedResource[], podRole: string) =>
   byType(rs, "kubernetes:apps/v1:StatefulSet").find((r) => r.inputs.spec.selector.matchLabels["agent-dr/redis-role"] === podRole)!;
 
 describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) => {
-  let run: Awaited<ReturnType<typeof runStack>>;
-  let sets: CapturedResource[];
-  beforeAll(async () => {
-    run = await runStack(stack);
-    sets = byType(run.resources, COMPONENT);
-  });
+  const mocked = componentsUnderMocks(stack, COMPONENT);
 
   it("runs one set in the primary region, and one in the DR region for prod", () => {
-    expect(run.error).toBeUndefined();
-    expect(sets).toHaveLength(stack === "prod" ? 2 : 1);
-    const roles = sets.map((c) => byType(childrenOf(run.resources, c), "kubernetes:core/v1:ConfigMap")[0].inputs.metadata.labels["agent-dr/region-role"]);
+    expect(mocked.run.error).toBeUndefined();
+    expect(mocked.components).toHaveLength(stack === "prod" ? 2 : 1);
+    const roles = mocked.components.map((c) => byType(childrenOf(mocked.run.resources, c), "kubernetes:core/v1:ConfigMap")[0].inputs.metadata.labels["agent-dr/region-role"]);
     expect(roles.sort()).toEqual(stack === "prod" ? ["dr", "primary"] : ["primary"]);
-    const out = run.outputs.redis as any;
+    const out = mocked.run.outputs.redis as any;
     expect(out.masterName).toBe("agent-redis");
     expect(out.sentinels).toHaveLength(3);
     expect(out.sentinelService).toBe("agent-redis-sentinel.agent-dr.svc.cluster.local:26379");
@@ -42,8 +37,8 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("every object of the tier validates against kubernetes-models, and the tier holds what the issue asks", () => {
-    for (const set of sets) {
-      const rs = childrenOf(run.resources, set);
+    for (const set of mocked.components) {
+      const rs = childrenOf(mocked.run.resources, set);
       expect(validateK8sObjects(rs)).toEqual([]);
       expect(byType(rs, "kubernetes:apps/v1:StatefulSet")).toHaveLength(2);
       expect(byType(rs, "kubernetes:core/v1:Service")).toHaveLength(3);
@@ -57,7 +52,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("runs 3 Redis pods and 3 Sentinels from the pinned official image, spread over zones, non-root, with limits and volumes", () => {
-    const rs = childrenOf(run.resources, sets[0]);
+    const rs = childrenOf(mocked.run.resources, mocked.components[0]);
     const redis = role(rs, "redis");
     const sentinel = role(rs, "sentinel");
     expect(redis.inputs.spec.replicas).toBe(3);
@@ -88,8 +83,8 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("keeps the passwords in a Secret (as Pulumi secrets), never in the ConfigMap", () => {
-    for (const set of sets) {
-      const rs = childrenOf(run.resources, set);
+    for (const set of mocked.components) {
+      const rs = childrenOf(mocked.run.resources, set);
       const secret = byType(rs, "kubernetes:core/v1:Secret")[0];
       expect(secret.secretInputs).toContain("stringData");
       const passwords: string[] = Object.values(secret.inputs.stringData);
@@ -106,7 +101,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("labels the ConfigMap for the policy pack and annotates the targets of the Redis classes", () => {
-    const cm = byType(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0];
+    const cm = byType(childrenOf(mocked.run.resources, mocked.components[0]), "kubernetes:core/v1:ConfigMap")[0];
     expect(cm.inputs.metadata.labels["agent-dr/config"]).toBe("redis");
     const classes = parseTargets(cm.inputs.metadata.annotations[TARGETS_ANNOTATION]);
     expect(classes.map((c) => c.name)).toEqual(["session_state"]);
@@ -114,7 +109,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
   });
 
   it("ships configs the real redis-server and redis-sentinel accept, and shellcheck-clean scripts", () => {
-    const data = byType(childrenOf(run.resources, sets[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
+    const data = byType(childrenOf(mocked.run.resources, mocked.components[0]), "kubernetes:core/v1:ConfigMap")[0].inputs.data;
     expect(checkConfWithServer(data["redis.conf"], "redis").error).toBeUndefined();
     expect(checkConfWithServer(data["sentinel.conf"], "sentinel").error).toBeUndefined();
     // As mounted: every script beside the library it sources.
@@ -133,7 +128,7 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
 
   it("reads back exactly the derived settings from the resources", () => {
     const config = parseStackConfig(require("../../offline/plan").rawConfigOf(require("../../offline/stack-files").readStackFile(require("path").resolve(__dirname, `../../Pulumi.${stack}.yaml`))), stack);
-    expect(observeRedis(run.resources)).toEqual(deriveSettings(config).redis);
+    expect(observeRedis(mocked.run.resources)).toEqual(deriveSettings(config).redis);
   });
 });
 
