@@ -7,6 +7,7 @@ import { DR_TEST_LABEL, FAILOVER_CONTROLLER_POD } from "../network/labels";
 import { apiServerEgressRule, awsApiEgressRule, RenderedNetworkPolicy, tcp } from "../network/render";
 import { AdmissionSubject, renderCloneAdmission, renderEvictionAdmission, renderJobFromCronJobAdmission, renderStandbyRemovalAdmission } from "./admission";
 import { FAULT_TEST_STARTING_DEADLINE_SECONDS, type DrTest } from "./schedule";
+import { singletonDeployment } from "../singleton-deployment";
 
 export const CONTROLLER_COMPONENT = "failover-controller";
 export const CONTROLLER_NAME = "agent-dr-failover-controller";
@@ -216,45 +217,41 @@ export function renderRoleBinding(name: string, i: ControllerRenderInput) {
 export function renderControllerDeployment(i: ControllerRenderInput) {
   const selector = { "app.kubernetes.io/name": CONTROLLER_NAME };
   const podLabels = { ...i.labels, ...selector, [CLIENT_LABEL.key]: CLIENT_LABEL.value };
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: CONTROLLER_NAME, namespace: i.namespace, labels: { ...i.labels, ...selector } },
-    spec: {
-      replicas: 1,
-      strategy: { type: "Recreate" },
-      selector: { matchLabels: selector },
-      template: {
-        metadata: { labels: podLabels },
-        spec: {
-          serviceAccountName: CONTROLLER_NAME,
-          ...podSecurity(),
-          containers: [
-            {
-              name: "controller",
-              image: i.image,
-              args: ["controller", "--in-cluster", "--listen", `0.0.0.0:${CONTROLLER_PORT}`],
-              env: [
-                // policies/observe/failover.ts reads these three back to compute the region-loss RTO.
-                { name: "REGION_PROMOTION", value: i.regionPromotion },
-                { name: "CHECK_INTERVAL_SECONDS", value: String(i.intervalSeconds) },
-                { name: "FAILURE_THRESHOLD", value: String(i.failureThreshold) },
-                ...commonEnv(i),
-                { name: "JOURNAL_FILE", value: "/tmp/journal.jsonl" },
-              ],
-              ports: [{ name: "http", containerPort: CONTROLLER_PORT }],
-              livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
-              resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-              securityContext: containerSecurity(),
-              volumeMounts: mounts(),
-            },
-          ],
-          volumes: volumes(`${CONTROLLER_NAME}-targets`),
-        },
+  return singletonDeployment({
+    name: CONTROLLER_NAME,
+    namespace: i.namespace,
+    labels: i.labels,
+    selector,
+    pod: {
+      labels: podLabels,
+      spec: {
+        serviceAccountName: CONTROLLER_NAME,
+        ...podSecurity(),
+        containers: [
+          {
+            name: "controller",
+            image: i.image,
+            args: ["controller", "--in-cluster", "--listen", `0.0.0.0:${CONTROLLER_PORT}`],
+            env: [
+              // policies/observe/failover.ts reads these three back to compute the region-loss RTO.
+              { name: "REGION_PROMOTION", value: i.regionPromotion },
+              { name: "CHECK_INTERVAL_SECONDS", value: String(i.intervalSeconds) },
+              { name: "FAILURE_THRESHOLD", value: String(i.failureThreshold) },
+              ...commonEnv(i),
+              { name: "JOURNAL_FILE", value: "/tmp/journal.jsonl" },
+            ],
+            ports: [{ name: "http", containerPort: CONTROLLER_PORT }],
+            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+            readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            securityContext: containerSecurity(),
+            volumeMounts: mounts(),
+          },
+        ],
+        volumes: volumes(`${CONTROLLER_NAME}-targets`),
       },
     },
-  };
+  });
 }
 
 /**

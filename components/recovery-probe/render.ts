@@ -3,6 +3,7 @@ import { credentialSecretName, poolerPodLabels, clusterPodLabels, POSTGRES_PORT 
 import { CLIENT_LABEL, podLabels as redisPodLabels, REDIS_PORT, SENTINEL_PORT } from "../../contract/redis";
 import { POSTGRES_CLIENT_LABEL } from "../network/labels";
 import { awsApiEgressRule, podsInNamespaces, tcp, type RenderedNetworkPolicy } from "../network/render";
+import { singletonDeployment } from "../singleton-deployment";
 
 export const PROBE_COMPONENT = "recovery-probe";
 const CONFIG_DIR = "/etc/agent-dr";
@@ -67,48 +68,42 @@ function credentialEnv(i: ProbeRenderInput) {
  */
 export function renderProbeDeployment(i: ProbeRenderInput) {
   const podLabels = { ...i.labels, ...selector, [CLIENT_LABEL.key]: CLIENT_LABEL.value, [POSTGRES_CLIENT_LABEL.key]: POSTGRES_CLIENT_LABEL.value };
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: PROBE_NAME, namespace: i.namespace, labels: { ...i.labels, ...selector } },
-    spec: {
-      replicas: 1,
-      strategy: { type: "Recreate" },
-      selector: { matchLabels: selector },
-      template: {
-        metadata: {
-          labels: podLabels,
-          ...(i.prometheusOperator ? {} : { annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PROBE_METRICS_PORT), "prometheus.io/path": "/metrics" } }),
-        },
-        spec: {
-          serviceAccountName: PROBE_NAME,
-          automountServiceAccountToken: Boolean(i.roleArn),
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
-          containers: [
-            {
-              name: "probe",
-              image: i.image,
-              args: ["probe", "--config", `${CONFIG_DIR}/${CONFIG_FILE}`, "--listen", `0.0.0.0:${PROBE_METRICS_PORT}`],
-              env: [{ name: "AWS_REGION", value: i.probe.region }, ...credentialEnv(i)],
-              ports: [{ name: "metrics", containerPort: PROBE_METRICS_PORT }],
-              readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
-              livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
-              resources: { requests: { cpu: "20m", memory: "96Mi" }, limits: { memory: "192Mi" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [
-                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "config", configMap: { name: `${PROBE_NAME}-config` } },
-            { name: "tmp", emptyDir: {} },
-          ],
-        },
+  return singletonDeployment({
+    name: PROBE_NAME,
+    namespace: i.namespace,
+    labels: i.labels,
+    selector,
+    pod: {
+      labels: podLabels,
+      ...(i.prometheusOperator ? {} : { annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(PROBE_METRICS_PORT), "prometheus.io/path": "/metrics" } }),
+      spec: {
+        serviceAccountName: PROBE_NAME,
+        automountServiceAccountToken: Boolean(i.roleArn),
+        securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "probe",
+            image: i.image,
+            args: ["probe", "--config", `${CONFIG_DIR}/${CONFIG_FILE}`, "--listen", `0.0.0.0:${PROBE_METRICS_PORT}`],
+            env: [{ name: "AWS_REGION", value: i.probe.region }, ...credentialEnv(i)],
+            ports: [{ name: "metrics", containerPort: PROBE_METRICS_PORT }],
+            readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
+            livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+            resources: { requests: { cpu: "20m", memory: "96Mi" }, limits: { memory: "192Mi" } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            volumeMounts: [
+              { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "config", configMap: { name: `${PROBE_NAME}-config` } },
+          { name: "tmp", emptyDir: {} },
+        ],
       },
     },
-  };
+  });
 }
 
 export function renderProbeService(i: ProbeRenderInput) {
