@@ -5,8 +5,9 @@
  * the in-cluster DR tests run the same probe, so both measure with one instrument.
  *
  * This module names what the probe component, the fault-injection schedules, the signals and the
- * drills share; it imports nothing.
+ * drills share; it imports nothing of ours (cron-parser reads the fault schedules).
  */
+import { CronExpressionParser } from "cron-parser";
 
 export const PROBE_NAME = "agent-dr-recovery-probe";
 /** Port of the probe's Prometheus endpoint (`/metrics`) and its readiness (`/healthz`). */
@@ -71,6 +72,16 @@ export interface FaultScheduleEntry {
   fault: ChaosFault;
   schedule: string;
   durationSeconds: number;
+}
+
+/**
+ * The latest start of a scheduled fault at or before `at` (its cron, UTC). The probe attributes an
+ * outage to the fault whose window holds it and the runbook that injects a fault acts only inside
+ * its window: both take the window's start from here, so they can not read it differently.
+ */
+export function latestFaultStart(schedule: string, at: Date): Date {
+  // prev() is strictly before currentDate: one ms later includes a start at `at` exactly.
+  return CronExpressionParser.parse(schedule, { currentDate: new Date(at.getTime() + 1), tz: "UTC" }).prev().toDate();
 }
 
 /** What the probe measures, per class; the stack writes it into the probe's ConfigMap (no secrets). */

@@ -1,6 +1,5 @@
-import { CronExpressionParser } from "cron-parser";
 import type { ChaosFault, ProbeConfig } from "../contract/probe";
-import { CHAOS_FAULTS } from "../contract/probe";
+import { CHAOS_FAULTS, latestFaultStart } from "../contract/probe";
 
 export const UNPLANNED = "unplanned";
 
@@ -18,9 +17,7 @@ export function attributeOutage(at: Date, store: string, faults: ProbeConfig["fa
   let best: { fireMs: number; fault: ChaosFault } | undefined;
   for (const f of faults) {
     if (CHAOS_FAULTS[f.fault].store !== store) continue;
-    // prev() is strictly before currentDate: one ms later includes a fault fired at `at` exactly.
-    const it = CronExpressionParser.parse(f.schedule, { currentDate: new Date(at.getTime() + 1), tz: "UTC" });
-    const fireMs = it.prev().getTime();
+    const fireMs = latestFaultStart(f.schedule, at).getTime();
     if (at.getTime() - fireMs > f.durationSeconds * 1000) continue;
     if (!best || fireMs > best.fireMs) best = { fireMs, fault: f.fault };
   }

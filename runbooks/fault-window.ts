@@ -1,5 +1,4 @@
-import { CronExpressionParser } from "cron-parser";
-import type { FaultScheduleEntry } from "../contract/probe";
+import { latestFaultStart, type FaultScheduleEntry } from "../contract/probe";
 
 /** Seconds a fault's window must still have left when a runbook injects it: the outage it causes must begin inside the window. */
 export const FAULT_WINDOW_MARGIN_SECONDS = 30;
@@ -21,8 +20,7 @@ export interface FaultWindowPosition {
  * probe would call unplanned.
  */
 export function faultWindowAt(entry: Pick<FaultScheduleEntry, "schedule" | "durationSeconds">, now: Date, marginSeconds = FAULT_WINDOW_MARGIN_SECONDS): FaultWindowPosition {
-  // prev() is strictly before currentDate: one ms later includes a start at `now` exactly.
-  const firedAt = CronExpressionParser.parse(entry.schedule, { currentDate: new Date(now.getTime() + 1), tz: "UTC" }).prev().toDate();
+  const firedAt = latestFaultStart(entry.schedule, now);
   const secondsIn = (now.getTime() - firedAt.getTime()) / 1000;
   return { firedAt, secondsIn, inside: secondsIn + marginSeconds <= entry.durationSeconds };
 }
