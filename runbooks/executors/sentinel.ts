@@ -49,16 +49,23 @@ export function split(addr: string): [string, number] {
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
 }
 
-/** Online replicas in INFO replication (`slaveN:ip=<host>,port=<port>,state=online,...`), as host:port. */
-export function onlineReplicas(info: string): string[] {
-  const out: string[] = [];
-  for (const line of info.split(/\r?\n/)) {
-    const m = /^slave\d+:(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const f = Object.fromEntries(m[1].split(",").map((kv) => kv.split("=") as [string, string]));
-    if (f.state === "online") out.push(`${f.ip}:${f.port}`);
-  }
-  return out;
+/** An INFO reply as its fields (`name:value` lines; section headers and blank lines left out). */
+export function infoFields(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(/\r?\n/)
+      .filter((l) => l.includes(":") && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+  );
+}
+
+/** Online replicas in INFO replication's fields (`slaveN: ip=<host>,port=<port>,state=online,...`), as host:port. */
+export function onlineReplicas(fields: Record<string, string>): string[] {
+  return Object.entries(fields)
+    .filter(([k]) => /^slave\d+$/.test(k))
+    .map(([, v]) => Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string])))
+    .filter((f) => f.state === "online")
+    .map((f) => `${f.ip}:${f.port}`);
 }
 
 export async function sentinelStatus(a: SentinelAccess, master: string): Promise<RedisStatus> {
@@ -87,8 +94,8 @@ export async function sentinelStatus(a: SentinelAccess, master: string): Promise
       await withClient(host, port, a.password, async (c) => {
         const role = (await c.call("ROLE")) as unknown[];
         primaryRole = String(role[0]);
-        const info = await c.info("replication");
-        connectedReplicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+        const info = infoFields(await c.info("replication"));
+        connectedReplicas = Number(info.connected_slaves ?? 0);
         replicas = onlineReplicas(info);
       });
     } catch (e) {
@@ -229,13 +236,7 @@ export function judgeAgreement(views: SentinelView[], master: string): SentinelA
 export async function serverInfo(a: SentinelAccess, address: string, section: string): Promise<Record<string, string> | undefined> {
   const [host, port] = split(address);
   try {
-    const text = await withClient(host, port, a.password, (c) => c.info(section));
-    return Object.fromEntries(
-      text
-        .split(/\r?\n/)
-        .filter((l) => l.includes(":") && !l.startsWith("#"))
-        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
-    );
+    return infoFields(await withClient(host, port, a.password, (c) => c.info(section)));
   } catch {
     return undefined;
   }

@@ -7,6 +7,7 @@ import type { RedisSettings } from "../../dr/settings/types";
 import { PORTS } from "../ports";
 import { portOpen, waitFor } from "../runtime/procfs";
 import { Supervisor, tail } from "../runtime/supervisor";
+import { infoFields } from "../../runbooks/executors/sentinel";
 
 /** The start scripts the pods run, run here as they are. */
 const SCRIPTS = path.resolve(__dirname, "../../components/redis/scripts");
@@ -161,13 +162,7 @@ export class RedisSet {
   }
 
   async info(i: number, section: string): Promise<Record<string, string>> {
-    const text = String(await this.command("node", i, "INFO", section));
-    return Object.fromEntries(
-      text
-        .split("\r\n")
-        .filter((l) => l.includes(":"))
-        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]),
-    );
+    return infoFields(String(await this.command("node", i, "INFO", section)));
   }
 
   /** A primary with its replicas linked and counted as good (min-replicas-to-write), seen by every Sentinel. */
