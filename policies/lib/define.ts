@@ -75,10 +75,10 @@ export const onlyType = (type: string) => (r: CheckedResource) => (r.type === ty
 
 /** The common case: a resource policy over one resource type, with no config of its own. */
 export function typePolicy(type: string, check: (r: CheckedResource, report: ReportViolation) => void, d: Definition): ResourceValidationPolicy {
-  return resourcePolicy({ ...d, skip: onlyType(type), check: (r, report) => check(r, report) });
+  return resourcePolicy({ ...d, skip: onlyType(type), check });
 }
 
 /** The common stack case: a policy that judges the stack when it holds a resource of one of `types`, with no config of its own. */
 export function stackPolicyOver(types: string[], nothingToJudge: string, check: (resources: StackResource[], report: ReportViolation) => void, d: Definition): StackValidationPolicy {
-  return stackPolicy({ ...d, skip: (rs) => (rs.some((r) => types.includes(r.type)) ? undefined : nothingToJudge), check: (rs, report) => check(rs, report) });
+  return stackPolicy({ ...d, skip: (rs) => (rs.some((r) => types.includes(r.type)) ? undefined : nothingToJudge), check });
 }

@@ -57,5 +57,5 @@ export const detectionStability = stackPolicy({
     rs.some((r) => r.type === TYPES.healthCheck || r.type === TYPES.deployment || (r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined))
       ? undefined
       : "no Sentinel config, no Route53 health check and no failover controller in the stack",
-  check: (rs, report) => checkDetectionStability(rs, report),
+  check: checkDetectionStability,
 });

@@ -42,5 +42,5 @@ export const llmGatewayChain = stackPolicy({
   description: "The LLM gateway fails over: in prod at least two providers and two pods per region, a per-attempt timeout within the llm-provider-outage RTO, and a degraded response with a hand-off as the last step.",
   severity: "high",
   skip: (rs) => (!observeLlm(rs) ? "no LLM gateway is deployed" : undefined),
-  check: (rs, report) => checkLlmGatewayChain(rs, report),
+  check: checkLlmGatewayChain,
 });

@@ -74,5 +74,5 @@ export const networkDefaultDeny = stackPolicy({
   description: "Every namespace the stack owns has a NetworkPolicy denying all ingress and egress to pods no other policy admits.",
   severity: "high",
   skip: (rs) => (ownedNamespaces(rs).length === 0 ? "the stack owns no namespace" : undefined),
-  check: (rs, report) => checkDefaultDeny(rs, report),
+  check: checkDefaultDeny,
 });

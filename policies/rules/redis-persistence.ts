@@ -45,5 +45,5 @@ export const redisPersistence = resourcePolicy({
   description: "Redis runs AOF with an fsync policy inside the RPO wherever RDB snapshots alone would lose more than the RPO.",
   severity: "high",
   skip: (r) => (r.type === TYPES.configMap && r.inputs.data?.["redis.conf"] !== undefined ? undefined : "only ConfigMaps holding redis.conf"),
-  check: (r, report) => checkRedisPersistence(r, report),
+  check: checkRedisPersistence,
 });

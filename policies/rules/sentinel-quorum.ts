@@ -62,5 +62,5 @@ export const sentinelQuorum = stackPolicy({
   description: "Every Sentinel-monitored Redis primary has a quorum that is a majority of its Sentinels.",
   severity: "high",
   skip: (rs) => (!rs.some((r) => r.type === TYPES.configMap && r.inputs.data?.["sentinel.conf"] !== undefined) ? "no sentinel.conf in the stack" : undefined),
-  check: (rs, report) => checkSentinelQuorum(rs, report),
+  check: checkSentinelQuorum,
 });

@@ -57,5 +57,5 @@ export const signalThresholds = stackPolicy({
   description: "No alert threshold override pages later than what the recovery targets derive for that alert.",
   severity: "high",
   skip: (rs) => (!rs.some((r) => r.type === TYPES.alarm || ruleGroupsOf(r).length > 0) ? "no alert rules and no CloudWatch alarms in the stack" : undefined),
-  check: (rs, report) => checkSignalThresholds(rs, report),
+  check: checkSignalThresholds,
 });

@@ -97,5 +97,5 @@ export const workloadHardening = resourcePolicy({
       : r.type === TYPES.helmRelease && r.inputs.chart !== "postgres-operator"
         ? "only the postgres-operator chart"
         : undefined,
-  check: (r, report) => checkWorkloadHardening(r, report),
+  check: checkWorkloadHardening,
 });
