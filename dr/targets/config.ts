@@ -86,11 +86,14 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     problems.push({ key: key("clusters.dr"), value: undefined, expected: "expected cluster access for the DR region ({ context } or a secret { kubeconfig }), because a standby or DR Redis runs there" });
   }
 
-  if (cfg.oidc) oidcProblems(cfg, hasDr, drInPartition, problems, key);
-  consistencyProblems(cfg, { hasDr, standbyEnabled, environment: environment ?? "staging", dataSizeGiB: cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB }, problems, key);
+  const clusterName = cfg.postgres?.clusterName ?? `agent-pg-${environment ?? "staging"}`;
+  const dataSizeGiB = cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB;
+  const chaosEnabled = cfg.chaos?.enabled ?? (environment !== undefined && ENVIRONMENT_DEFAULTS[environment].chaosEnabled);
+  if (cfg.oidc) oidcProblems(cfg, { hasDr, drInPartition, postgresEnabled, standbyEnabled }, problems, key);
+  consistencyProblems(cfg, { hasDr, standbyEnabled, clusterName, dataSizeGiB }, problems, key);
   backupProblems(cfg, hasDr, envDefaults.backupRetentionDays, problems, key);
   failoverProblems(cfg, hasDr, problems, key);
-  chaosProblems(cfg, environment, problems, key);
+  chaosProblems(cfg, chaosEnabled, problems, key);
 
   // Parameters (names, values, the ones the recovery settings own) were judged by the schema, against PostgreSQL 15.
   const pgo = cfg.postgres?.overrides ?? {};
@@ -109,7 +112,6 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
 
   if (problems.length > 0 || environment === undefined) throw new ConfigError(problems);
 
-  const dataSizeGiB = cfg.postgres?.dataSizeGiB ?? envDefaults.dataSizeGiB;
   return {
     stack,
     environment,
@@ -121,7 +123,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
     ...(cfg.oidc ? { oidc: cfg.oidc } : {}),
     postgres: {
       enabled: postgresEnabled,
-      clusterName: cfg.postgres?.clusterName ?? `agent-pg-${environment}`,
+      clusterName,
       instances: cfg.postgres?.instances ?? envDefaults.postgresInstances,
       installOperator: cfg.postgres?.installOperator ?? STACK_DEFAULTS.postgres.installOperator,
       version: cfg.postgres?.version ?? STACK_DEFAULTS.postgres.version,
@@ -187,7 +189,7 @@ export function parseStackConfig(raw: unknown, stack: string): StackConfig {
         }
       : {}),
     chaos: {
-      enabled: cfg.chaos?.enabled ?? ENVIRONMENT_DEFAULTS[environment].chaosEnabled,
+      enabled: chaosEnabled,
       installChart: cfg.chaos?.installChart ?? STACK_DEFAULTS.chaos.installChart,
       chartVersion: cfg.chaos?.chartVersion ?? STACK_DEFAULTS.chaos.chartVersion,
       namespace: cfg.chaos?.namespace ?? STACK_DEFAULTS.chaos.namespace,

@@ -4,12 +4,10 @@
  * outlives its retention, a promotion nobody would perform, settings that would be ignored).
  */
 import { DEGRADED_LABEL, GATEWAY_LABEL, UNKNOWN_LABEL } from "../../contract/llm-gateway";
-import { ENVIRONMENT_DEFAULTS, STACK_DEFAULTS } from "./defaults";
 import { accountOfArn, awsRegion, issuerHostPath, parseOidcProviderArn, partitionOfArn } from "./aws";
 import type { ConfigProblem } from "./errors";
 import { quantityBytes } from "./quantity";
 import type { RawStackConfig } from "./schema";
-import type { Environment } from "./stack-config";
 
 /** Prefixes a key path with the config namespace (agent-dr:). */
 export type KeyOf = (path: string) => string;
@@ -20,7 +18,7 @@ export type KeyOf = (path: string) => string;
  * writer name that stays in the lost region, a volume smaller than its data, a clone of a cluster
  * whose archive is not in this stack's bucket, or of a time that has not happened yet.
  */
-export function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; standbyEnabled: boolean; environment: string; dataSizeGiB: number }, problems: ConfigProblem[], key: KeyOf): void {
+export function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; standbyEnabled: boolean; clusterName: string; dataSizeGiB: number }, problems: ConfigProblem[], key: KeyOf): void {
   const p = cfg.clusters?.primary;
   const d = cfg.clusters?.dr;
   if (ctx.hasDr && p && d && ((p.context !== undefined && p.context === d.context) || (p.kubeconfig !== undefined && p.kubeconfig === d.kubeconfig))) {
@@ -61,7 +59,7 @@ export function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; 
   }
   const clone = cfg.postgres?.clone;
   if (clone) {
-    const own = cfg.postgres?.clusterName ?? `agent-pg-${ctx.environment}`;
+    const own = ctx.clusterName;
     if (clone.sourceCluster !== own) {
       problems.push({
         key: key("postgres.clone.sourceCluster"),
@@ -81,7 +79,8 @@ export function consistencyProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; 
  * and path), and an ARN only works in its own partition. A mismatch makes every role's trust
  * policy name a provider that never signs the pods' tokens.
  */
-export function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition: boolean, problems: ConfigProblem[], key: KeyOf): void {
+export function oidcProblems(cfg: RawStackConfig, ctx: { hasDr: boolean; drInPartition: boolean; postgresEnabled: boolean; standbyEnabled: boolean }, problems: ConfigProblem[], key: KeyOf): void {
+  const { hasDr, drInPartition } = ctx;
   const oidc = cfg.oidc!;
   const pairs: Array<[string, string, string | undefined, string | undefined, string | undefined]> = [
     ["providerArn", "issuerUrl", oidc.providerArn, oidc.issuerUrl, cfg.regions.primary],
@@ -122,8 +121,7 @@ export function oidcProblems(cfg: RawStackConfig, hasDr: boolean, drInPartition:
       expected: `expected a provider in the workload account ${primaryArn.accountId} (agent-dr:oidc.providerArn's): the stack creates every IRSA role there, and a role trusts only providers of its own account`,
     });
   }
-  const standby = cfg.postgres?.standby?.enabled ?? (hasDr && (cfg.postgres?.enabled ?? STACK_DEFAULTS.postgres.enabled));
-  if (hasDr && cfg.clusters?.dr && (cfg.postgres?.enabled ?? STACK_DEFAULTS.postgres.enabled) && standby && oidc.drProviderArn === undefined && oidc.drIssuerUrl === undefined) {
+  if (hasDr && cfg.clusters?.dr && ctx.postgresEnabled && ctx.standbyEnabled && oidc.drProviderArn === undefined && oidc.drIssuerUrl === undefined) {
     problems.push({
       key: key("oidc.drProviderArn"),
       value: undefined,
@@ -184,9 +182,8 @@ export function failoverProblems(cfg: RawStackConfig, hasDr: boolean, problems: 
 }
 
 /** Chart settings with the tests off would be ignored silently. */
-export function chaosProblems(cfg: RawStackConfig, environment: Environment | undefined, problems: ConfigProblem[], key: KeyOf): void {
-  const enabled = cfg.chaos?.enabled ?? (environment !== undefined && ENVIRONMENT_DEFAULTS[environment].chaosEnabled);
-  if (enabled) return;
+export function chaosProblems(cfg: RawStackConfig, chaosEnabled: boolean, problems: ConfigProblem[], key: KeyOf): void {
+  if (chaosEnabled) return;
   for (const k of ["installChart", "chartVersion", "namespace"] as const) {
     const v = cfg.chaos?.[k];
     if (v === undefined || v === false) continue;
