@@ -13,6 +13,7 @@ import { renderSentinelConf } from "../../components/redis/render/sentinel-conf"
 import { deriveSettings, RedisSettings } from "../../dr/settings";
 import { ConfigError, parseStackConfig } from "../../dr/targets";
 import { observeRedis } from "../../policies/observe/redis";
+import { REDIS_SCRIPTS } from "../../components/redis/scripts";
 
 function settingsWith(overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): RedisSettings {
   const config = parseStackConfig({ regions: { primary: "us-east-1" }, environment: "prod", redis: { overrides, ...extra } }, "prod");
@@ -176,7 +177,7 @@ describe("every valid override combination renders files the real servers accept
 
 describe("start scripts", () => {
   // -x follows each script's `. lib.sh` (shellcheck source=lib.sh), so the library is checked as they use it, and alone.
-  it.each(["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"])("%s is shellcheck-clean as POSIX sh", (file) => {
+  it.each([...REDIS_SCRIPTS])("%s is shellcheck-clean as POSIX sh", (file) => {
     const dir = path.resolve(__dirname, "../../components/redis/scripts");
     const r = spawnSync("shellcheck", ["-x", "-s", "sh", "-f", "gcc", path.join(dir, file)], { encoding: "utf8", cwd: dir });
     if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);

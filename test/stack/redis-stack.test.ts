@@ -14,6 +14,7 @@ import { parseStackConfig, parseTargets, TARGETS_ANNOTATION } from "../../dr/tar
 import { observeRedis } from "../../policies/observe/redis";
 import { byType, childrenOf, componentsUnderMocks, planStack, runStack } from "../harness/offline";
 import { validateK8sObjects } from "../harness/k8s-validate";
+import { REDIS_SCRIPTS } from "../../components/redis/scripts";
 
 const COMPONENT = "agent-dr:redis:RedisSentinel";
 
@@ -115,8 +116,8 @@ describe.each(["staging", "prod"])("the Redis tier of %s under mocks", (stack) =
     // As mounted: every script beside the library it sources.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-scripts-"));
     try {
-      for (const file of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"]) fs.writeFileSync(path.join(dir, file), data[file]);
-      for (const script of ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"]) {
+      for (const file of REDIS_SCRIPTS) fs.writeFileSync(path.join(dir, file), data[file]);
+      for (const script of REDIS_SCRIPTS) {
         const r = spawnSync("shellcheck", ["-x", "-s", "sh", "-f", "gcc", script], { cwd: dir, encoding: "utf8" });
         if (r.error) throw new Error(`shellcheck could not run: ${r.error.message}`);
         expect(r.stdout).toBe("");

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type { RedisSettings } from "../../../dr/settings/types";
-import { preStopScript, roleDiscoveryScript, scriptLibrary, sentinelStartScript } from "../scripts";
+import { REDIS_SCRIPTS, redisScript, type RedisScript } from "../scripts";
 import { podFqdn, RedisNames, REDIS_PORT } from "../../../contract/redis";
 import { renderRedisConf } from "./redis-conf";
 import { renderSentinelConf } from "./sentinel-conf";
@@ -14,15 +14,7 @@ export interface ConfigDataInput {
 }
 
 /** Keys of the tier's ConfigMap: the two rendered configs, the two start scripts, the Redis preStop hook and their shared library. */
-export interface RedisConfigData {
-  "redis.conf": string;
-  "sentinel.conf": string;
-  "role-discovery.sh": string;
-  "sentinel-start.sh": string;
-  "pre-stop.sh": string;
-  /** What the three scripts source from beside them. */
-  "lib.sh": string;
-}
+export type RedisConfigData = { "redis.conf": string; "sentinel.conf": string } & Record<RedisScript, string>;
 
 /** The ConfigMap's data. It holds no secret: passwords are added at start from the Secret. */
 export function renderConfigData(i: ConfigDataInput): RedisConfigData {
@@ -32,10 +24,7 @@ export function renderConfigData(i: ConfigDataInput): RedisConfigData {
       primaryHost: podFqdn(i.names.redis, 0, i.names.redisHeadless, i.namespace, i.clusterDomain),
       primaryPort: REDIS_PORT,
     }),
-    "role-discovery.sh": roleDiscoveryScript(),
-    "sentinel-start.sh": sentinelStartScript(),
-    "pre-stop.sh": preStopScript(),
-    "lib.sh": scriptLibrary(),
+    ...(Object.fromEntries(REDIS_SCRIPTS.map((f) => [f, redisScript(f)])) as Record<RedisScript, string>),
   };
 }
 

@@ -1,20 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The start scripts as shipped in the ConfigMap (and run as-is by the loopback tests and drills). */
-export function roleDiscoveryScript(): string {
-  return fs.readFileSync(path.join(__dirname, "role-discovery.sh"), "utf8");
-}
+/** The tier's scripts as shipped in the ConfigMap (and run as-is from here by the loopback tests and drills): the two start scripts, the preStop hook and the library they source. */
+export const REDIS_SCRIPTS = ["role-discovery.sh", "sentinel-start.sh", "pre-stop.sh", "lib.sh"] as const;
+export type RedisScript = (typeof REDIS_SCRIPTS)[number];
 
-export function sentinelStartScript(): string {
-  return fs.readFileSync(path.join(__dirname, "sentinel-start.sh"), "utf8");
-}
-
-export function preStopScript(): string {
-  return fs.readFileSync(path.join(__dirname, "pre-stop.sh"), "utf8");
-}
-
-/** The functions the scripts share (log, die, read_secret), mounted beside them as lib.sh. */
-export function scriptLibrary(): string {
-  return fs.readFileSync(path.join(__dirname, "lib.sh"), "utf8");
+export function redisScript(file: RedisScript): string {
+  return fs.readFileSync(path.join(__dirname, file), "utf8");
 }
